@@ -1,0 +1,113 @@
+//! Accepting a job. PostgreSQL first: once the row is committed the job can't be lost.
+//! Then, if the queue's window has room, the API pushes it to Redis itself (lowest
+//! latency); if not, or if Redis fails, the dispatcher in the workers pushes it later.
+
+use prepq_jobs::{NewJob, queue};
+use prepq_schema::{
+    StoreError,
+    jobs::{self, JobRow, Submission},
+};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ErrorBody},
+    state::AppState,
+};
+
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+pub async fn enqueue(
+    state: &AppState,
+    owner_id: Uuid,
+    job: &NewJob,
+    idempotency_key: Option<&str>,
+) -> Result<JobRow, ApiError> {
+    if let Some(key) = idempotency_key {
+        validate_idempotency_key(key)?;
+    }
+    let id = Uuid::now_v7();
+    let mut redis = state.redis.clone();
+    let admitted = match queue::admit(&mut redis, job.kind, state.config.queue_window, &[id]).await
+    {
+        Ok(admitted) => !admitted.is_empty(),
+        Err(e) => {
+            tracing::warn!(error = %e, "Redis unavailable at enqueue; the dispatcher will push the job");
+            false
+        }
+    };
+    let dispatch_id = admitted.then(queue::new_dispatch_id);
+    let submitted = async {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let submission = Submission {
+            id,
+            owner_id,
+            job,
+            idempotency_key,
+            dispatch_id: dispatch_id.as_deref(),
+        };
+        jobs::submit(&mut conn, submission).await
+    }
+    .await;
+    let (row, created) = match submitted {
+        Ok(found) => found,
+        Err(e) => {
+            give_back_slot(&mut redis, job.kind, id, admitted).await;
+            return Err(e.into());
+        }
+    };
+    if !created {
+        give_back_slot(&mut redis, job.kind, id, admitted).await;
+        if row.kind != job.kind || row.payload != job.payload {
+            return Err(ApiError::Conflict(ErrorBody::new(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            )));
+        }
+        return Ok(row);
+    }
+    metrics::counter!("prepq_jobs_accepted_total", "kind" => job.kind).increment(1);
+    // Published before the push, so no worker's `running` can overtake it.
+    if let Ok(event) = row.event() {
+        if let Err(e) = queue::publish(&mut redis, &event).await {
+            tracing::warn!(job_id = %id, error = %e, "publishing the queued event failed");
+        }
+    }
+    if let Some(dispatch_id) = dispatch_id {
+        if let Err(e) = queue::push(&mut redis, job.kind, &[(id, dispatch_id.clone())]).await {
+            tracing::warn!(job_id = %id, error = %e, "push failed; leaving the job to the dispatcher");
+            if let Ok(mut conn) = state.db.get().await {
+                // If this fails too, the dispatcher finds the push missing from Redis.
+                let _ = jobs::undispatch(&mut conn, id, &dispatch_id).await;
+            }
+            give_back_slot(&mut redis, job.kind, id, true).await;
+        }
+    }
+    Ok(row)
+}
+
+async fn give_back_slot(
+    redis: &mut redis::aio::ConnectionManager,
+    kind: &str,
+    id: Uuid,
+    admitted: bool,
+) {
+    if admitted {
+        if let Err(e) = queue::release(redis, kind, id).await {
+            tracing::warn!(job_id = %id, error = %e, "releasing a window slot failed; the dispatcher will repair it");
+        }
+    }
+}
+
+fn validate_idempotency_key(key: &str) -> Result<(), ApiError> {
+    let printable = key.chars().all(|c| c.is_ascii_graphic());
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !printable {
+        return Err(ApiError::BadRequest(ErrorBody::new(
+            "invalid_idempotency_key",
+            format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+            ),
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! The one error shape of the API, `{"error": {"code", "message", "details"}}`, and the
+//! place where domain errors become HTTP statuses.
+
+use poem::{Endpoint, IntoResponse, Response, http::StatusCode};
+use poem_openapi::{ApiResponse, Object, payload::Json};
+use prepq_schema::StoreError;
+
+#[derive(Debug, Clone, Object)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `not_found`, `invalid_request`, ...
+    pub code: String,
+    /// For people.
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: impl Into<String>) -> Json<Self> {
+        Json(Self {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                details: None,
+            },
+        })
+    }
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No valid bearer token, or wrong credentials.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// No such resource, or not yours.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The resource is not in a state that allows this.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The upload is over the size limit.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The upload's content is of a type we don't accept.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// The request is well-formed but its values are not acceptable.
+    #[oai(status = 422)]
+    Unprocessable(Json<ErrorBody>),
+    /// A dependency is down; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(ErrorBody::new("not_found", format!("{what} not found")))
+    }
+
+    pub fn unauthorized(message: &str) -> Self {
+        Self::Unauthorized(ErrorBody::new("unauthorized", message))
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::Unprocessable(ErrorBody::new("invalid_request", message))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        // The cause goes to the log, never to the client.
+        tracing::error!(error = %e, "store error");
+        Self::Unavailable(ErrorBody::new(
+            "unavailable",
+            "the service is temporarily unavailable; try again",
+        ))
+    }
+}
+
+/// Puts every error that did not come from our handlers (poem's 404/405, payload parse
+/// errors, size limits, auth failures) into the same JSON shape, and hides 500 causes.
+pub async fn json_errors<E: Endpoint>(ep: E, req: poem::Request) -> poem::Result<Response> {
+    let response = match ep.call(req).await {
+        Ok(resp) => resp.into_response(),
+        Err(err) => err.into_response(),
+    };
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(poem::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(response);
+    }
+    let headers = response.headers().clone();
+    let text = response.into_body().into_string().await.unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such resource".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "method not allowed here".to_owned())
+        }
+        StatusCode::UNAUTHORIZED => (
+            "unauthorized",
+            "a valid bearer token is required".to_owned(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the request body is over the size limit".to_owned(),
+        ),
+        StatusCode::LENGTH_REQUIRED => (
+            "length_required",
+            "uploads need a Content-Length header".to_owned(),
+        ),
+        s if s.is_server_error() => {
+            tracing::error!(status = %s, body = %text, "internal error");
+            ("internal", "internal error".to_owned())
+        }
+        _ => ("invalid_request", text),
+    };
+    let mut out = ErrorBody::new(code, message)
+        .with_status(status)
+        .into_response();
+    if let Some(retry) = headers.get(poem::http::header::RETRY_AFTER) {
+        out.headers_mut()
+            .insert(poem::http::header::RETRY_AFTER, retry.clone());
+    }
+    Ok(out)
+}

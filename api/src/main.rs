@@ -1,0 +1,69 @@
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use prepq_api::config::ApiConfig;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "api",
+    about = "PrepQ HTTP API",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: ApiConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the OpenAPI document (to stdout, or to --out).
+    Openapi {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi { out }) = cli.command {
+        let spec = prepq_api::openapi_json();
+        let written = match out {
+            Some(path) => std::fs::write(&path, spec + "\n"),
+            None => {
+                println!("{spec}");
+                Ok(())
+            }
+        };
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("writing the spec: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(prepq_api::serve(cli.config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("api stopped: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

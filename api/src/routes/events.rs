@@ -1,0 +1,81 @@
+use std::time::Duration;
+
+use futures::{StreamExt, stream::BoxStream};
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Path, payload::EventStream};
+use prepq_jobs::JobEvent;
+use prepq_schema::{StoreError, jobs};
+use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
+
+use super::ApiTags;
+use crate::{auth::BearerAuth, error::ApiError, state::AppState, views::JobEventView};
+
+pub struct EventsApi;
+
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+type Events = EventStream<BoxStream<'static, JobEventView>>;
+
+#[OpenApi(tag = "ApiTags::Events")]
+impl EventsApi {
+    /// Every state change of your jobs, as they happen.
+    #[oai(path = "/events", method = "get")]
+    async fn all(&self, auth: BearerAuth, state: Data<&AppState>) -> Events {
+        let owner = auth.0.user_id;
+        let stream = owner_events(&state, owner).boxed();
+        EventStream::new(stream).keep_alive(KEEP_ALIVE)
+    }
+
+    /// One job's state changes: its current state first, then each change; the stream
+    /// ends after the job finishes.
+    #[oai(path = "/jobs/:id/events", method = "get")]
+    async fn job(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Events, ApiError> {
+        let owner = auth.0.user_id;
+        // Subscribed before reading the current state, so no change falls in between.
+        let changes =
+            owner_events(&state, owner).filter(move |e| std::future::ready(e.job_id == id.0));
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let row = jobs::find_owned(&mut conn, owner, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("job"))?;
+        let current: JobEventView = row.event()?.into();
+        let stream = futures::stream::once(std::future::ready(current))
+            .chain(changes)
+            .scan((None, false), |(last, finished), event| {
+                if *finished {
+                    return std::future::ready(None);
+                }
+                let key = (event.status, event.attempt, event.progress);
+                if *last == Some(key) {
+                    return std::future::ready(Some(None));
+                }
+                *last = Some(key);
+                *finished = prepq_jobs::JobStatus::from(event.status).is_final();
+                std::future::ready(Some(Some(event)))
+            })
+            .filter_map(std::future::ready)
+            .boxed();
+        Ok(EventStream::new(stream).keep_alive(KEEP_ALIVE))
+    }
+}
+
+fn owner_events(
+    state: &AppState,
+    owner: Uuid,
+) -> impl futures::Stream<Item = JobEventView> + Send + 'static {
+    BroadcastStream::new(state.events.subscribe()).filter_map(move |event: Result<JobEvent, _>| {
+        // A lagging client skips what it missed; the job's own state is always one GET away.
+        std::future::ready(
+            event
+                .ok()
+                .filter(|e| e.owner_id == owner)
+                .map(JobEventView::from),
+        )
+    })
+}

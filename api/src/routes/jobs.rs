@@ -1,0 +1,283 @@
+use poem::{Endpoint, EndpointExt, Request, web::Data};
+use poem_openapi::{
+    ApiResponse, Multipart, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+    types::multipart::Upload,
+};
+use prepq_jobs::{
+    NewJob,
+    kinds::{Echo, ResumeExtract},
+};
+use prepq_schema::{
+    StoreError, files,
+    jobs::{self, CancelOutcome, JobFilter},
+};
+use uuid::Uuid;
+
+use super::ApiTags;
+use crate::{
+    auth::BearerAuth,
+    enqueue::enqueue,
+    error::{ApiError, ErrorBody},
+    media,
+    state::AppState,
+    views::{JobState, JobView},
+};
+
+pub struct JobsApi;
+
+#[derive(ApiResponse)]
+pub enum Accepted {
+    /// Accepted: follow it at `Location`.
+    #[oai(status = 202)]
+    Accepted(Json<JobView>, #[oai(header = "Location")] String),
+}
+
+impl Accepted {
+    fn of(row: prepq_schema::jobs::JobRow) -> Result<Self, ApiError> {
+        let location = format!("/api/v1/jobs/{}", row.id);
+        Ok(Self::Accepted(Json(JobView::from_row(row)?), location))
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct EchoRequest {
+    #[oai(validator(max_length = 10000))]
+    pub message: String,
+    /// Pause before answering, in milliseconds (at most 60000).
+    #[oai(default, validator(maximum(value = "60000")))]
+    pub sleep_ms: u64,
+}
+
+#[derive(Debug, Multipart)]
+pub struct ResumeUpload {
+    /// The resume: a PDF with a text layer.
+    pub file: Upload,
+}
+
+#[derive(Debug, Object)]
+pub struct JobPage {
+    pub items: Vec<JobView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Rejects an upload before reading it when its declared length is over the limit
+/// (with room for the multipart envelope). The file's own size is checked again after.
+fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
+    ep.before(|req: Request| async move {
+        let max = req.data::<AppState>().map_or(usize::MAX, |s| {
+            s.config.max_upload_bytes.saturating_add(64 * 1024)
+        });
+        let length = req
+            .header(poem::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.parse::<usize>().ok())
+            .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::LENGTH_REQUIRED))?;
+        if length > max {
+            return Err(poem::Error::from_status(
+                poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+            ));
+        }
+        Ok(req)
+    })
+}
+
+#[OpenApi(tag = "ApiTags::Jobs")]
+impl JobsApi {
+    /// Run the echo canary job: a no-op through the whole pipeline.
+    #[oai(path = "/jobs/echo", method = "post")]
+    async fn echo(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Repeat a request safely: the same key returns the same job.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        body: Json<EchoRequest>,
+    ) -> Result<Accepted, ApiError> {
+        let job = NewJob::of(&Echo {
+            message: body.0.message,
+            sleep_ms: body.0.sleep_ms,
+        });
+        let row = enqueue(&state, auth.0.user_id, &job, idempotency_key.0.as_deref()).await?;
+        Accepted::of(row)
+    }
+
+    /// Upload a resume and extract its text.
+    #[oai(
+        path = "/jobs/resume-extract",
+        method = "post",
+        transform = "upload_limit"
+    )]
+    async fn resume_extract(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Repeat a request safely: the same key returns the same job.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        upload: ResumeUpload,
+    ) -> Result<Accepted, ApiError> {
+        let owner = auth.0.user_id;
+        let name = upload
+            .file
+            .file_name()
+            .map(|n| n.chars().take(255).collect::<String>());
+        let bytes = upload.file.into_vec().await.map_err(|e| {
+            ApiError::BadRequest(ErrorBody::new(
+                "invalid_upload",
+                format!("reading the upload: {e}"),
+            ))
+        })?;
+        let job = store_resume(&state, owner, name, &bytes).await?;
+        let row = enqueue(
+            &state,
+            owner,
+            &NewJob::of(&job),
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
+        Accepted::of(row)
+    }
+
+    /// One of your jobs.
+    #[oai(path = "/jobs/:id", method = "get")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let row = jobs::find_owned(&mut conn, auth.0.user_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("job"))?;
+        Ok(Json(JobView::from_row(row)?))
+    }
+
+    /// Your jobs, newest first.
+    #[oai(path = "/jobs", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Only this kind.
+        kind: Query<Option<String>>,
+        /// Only this status.
+        status: Query<Option<JobState>>,
+        /// From `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–100.
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<JobPage>, ApiError> {
+        let before = cursor
+            .0
+            .map(|c| c.parse::<Uuid>())
+            .transpose()
+            .map_err(|_| {
+                ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
+            })?;
+        let filter = JobFilter {
+            kind: kind.0,
+            status: status.0.map(Into::into),
+            before,
+        };
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = jobs::list_owned(&mut conn, auth.0.user_id, &filter, limit.0 + 1).await?;
+        let more = rows.len() as i64 > limit.0;
+        let items = rows
+            .into_iter()
+            .take(limit.0 as usize)
+            .map(JobView::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = more
+            .then(|| items.last().map(|j| j.id.to_string()))
+            .flatten();
+        Ok(Json(JobPage { items, next_cursor }))
+    }
+
+    /// Cancel one of your jobs while it is still queued.
+    #[oai(path = "/jobs/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        match jobs::cancel_owned(&mut conn, auth.0.user_id, id.0).await? {
+            CancelOutcome::Cancelled(row) => {
+                if let Ok(event) = row.event() {
+                    let mut redis = state.redis.clone();
+                    let _ = prepq_jobs::queue::publish(&mut redis, &event).await;
+                }
+                Ok(Json(JobView::from_row(row)?))
+            }
+            CancelOutcome::NotFound => Err(ApiError::not_found("job")),
+            CancelOutcome::TooLate(row) => Err(ApiError::Conflict(ErrorBody::new(
+                "not_cancellable",
+                format!(
+                    "the job is {}; only a queued job can be cancelled",
+                    row.status
+                ),
+            ))),
+        }
+    }
+}
+
+fn default_limit() -> i64 {
+    20
+}
+
+/// Checks and stores an uploaded resume, returning the job that will read it.
+async fn store_resume(
+    state: &AppState,
+    owner_id: Uuid,
+    original_name: Option<String>,
+    bytes: &[u8],
+) -> Result<ResumeExtract, ApiError> {
+    let limit = state.config.max_upload_bytes;
+    if bytes.len() > limit {
+        return Err(ApiError::PayloadTooLarge(ErrorBody::new(
+            "payload_too_large",
+            format!("the file is {} bytes; the limit is {limit}", bytes.len()),
+        )));
+    }
+    if bytes.is_empty() {
+        return Err(ApiError::unprocessable("the file is empty"));
+    }
+    let media_type = media::sniff_resume(bytes).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(ErrorBody::new(
+            "unsupported_media_type",
+            "the file is not a PDF; only PDF resumes are accepted for now",
+        ))
+    })?;
+    let sha256 = state.blobs.put(bytes).await.map_err(|e| {
+        tracing::error!(error = %e, "writing a blob failed");
+        ApiError::Unavailable(ErrorBody::new(
+            "unavailable",
+            "the file could not be stored; try again",
+        ))
+    })?;
+    let file = files::StoredFile {
+        id: Uuid::now_v7(),
+        owner_id,
+        sha256: sha256.clone(),
+        size_bytes: bytes.len() as i64,
+        media_type: media_type.to_owned(),
+        original_name,
+        created_at: chrono::Utc::now(),
+    };
+    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    files::insert(&mut conn, &file).await?;
+    Ok(ResumeExtract {
+        file_id: file.id,
+        sha256,
+        media_type: media_type.to_owned(),
+    })
+}

@@ -1,0 +1,20 @@
+use std::sync::Arc;
+
+use prepq_jobs::JobEvent;
+use prepq_schema::{BlobStore, DbPool};
+use redis::aio::ConnectionManager;
+use tokio::sync::broadcast;
+
+use crate::{auth::TokenKeys, config::ApiConfig};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DbPool,
+    pub redis: ConnectionManager,
+    pub tokens: TokenKeys,
+    pub blobs: BlobStore,
+    pub config: Arc<ApiConfig>,
+    /// Job events relayed from Redis to this instance's event streams.
+    pub events: broadcast::Sender<JobEvent>,
+}

@@ -1,0 +1,110 @@
+//! What the API shows of a job.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object};
+use prepq_jobs::{JobEvent, JobStatus};
+use prepq_schema::jobs::JobRow;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl From<JobStatus> for JobState {
+    fn from(status: JobStatus) -> Self {
+        match status {
+            JobStatus::Queued => Self::Queued,
+            JobStatus::Running => Self::Running,
+            JobStatus::Succeeded => Self::Succeeded,
+            JobStatus::Failed => Self::Failed,
+            JobStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<JobState> for JobStatus {
+    fn from(state: JobState) -> Self {
+        match state {
+            JobState::Queued => Self::Queued,
+            JobState::Running => Self::Running,
+            JobState::Succeeded => Self::Succeeded,
+            JobState::Failed => Self::Failed,
+            JobState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// A job and where it is in its life.
+#[derive(Debug, Clone, Object)]
+pub struct JobView {
+    pub id: Uuid,
+    /// The job kind, also its queue: `resume.extract`, `platform.echo`, ...
+    pub kind: String,
+    pub status: JobState,
+    /// Attempts started so far.
+    pub attempt: i32,
+    pub max_attempts: i32,
+    /// 0–100.
+    pub progress: i16,
+    pub payload: serde_json::Value,
+    /// The kind's result, once `succeeded`.
+    pub result: Option<serde_json::Value>,
+    /// Why the job failed (or why the last attempt did), in words for people.
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl JobView {
+    pub fn from_row(row: JobRow) -> Result<Self, prepq_schema::StoreError> {
+        Ok(Self {
+            status: row.status()?.into(),
+            id: row.id,
+            kind: row.kind,
+            attempt: row.attempt,
+            max_attempts: row.max_attempts,
+            progress: row.progress,
+            payload: row.payload,
+            result: row.result,
+            error: row.error,
+            created_at: row.created_at,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A state change of one of your jobs, as sent on the event streams.
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct JobEventView {
+    pub job_id: Uuid,
+    pub kind: String,
+    pub status: JobState,
+    pub attempt: i32,
+    pub progress: i16,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<JobEvent> for JobEventView {
+    fn from(event: JobEvent) -> Self {
+        Self {
+            job_id: event.job_id,
+            kind: event.kind,
+            status: event.status.into(),
+            attempt: event.attempt,
+            progress: event.progress,
+            error: event.error,
+            at: event.at,
+        }
+    }
+}

@@ -1,0 +1,39 @@
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+/// A kind of background job. The type is the payload; its constants say where it goes and
+/// how often it may be tried. Its `run` lives in the workers.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The kind's name, also its queue's name: `resume.extract`.
+    const KIND: &'static str;
+    /// How many attempts, counted in PostgreSQL, before the job is `failed` for good.
+    const MAX_ATTEMPTS: i32 = 5;
+    /// What a successful run stores as the job's result.
+    type Output: Serialize + DeserializeOwned + Send;
+}
+
+/// A job ready to be inserted: the enqueue helper's output, kind-agnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    pub fn of<J: Job>(job: &J) -> Self {
+        Self {
+            kind: J::KIND,
+            // A derived Serialize on plain data does not fail.
+            payload: serde_json::to_value(job).expect("job payloads serialise to JSON"),
+            max_attempts: J::MAX_ATTEMPTS,
+        }
+    }
+}
+
+/// What Redis carries for a job: only its id. PostgreSQL holds the payload, so a
+/// redelivered or stale message can never run an outdated copy of the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispatch {
+    pub job_id: Uuid,
+}

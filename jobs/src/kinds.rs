@@ -1,0 +1,12 @@
+//! Every job kind, and the one list of them.
+
+mod echo;
+mod resume_extract;
+
+pub use echo::{Echo, EchoOutput};
+pub use resume_extract::{ResumeExtract, ResumeText};
+
+use crate::Job;
+
+/// Every kind the platform runs; each is also a queue.
+pub const KINDS: &[&str] = &[Echo::KIND, ResumeExtract::KIND];

@@ -1,0 +1,211 @@
+//! How a job travels over Redis. apalis-redis is the dispatch channel, never the record:
+//! each queue holds a bounded *window* of jobs (apalis-redis 1.0 crashes every worker on a
+//! backlog of ~8k due jobs), the rest waits in PostgreSQL for the dispatcher.
+//!
+//! The window is a sorted set of job ids per queue: a job takes a slot before it is pushed
+//! and gives it back when a worker takes it. The check and the take are one script, so API
+//! instances and the dispatcher together never push past the capacity.
+
+use std::sync::LazyLock;
+
+use apalis_core::task::{builder::TaskBuilder, task_id::TaskId};
+use apalis_redis::{Config, RedisTask};
+use redis::{AsyncCommands, Script, aio::ConnectionManager};
+use uuid::Uuid;
+
+use crate::{Dispatch, JobEvent};
+
+/// The channel every job state change is published on.
+pub const EVENTS_CHANNEL: &str = "prepq:events";
+/// Present while Redis keeps its data; its absence tells the dispatcher Redis was wiped.
+pub const EPOCH_KEY: &str = "prepq:epoch";
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("apalis push: {0}")]
+    Push(#[from] apalis_redis::Error),
+    #[error("encoding a dispatch: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// The apalis queue of a job kind. Set explicitly: apalis defaults to the Rust type name.
+pub fn queue_name(kind: &str) -> String {
+    format!("prepq:{kind}")
+}
+
+/// The apalis configuration of a kind's queue.
+pub fn apalis_config(kind: &str) -> Config {
+    Config::default().queue(queue_name(kind))
+}
+
+fn window_key(kind: &str) -> String {
+    format!("prepq:window:{kind}")
+}
+
+static ADMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] window; ARGV[1] capacity; ARGV[2] now (ms); ARGV[3..] job ids
+        local free = tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])
+        local admitted = {}
+        for i = 3, #ARGV do
+            local id = ARGV[i]
+            if redis.call('ZSCORE', KEYS[1], id) then
+                -- a job that already holds a slot (a re-push) keeps it
+                redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id)
+                admitted[#admitted + 1] = id
+            elseif free > 0 then
+                redis.call('ZADD', KEYS[1], ARGV[2], id)
+                free = free - 1
+                admitted[#admitted + 1] = id
+            end
+        end
+        return admitted
+        ",
+    )
+});
+
+static WAITING: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] scheduled set; KEYS[2] active list; ARGV task ids
+        local found = {}
+        for i = 1, #ARGV do
+            local waiting = redis.call('ZSCORE', KEYS[1], ARGV[i])
+                or redis.call('LPOS', KEYS[2], ARGV[i])
+            found[i] = waiting and 1 or 0
+        end
+        return found
+        ",
+    )
+});
+
+/// Takes window slots for `ids` in `kind`'s queue, up to `capacity`; returns the admitted.
+pub async fn admit(
+    conn: &mut ConnectionManager,
+    kind: &str,
+    capacity: usize,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, QueueError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut invocation = ADMIT.prepare_invoke();
+    invocation
+        .key(window_key(kind))
+        .arg(capacity)
+        .arg(chrono::Utc::now().timestamp_millis());
+    for id in ids {
+        invocation.arg(id.to_string());
+    }
+    let admitted: Vec<String> = invocation.invoke_async(conn).await?;
+    Ok(admitted.iter().filter_map(|id| id.parse().ok()).collect())
+}
+
+/// Gives back the slot of a job a worker has taken.
+pub async fn release(conn: &mut ConnectionManager, kind: &str, id: Uuid) -> Result<(), QueueError> {
+    let _: i64 = conn.zrem(window_key(kind), id.to_string()).await?;
+    Ok(())
+}
+
+/// Gives back slots in bulk (the dispatcher repairing leaks).
+pub async fn release_many(
+    conn: &mut ConnectionManager,
+    kind: &str,
+    ids: &[Uuid],
+) -> Result<(), QueueError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let members: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let _: i64 = conn.zrem(window_key(kind), members).await?;
+    Ok(())
+}
+
+/// Slots taken longer ago than `older_than_ms`.
+pub async fn old_slots(
+    conn: &mut ConnectionManager,
+    kind: &str,
+    older_than_ms: i64,
+    limit: isize,
+) -> Result<Vec<Uuid>, QueueError> {
+    let cutoff = chrono::Utc::now().timestamp_millis() - older_than_ms;
+    let members: Vec<String> = conn
+        .zrangebyscore_limit(window_key(kind), "-inf", cutoff, 0, limit)
+        .await?;
+    Ok(members.iter().filter_map(|m| m.parse().ok()).collect())
+}
+
+/// How many slots of `kind`'s window are taken.
+pub async fn window_len(conn: &mut ConnectionManager, kind: &str) -> Result<usize, QueueError> {
+    Ok(conn.zcard(window_key(kind)).await?)
+}
+
+/// Jobs waiting in Redis for a worker in `kind`'s queue, as apalis keeps them.
+pub async fn waiting_len(conn: &mut ConnectionManager, kind: &str) -> Result<usize, QueueError> {
+    let config = apalis_config(kind);
+    let (scheduled, active): (usize, usize) = redis::pipe()
+        .zcard(config.scheduled_jobs_set())
+        .llen(config.active_jobs_list())
+        .query_async(conn)
+        .await?;
+    Ok(scheduled + active)
+}
+
+/// For each push id, whether that push is still waiting in `kind`'s queue.
+pub async fn still_waiting(
+    conn: &mut ConnectionManager,
+    kind: &str,
+    dispatch_ids: &[String],
+) -> Result<Vec<bool>, QueueError> {
+    if dispatch_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let config = apalis_config(kind);
+    let mut invocation = WAITING.prepare_invoke();
+    invocation
+        .key(config.scheduled_jobs_set())
+        .key(config.active_jobs_list());
+    for id in dispatch_ids {
+        invocation.arg(id);
+    }
+    let found: Vec<i64> = invocation.invoke_async(conn).await?;
+    Ok(found.into_iter().map(|f| f == 1).collect())
+}
+
+/// Pushes admitted jobs, each under its own fresh push id: apalis keeps a task's data
+/// under its id, so re-pushing a job under an old id would be silently dropped.
+pub async fn push(
+    conn: &mut ConnectionManager,
+    kind: &str,
+    jobs: &[(Uuid, String)],
+) -> Result<(), QueueError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let tasks = jobs
+        .iter()
+        .map(|(job_id, dispatch_id)| {
+            let bytes = serde_json::to_vec(&Dispatch { job_id: *job_id })?;
+            Ok(TaskBuilder::new(bytes)
+                .task_id(TaskId::from_string(dispatch_id.clone()))
+                .build())
+        })
+        .collect::<Result<Vec<RedisTask>, QueueError>>()?;
+    apalis_redis::queries::push_tasks(conn, &apalis_config(kind), &tasks).await?;
+    Ok(())
+}
+
+/// A new id for one push of a job.
+pub fn new_dispatch_id() -> String {
+    Uuid::now_v7().to_string()
+}
+
+pub async fn publish(conn: &mut ConnectionManager, event: &JobEvent) -> Result<(), QueueError> {
+    let _: i64 = conn
+        .publish(EVENTS_CHANNEL, serde_json::to_string(event)?)
+        .await?;
+    Ok(())
+}

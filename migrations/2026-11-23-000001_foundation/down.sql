@@ -1,0 +1,3 @@
+DROP TABLE jobs;
+DROP TABLE files;
+DROP TABLE users;

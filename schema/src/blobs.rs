@@ -1,0 +1,56 @@
+//! Local-disk blob store: uploaded bytes live under their SHA-256, never under a name a
+//! user chose, so paths can't be steered and identical uploads are stored once.
+
+use std::{
+    io,
+    path::{Path, PathBuf},
+};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Where the blob with this hash lives; `None` for anything but a SHA-256 in hex.
+    pub fn path(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        valid.then(|| self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Stores the bytes and returns their hash. Written to a temporary file and renamed,
+    /// so a reader never sees half a blob and concurrent writers of one blob agree.
+    pub async fn put(&self, bytes: &[u8]) -> io::Result<String> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let path = self.path(&sha256).expect("a fresh digest is valid hex");
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(sha256);
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        tokio::fs::create_dir_all(dir).await?;
+        let tmp = dir.join(format!(".{sha256}.{}", uuid::Uuid::now_v7()));
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, &path).await?;
+        Ok(sha256)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hex_digests_map_to_paths() {
+        let store = BlobStore::new("/blobs");
+        assert!(store.path("../../etc/passwd").is_none());
+        assert!(store.path(&"g".repeat(64)).is_none());
+        let sha = "ab".repeat(32);
+        assert_eq!(store.path(&sha).unwrap(), Path::new("/blobs/ab").join(&sha));
+    }
+}

@@ -1,0 +1,80 @@
+use diesel_async::{
+    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+    pooled_connection::{
+        AsyncDieselConnectionManager,
+        deadpool::{Object, Pool},
+    },
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::StoreError;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type PooledConn = Object<AsyncPgConnection>;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Serialises migrations between processes that start at the same moment.
+const MIGRATION_LOCK: i64 = 0x7072_6570_715f_6d69; // "prepq_mi"
+
+pub fn connect(database_url: &str, max_size: usize) -> Result<DbPool, StoreError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .build()
+        .map_err(|e| StoreError::Migration(format!("building the pool: {e}")))
+}
+
+/// Applies pending migrations. Every binary calls it at start-up; a session advisory lock
+/// makes concurrent starts take turns, and the later ones find nothing left to do.
+/// The harness blocks in place, so this needs the multi-thread runtime.
+pub async fn migrate(database_url: &str) -> Result<usize, StoreError> {
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .await?;
+    let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
+    let applied = harness
+        .run_pending_migrations(MIGRATIONS)
+        .map(|done| done.len())
+        .map_err(|e| StoreError::Migration(e.to_string()));
+    // Closing the connection releases the lock, whatever happened above.
+    drop(harness);
+    applied
+}
+
+/// Checks that the database answers.
+pub async fn ping(pool: &DbPool) -> Result<(), StoreError> {
+    let mut conn = pool.get().await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}
+
+/// A PostgreSQL session advisory lock on a connection of its own: held while the
+/// connection lives, freed by the server the moment its holder dies.
+pub struct SessionLock {
+    conn: AsyncPgConnection,
+}
+
+impl SessionLock {
+    /// `None` when another session holds the lock (or the database is unreachable).
+    pub async fn try_acquire(database_url: &str, key: i64) -> Option<Self> {
+        let mut conn = AsyncPgConnection::establish(database_url).await.ok()?;
+        let got: bool = diesel::select(pg_try_advisory_lock(key))
+            .get_result(&mut conn)
+            .await
+            .ok()?;
+        got.then_some(Self { conn })
+    }
+
+    /// Whether the lock's connection is still alive, and so the lock still held.
+    pub async fn is_held(&mut self) -> bool {
+        diesel::sql_query("SELECT 1")
+            .execute(&mut self.conn)
+            .await
+            .is_ok()
+    }
+}
+
+diesel::define_sql_function!(fn pg_try_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);

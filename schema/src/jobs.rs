@@ -1,0 +1,476 @@
+//! The job table: the record of every job's life. Every statement that moves a job is here,
+//! guarded so that a stale worker, a duplicate delivery or a race can never move it twice.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, BigInt, Double, Int4, Jsonb, Text, Uuid as SqlUuid},
+};
+use diesel_async::RunQueryDsl;
+use prepq_jobs::{JobEvent, JobStatus, NewJob};
+use uuid::Uuid;
+
+use crate::{PooledConn, StoreError, schema::jobs};
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = jobs, check_for_backend(diesel::pg::Pg))]
+pub struct JobRow {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub progress: i16,
+    pub payload: serde_json::Value,
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub run_after: DateTime<Utc>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub dispatch_id: Option<String>,
+    pub worker: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl JobRow {
+    pub fn status(&self) -> Result<JobStatus, StoreError> {
+        self.status
+            .parse()
+            .map_err(|e: prepq_jobs::UnknownStatus| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The state change this row represents, for the event stream.
+    pub fn event(&self) -> Result<JobEvent, StoreError> {
+        Ok(JobEvent {
+            job_id: self.id,
+            owner_id: self.owner_id,
+            kind: self.kind.clone(),
+            status: self.status()?,
+            attempt: self.attempt,
+            progress: self.progress,
+            error: self.error.clone(),
+            at: self.updated_at,
+        })
+    }
+}
+
+/// A job as the API accepts it.
+#[derive(Debug, Clone)]
+pub struct Submission<'a> {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub job: &'a NewJob,
+    pub idempotency_key: Option<&'a str>,
+    /// Set when the API already holds a window slot and will push the job itself.
+    pub dispatch_id: Option<&'a str>,
+}
+
+/// Inserts the job, or finds the one already submitted under the same idempotency key.
+/// The flag says whether this call created it.
+pub async fn submit(
+    conn: &mut PooledConn,
+    sub: Submission<'_>,
+) -> Result<(JobRow, bool), StoreError> {
+    let dispatched_at = sub.dispatch_id.map(|_| Utc::now());
+    let inserted = diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(sub.id),
+            jobs::owner_id.eq(sub.owner_id),
+            jobs::kind.eq(sub.job.kind),
+            jobs::max_attempts.eq(sub.job.max_attempts),
+            jobs::payload.eq(&sub.job.payload),
+            jobs::idempotency_key.eq(sub.idempotency_key),
+            jobs::dispatched_at.eq(dispatched_at),
+            jobs::dispatch_id.eq(sub.dispatch_id),
+        ))
+        .on_conflict_do_nothing()
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    if let Some(row) = inserted {
+        return Ok((row, true));
+    }
+    let key = sub
+        .idempotency_key
+        .ok_or_else(|| StoreError::Corrupt(format!("job id {} already exists", sub.id)))?;
+    let existing = jobs::table
+        .filter(jobs::owner_id.eq(sub.owner_id))
+        .filter(jobs::idempotency_key.eq(key))
+        .select(JobRow::as_select())
+        .first(conn)
+        .await?;
+    Ok((existing, false))
+}
+
+pub async fn find_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<JobRow>, StoreError> {
+    let found = jobs::table
+        .filter(jobs::id.eq(id).and(jobs::owner_id.eq(owner_id)))
+        .select(JobRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found)
+}
+
+pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
+    let found = jobs::table
+        .find(id)
+        .select(JobRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub kind: Option<String>,
+    pub status: Option<JobStatus>,
+    /// Only jobs older than this one (ids are time-ordered v7 UUIDs).
+    pub before: Option<Uuid>,
+}
+
+/// One page of the owner's jobs, newest first.
+pub async fn list_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    filter: &JobFilter,
+    limit: i64,
+) -> Result<Vec<JobRow>, StoreError> {
+    let mut query = jobs::table
+        .filter(jobs::owner_id.eq(owner_id))
+        .select(JobRow::as_select())
+        .order(jobs::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(jobs::kind.eq(kind.clone()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(jobs::status.eq(status.as_str()));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(jobs::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
+}
+
+#[derive(Debug)]
+pub enum CancelOutcome {
+    Cancelled(JobRow),
+    NotFound,
+    /// Only a queued job can be cancelled; this one is past that.
+    TooLate(JobRow),
+}
+
+pub async fn cancel_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<CancelOutcome, StoreError> {
+    let cancelled = diesel::update(jobs::table)
+        .filter(jobs::id.eq(id))
+        .filter(jobs::owner_id.eq(owner_id))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .set((
+            jobs::status.eq(JobStatus::Cancelled.as_str()),
+            jobs::finished_at.eq(diesel::dsl::now),
+            jobs::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(match cancelled {
+        Some(row) => CancelOutcome::Cancelled(row),
+        None => match find_owned(conn, owner_id, id).await? {
+            Some(row) => CancelOutcome::TooLate(row),
+            None => CancelOutcome::NotFound,
+        },
+    })
+}
+
+/// Gives a job back to the dispatcher after the API failed to push it.
+pub async fn undispatch(
+    conn: &mut PooledConn,
+    id: Uuid,
+    dispatch_id: &str,
+) -> Result<(), StoreError> {
+    diesel::update(jobs::table)
+        .filter(jobs::id.eq(id))
+        .filter(jobs::dispatch_id.eq(dispatch_id))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .set(jobs::dispatched_at.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Takes a due, queued job for one attempt under a lease. `None` means another delivery
+/// already has it, it is finished or cancelled, or its retry is not due: skip it.
+pub async fn claim(
+    conn: &mut PooledConn,
+    id: Uuid,
+    worker: &str,
+    lease_secs: f64,
+) -> Result<Option<JobRow>, StoreError> {
+    let row = diesel::sql_query(
+        "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $2,
+                lease_expires_at = now() + make_interval(secs => $3), heartbeat_at = now(),
+                started_at = coalesce(started_at, now()), updated_at = now()
+         WHERE id = $1 AND status = 'queued' AND run_after <= now()
+         RETURNING *",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(worker)
+    .bind::<Double, _>(lease_secs)
+    .get_result::<JobRow>(conn)
+    .await
+    .optional()?;
+    Ok(row)
+}
+
+/// Renews the lease of attempt `attempt`, recording progress; false when the attempt has
+/// lost the job (its lease expired and it was handed to another worker, or it was cancelled).
+pub async fn heartbeat(
+    conn: &mut PooledConn,
+    id: Uuid,
+    attempt: i32,
+    lease_secs: f64,
+    progress: i16,
+) -> Result<bool, StoreError> {
+    let renewed = diesel::sql_query(
+        "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3),
+                heartbeat_at = now(), progress = greatest(progress, $4), updated_at = now()
+         WHERE id = $1 AND attempt = $2 AND status = 'running'",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Int4, _>(attempt)
+    .bind::<Double, _>(lease_secs)
+    .bind::<diesel::sql_types::SmallInt, _>(progress.clamp(0, 100))
+    .execute(conn)
+    .await?;
+    Ok(renewed == 1)
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Succeeded(serde_json::Value),
+    /// Will not get better by trying again.
+    Failed(String),
+    /// May work later: retried after `backoff_secs` while attempts remain.
+    Retry {
+        reason: String,
+        backoff_secs: f64,
+    },
+}
+
+/// Records the end of attempt `attempt`. Returns the new row, or `None` when that attempt
+/// no longer owns the job, in which case nothing changes.
+pub async fn finish(
+    conn: &mut PooledConn,
+    id: Uuid,
+    attempt: i32,
+    outcome: &Outcome,
+) -> Result<Option<JobRow>, StoreError> {
+    const OWNED: &str = "WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING *";
+    let row = match outcome {
+        Outcome::Succeeded(result) => {
+            diesel::sql_query(format!(
+                "UPDATE jobs SET status = 'succeeded', result = $3, error = NULL, progress = 100,
+                    lease_expires_at = NULL, finished_at = now(), updated_at = now() {OWNED}"
+            ))
+            .bind::<SqlUuid, _>(id)
+            .bind::<Int4, _>(attempt)
+            .bind::<Jsonb, _>(result)
+            .get_result::<JobRow>(conn)
+            .await
+        }
+        Outcome::Failed(reason) => {
+            diesel::sql_query(format!(
+                "UPDATE jobs SET status = 'failed', error = $3, lease_expires_at = NULL,
+                    finished_at = now(), updated_at = now() {OWNED}"
+            ))
+            .bind::<SqlUuid, _>(id)
+            .bind::<Int4, _>(attempt)
+            .bind::<Text, _>(reason)
+            .get_result::<JobRow>(conn)
+            .await
+        }
+        Outcome::Retry {
+            reason,
+            backoff_secs,
+        } => {
+            diesel::sql_query(format!(
+                "UPDATE jobs SET
+                    status = CASE WHEN attempt < max_attempts THEN 'queued' ELSE 'failed' END,
+                    error = CASE WHEN attempt < max_attempts THEN $3
+                        ELSE 'gave up after ' || attempt || ' attempts: ' || $3 END,
+                    finished_at = CASE WHEN attempt < max_attempts THEN NULL ELSE now() END,
+                    run_after = now() + make_interval(secs => $4),
+                    dispatched_at = NULL, dispatch_id = NULL, lease_expires_at = NULL,
+                    updated_at = now() {OWNED}"
+            ))
+            .bind::<SqlUuid, _>(id)
+            .bind::<Int4, _>(attempt)
+            .bind::<Text, _>(reason)
+            .bind::<Double, _>(*backoff_secs)
+            .get_result::<JobRow>(conn)
+            .await
+        }
+    };
+    Ok(row.optional()?)
+}
+
+/// Due, undispatched jobs of one kind, oldest first.
+pub async fn undispatched(
+    conn: &mut PooledConn,
+    kind: &str,
+    limit: i64,
+) -> Result<Vec<Uuid>, StoreError> {
+    let ids = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .filter(jobs::dispatched_at.is_null())
+        .filter(jobs::run_after.le(diesel::dsl::now))
+        .order(jobs::id)
+        .limit(limit)
+        .select(jobs::id)
+        .load(conn)
+        .await?;
+    Ok(ids)
+}
+
+/// Records the pushes just made: job id and the id of its push.
+pub async fn mark_dispatched(
+    conn: &mut PooledConn,
+    pushed: &[(Uuid, String)],
+) -> Result<usize, StoreError> {
+    let (ids, dispatch_ids): (Vec<Uuid>, Vec<String>) = pushed.iter().cloned().unzip();
+    let marked = diesel::sql_query(
+        "UPDATE jobs SET dispatched_at = now(), dispatch_id = pushed.dispatch_id
+         FROM unnest($1::uuid[], $2::text[]) AS pushed(id, dispatch_id)
+         WHERE jobs.id = pushed.id AND jobs.status = 'queued'",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Text>, _>(dispatch_ids)
+    .execute(conn)
+    .await?;
+    Ok(marked)
+}
+
+/// Running jobs whose worker stopped renewing the lease: back to the queue while attempts
+/// remain, else failed. Returns the changed rows.
+pub async fn recover_expired_leases(conn: &mut PooledConn) -> Result<Vec<JobRow>, StoreError> {
+    let rows = diesel::sql_query(
+        "UPDATE jobs SET
+                status = CASE WHEN attempt < max_attempts THEN 'queued' ELSE 'failed' END,
+                error = 'worker ' || coalesce(worker, '?') || ' stopped responding during attempt '
+                        || attempt || ' of ' || max_attempts,
+                finished_at = CASE WHEN attempt < max_attempts THEN NULL ELSE now() END,
+                dispatched_at = NULL, dispatch_id = NULL, lease_expires_at = NULL,
+                updated_at = now()
+         WHERE status = 'running' AND lease_expires_at < now()
+         RETURNING *",
+    )
+    .get_results::<JobRow>(conn)
+    .await?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DispatchedJob {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub dispatch_id: String,
+}
+
+/// Queued jobs pushed longer ago than `older_than_secs`: possibly lost by Redis.
+pub async fn long_dispatched(
+    conn: &mut PooledConn,
+    older_than_secs: f64,
+    limit: i64,
+) -> Result<Vec<DispatchedJob>, StoreError> {
+    let rows = diesel::sql_query(
+        "SELECT id, kind, dispatch_id FROM jobs
+         WHERE status = 'queued' AND dispatched_at < now() - make_interval(secs => $1)
+           AND dispatch_id IS NOT NULL
+         ORDER BY dispatched_at LIMIT $2",
+    )
+    .bind::<Double, _>(older_than_secs)
+    .bind::<BigInt, _>(limit)
+    .get_results(conn)
+    .await?;
+    Ok(rows)
+}
+
+/// Hands queued jobs back to the dispatcher (their push was lost), or, with `all`, every
+/// pushed queued job (Redis was wiped). Returns how many.
+pub async fn reset_dispatch(
+    conn: &mut PooledConn,
+    ids: Option<&[Uuid]>,
+) -> Result<usize, StoreError> {
+    let query = diesel::update(jobs::table)
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .filter(jobs::dispatched_at.is_not_null())
+        .set((
+            jobs::dispatched_at.eq(None::<DateTime<Utc>>),
+            jobs::dispatch_id.eq(None::<String>),
+        ));
+    let changed = match ids {
+        Some(ids) => query.filter(jobs::id.eq_any(ids)).execute(conn).await?,
+        None => query.execute(conn).await?,
+    };
+    Ok(changed)
+}
+
+/// Marks jobs found still waiting in Redis as freshly seen there.
+pub async fn touch_dispatched(conn: &mut PooledConn, ids: &[Uuid]) -> Result<(), StoreError> {
+    diesel::update(jobs::table)
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .set(jobs::dispatched_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Of these ids, the ones still queued.
+pub async fn still_queued(conn: &mut PooledConn, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+    let queued = jobs::table
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .select(jobs::id)
+        .load(conn)
+        .await?;
+    Ok(queued)
+}
+
+/// Counts by status for one kind, for metrics and tests.
+pub async fn count_by_status(
+    conn: &mut PooledConn,
+    kind: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let counts = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .group_by(jobs::status)
+        .select((jobs::status, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    Ok(counts)
+}

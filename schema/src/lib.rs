@@ -1,0 +1,15 @@
+//! PrepQ's state of record in PostgreSQL: the diesel schema, its models, the queries
+//! every binary shares, the pool and the embedded migrations.
+
+pub mod blobs;
+mod db;
+mod error;
+pub mod files;
+pub mod jobs;
+mod schema;
+pub mod users;
+
+pub use blobs::BlobStore;
+pub use db::{DbPool, PooledConn, SessionLock, connect, migrate, ping};
+pub use error::StoreError;
+pub use schema::{files as files_table, jobs as jobs_table, users as users_table};

@@ -1,0 +1,52 @@
+// The diesel view of migrations/. Keep in step with the SQL there.
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        sha256 -> Text,
+        size_bytes -> Int8,
+        media_type -> Text,
+        original_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        attempt -> Int4,
+        max_attempts -> Int4,
+        progress -> Int2,
+        payload -> Jsonb,
+        result -> Nullable<Jsonb>,
+        error -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        run_after -> Timestamptz,
+        dispatched_at -> Nullable<Timestamptz>,
+        dispatch_id -> Nullable<Text>,
+        worker -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamptz>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(jobs -> users (owner_id));
+diesel::allow_tables_to_appear_in_same_query!(users, files, jobs);

@@ -1,0 +1,87 @@
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Args;
+
+/// Everything a worker process is configured with: flags, else `PREPQ_*` environment
+/// variables, else local defaults. Read once at start-up.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerConfig {
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/prepq"
+    )]
+    pub database_url: String,
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+    /// Queues (job kinds) this process works on, comma-separated; all when empty.
+    #[arg(long, env = "PREPQ_QUEUES", value_delimiter = ',')]
+    pub queues: Vec<String>,
+    /// Jobs run at once, per queue.
+    #[arg(long, env = "PREPQ_CONCURRENCY", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Run the dispatcher here too (one process in the fleet acts at a time).
+    #[arg(long, env = "PREPQ_DISPATCHER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub dispatcher: bool,
+    /// Most jobs each queue may hold in Redis; the rest wait in PostgreSQL.
+    #[arg(long, env = "PREPQ_QUEUE_WINDOW", default_value_t = 1000)]
+    pub queue_window: usize,
+    #[arg(long, env = "PREPQ_LEASE_SECS", default_value_t = 30.0)]
+    pub lease_secs: f64,
+    #[arg(long, env = "PREPQ_DISPATCH_INTERVAL_MS", default_value_t = 200)]
+    pub dispatch_interval_ms: u64,
+    /// A queued job pushed this long ago is checked for in Redis, and pushed again if lost.
+    #[arg(long, env = "PREPQ_REDISPATCH_AFTER_SECS", default_value_t = 60.0)]
+    pub redispatch_after_secs: f64,
+    /// First retry delay; doubles on each attempt.
+    #[arg(long, env = "PREPQ_RETRY_BASE_MS", default_value_t = 2000)]
+    pub retry_base_ms: u64,
+    #[arg(long, env = "PREPQ_RETRY_MAX_MS", default_value_t = 300_000)]
+    pub retry_max_ms: u64,
+    /// How long an idle worker waits before asking Redis again.
+    #[arg(long, env = "PREPQ_POLL_MS", default_value_t = 50)]
+    pub poll_ms: u64,
+    /// After SIGTERM, in-flight jobs get this long to finish.
+    #[arg(long, env = "PREPQ_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+    #[arg(
+        long,
+        env = "PREPQ_WORKER_HEALTH_ADDR",
+        default_value = "127.0.0.1:9100"
+    )]
+    pub health_addr: SocketAddr,
+    #[arg(long, env = "PREPQ_BLOB_DIR", default_value = "data/blobs")]
+    pub blob_dir: PathBuf,
+    #[arg(long, env = "PREPQ_DB_POOL", default_value_t = 16)]
+    pub db_pool: usize,
+    #[command(flatten)]
+    pub extract: ExtractLimits,
+}
+
+/// Limits on parsing one untrusted file, enforced on the child process that parses it.
+#[derive(Debug, Clone, Args)]
+pub struct ExtractLimits {
+    #[arg(long, env = "PREPQ_EXTRACT_TIMEOUT_SECS", default_value_t = 60)]
+    pub extract_timeout_secs: u64,
+    #[arg(long, env = "PREPQ_EXTRACT_MEMORY_MB", default_value_t = 1024)]
+    pub extract_memory_mb: u64,
+    #[arg(long, env = "PREPQ_PDF_MAX_PAGES", default_value_t = 50)]
+    pub pdf_max_pages: u32,
+}
+
+impl WorkerConfig {
+    pub fn queues(&self) -> Vec<&'static str> {
+        prepq_jobs::KINDS
+            .iter()
+            .copied()
+            .filter(|kind| self.queues.is_empty() || self.queues.iter().any(|q| q == kind))
+            .collect()
+    }
+
+    /// Exponential backoff for retry number `attempt` (1-based), capped.
+    pub fn backoff(&self, attempt: i32) -> Duration {
+        let exp = attempt.saturating_sub(1).clamp(0, 20) as u32;
+        let ms = self.retry_base_ms.saturating_mul(1u64 << exp);
+        Duration::from_millis(ms.min(self.retry_max_ms))
+    }
+}

@@ -1,0 +1,239 @@
+//! Keeps every queue's Redis window full from PostgreSQL and repairs what Redis lost.
+//! One process in the fleet acts at a time: the holder of a PostgreSQL advisory lock, held
+//! on a connection of its own so that its death frees the lock at once.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use prepq_jobs::{KINDS, queue};
+use prepq_schema::{DbPool, SessionLock, StoreError, jobs};
+use redis::{AsyncCommands, aio::ConnectionManager};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::config::WorkerConfig;
+
+const LEADER_LOCK: i64 = 0x7072_6570_715f_6470; // "prepq_dp"
+/// Most jobs moved per queue per cycle.
+const BATCH: usize = 500;
+/// A window slot this old is checked against PostgreSQL for a leak.
+const SLOT_AUDIT_AFTER_MS: i64 = 30_000;
+/// Cycles between housekeeping passes (slot audit, apalis vacuum).
+const HOUSEKEEPING_EVERY: u64 = 25;
+
+#[derive(Debug, thiserror::Error)]
+enum DispatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] queue::QueueError),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+pub struct Dispatcher {
+    pub db: DbPool,
+    pub redis: ConnectionManager,
+    pub config: Arc<WorkerConfig>,
+    /// Identifies this process's view of Redis; see `check_epoch`.
+    pub epoch: String,
+}
+
+impl Dispatcher {
+    /// Runs until `stop` turns true: competes for the lock, and while holding it, dispatches.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let interval = Duration::from_millis(self.config.dispatch_interval_ms);
+        let mut leader: Option<SessionLock> = None;
+        let mut cycle: u64 = 0;
+        while !*stop.borrow() {
+            leader = match leader {
+                Some(mut lock) => {
+                    let held = lock.is_held().await;
+                    if !held {
+                        tracing::warn!("lost the dispatcher lock");
+                    }
+                    held.then_some(lock)
+                }
+                None => {
+                    let lock =
+                        SessionLock::try_acquire(&self.config.database_url, LEADER_LOCK).await;
+                    if lock.is_some() {
+                        tracing::info!("this process is now the dispatcher");
+                    }
+                    lock
+                }
+            };
+            if leader.is_some() {
+                cycle += 1;
+                if let Err(e) = self.cycle(cycle % HOUSEKEEPING_EVERY == 1).await {
+                    tracing::warn!(error = %e, "dispatch cycle failed; retrying next tick");
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    async fn cycle(&self, housekeeping: bool) -> Result<(), DispatchError> {
+        let mut redis = self.redis.clone();
+        let mut conn = self.db.get().await.map_err(StoreError::from)?;
+        self.check_epoch(&mut conn, &mut redis).await?;
+        for row in jobs::recover_expired_leases(&mut conn).await? {
+            tracing::warn!(job_id = %row.id, status = %row.status, "lease expired; job recovered");
+            if let Ok(event) = row.event() {
+                let _ = queue::publish(&mut redis, &event).await;
+            }
+        }
+        self.repush_lost(&mut conn, &mut redis).await?;
+        for kind in KINDS {
+            self.fill(&mut conn, &mut redis, kind).await?;
+            if housekeeping {
+                self.audit_slots(&mut conn, &mut redis, kind).await?;
+                self.vacuum(&mut redis, kind).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Redis wiped (FLUSHALL, a new server): every job it held must be pushed again.
+    async fn check_epoch(
+        &self,
+        conn: &mut prepq_schema::PooledConn,
+        redis: &mut ConnectionManager,
+    ) -> Result<(), DispatchError> {
+        let fresh: bool = redis::cmd("SET")
+            .arg(queue::EPOCH_KEY)
+            .arg(&self.epoch)
+            .arg("NX")
+            .query_async::<Option<String>>(redis)
+            .await?
+            .is_some();
+        if fresh {
+            let reset = jobs::reset_dispatch(conn, None).await?;
+            if reset > 0 {
+                tracing::warn!(
+                    reset,
+                    "Redis lost its queues; rebuilding them from PostgreSQL"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Tops up a queue's window with its oldest due jobs.
+    async fn fill(
+        &self,
+        conn: &mut prepq_schema::PooledConn,
+        redis: &mut ConnectionManager,
+        kind: &str,
+    ) -> Result<(), DispatchError> {
+        let taken = queue::window_len(redis, kind).await?;
+        let room = self.config.queue_window.saturating_sub(taken).min(BATCH);
+        if room == 0 {
+            return Ok(());
+        }
+        let due = jobs::undispatched(conn, kind, room as i64).await?;
+        self.dispatch(conn, redis, kind, &due).await
+    }
+
+    /// Takes window slots for these queued jobs and pushes the admitted ones. A job that
+    /// already holds a slot (a lost push) keeps it, so lost jobs can't starve the window.
+    async fn dispatch(
+        &self,
+        conn: &mut prepq_schema::PooledConn,
+        redis: &mut ConnectionManager,
+        kind: &str,
+        ids: &[Uuid],
+    ) -> Result<(), DispatchError> {
+        let admitted = queue::admit(redis, kind, self.config.queue_window, ids).await?;
+        if admitted.is_empty() {
+            return Ok(());
+        }
+        let pushes: Vec<(Uuid, String)> = admitted
+            .iter()
+            .map(|id| (*id, queue::new_dispatch_id()))
+            .collect();
+        // Recorded before the push: a crash in between leaves rows marked but not in Redis,
+        // which `repush_lost` repairs, rather than unrecorded pushes that would be doubled.
+        jobs::mark_dispatched(conn, &pushes).await?;
+        if let Err(e) = queue::push(redis, kind, &pushes).await {
+            jobs::reset_dispatch(conn, Some(&admitted)).await?;
+            queue::release_many(redis, kind, &admitted).await?;
+            return Err(e.into());
+        }
+        metrics::counter!("prepq_dispatched_total", "kind" => kind.to_owned())
+            .increment(pushes.len() as u64);
+        Ok(())
+    }
+
+    /// Queued jobs pushed long ago: still waiting in Redis is fine, gone means lost.
+    async fn repush_lost(
+        &self,
+        conn: &mut prepq_schema::PooledConn,
+        redis: &mut ConnectionManager,
+    ) -> Result<(), DispatchError> {
+        let candidates =
+            jobs::long_dispatched(conn, self.config.redispatch_after_secs, BATCH as i64).await?;
+        let mut by_kind: HashMap<String, Vec<jobs::DispatchedJob>> = HashMap::new();
+        for job in candidates {
+            by_kind.entry(job.kind.clone()).or_default().push(job);
+        }
+        for (kind, group) in by_kind {
+            let ids: Vec<String> = group.iter().map(|j| j.dispatch_id.clone()).collect();
+            let waiting = queue::still_waiting(redis, &kind, &ids).await?;
+            let (present, lost): (Vec<_>, Vec<_>) =
+                group.iter().zip(waiting).partition(|(_, w)| *w);
+            let present: Vec<Uuid> = present.into_iter().map(|(j, _)| j.id).collect();
+            let lost: Vec<Uuid> = lost.into_iter().map(|(j, _)| j.id).collect();
+            jobs::touch_dispatched(conn, &present).await?;
+            if !lost.is_empty() {
+                tracing::warn!(
+                    kind,
+                    lost = lost.len(),
+                    "jobs missing from Redis; pushing them again"
+                );
+                // Those not admitted now wait for `fill` like any undispatched job.
+                jobs::reset_dispatch(conn, Some(&lost)).await?;
+                self.dispatch(conn, redis, &kind, &lost).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Frees slots whose job was taken without the slot given back (a worker died between
+    /// fetching and claiming, a release failed) or whose job was never inserted.
+    async fn audit_slots(
+        &self,
+        conn: &mut prepq_schema::PooledConn,
+        redis: &mut ConnectionManager,
+        kind: &str,
+    ) -> Result<(), DispatchError> {
+        let old = queue::old_slots(redis, kind, SLOT_AUDIT_AFTER_MS, BATCH as isize).await?;
+        if old.is_empty() {
+            return Ok(());
+        }
+        let queued = jobs::still_queued(conn, &old).await?;
+        let leaked: Vec<Uuid> = old.into_iter().filter(|id| !queued.contains(id)).collect();
+        if !leaked.is_empty() {
+            tracing::info!(kind, leaked = leaked.len(), "freeing leaked window slots");
+            queue::release_many(redis, kind, &leaked).await?;
+        }
+        Ok(())
+    }
+
+    /// apalis keeps every finished task's data and id; PostgreSQL has the record, so drop them.
+    async fn vacuum(&self, redis: &mut ConnectionManager, kind: &str) -> Result<(), DispatchError> {
+        use apalis_core::backend::Vacuum;
+        let mut storage = apalis_redis::RedisStorage::<prepq_jobs::Dispatch>::new(redis.clone())
+            .with_config(queue::apalis_config(kind));
+        storage.vacuum().await.map_err(|e| {
+            DispatchError::Redis(redis::RedisError::from(std::io::Error::other(
+                e.to_string(),
+            )))
+        })?;
+        let config = queue::apalis_config(kind);
+        let _: () = redis.del(config.done_jobs_set()).await?;
+        Ok(())
+    }
+}

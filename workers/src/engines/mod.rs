@@ -1,0 +1,5 @@
+//! The code that does each job kind's work.
+
+mod echo;
+pub mod pdf;
+mod resume_extract;

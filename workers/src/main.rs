@@ -1,0 +1,151 @@
+//! The `workers` binary: apalis workers for the chosen queues, the dispatcher, and the
+//! isolated extractors they start for untrusted files.
+
+mod config;
+mod context;
+mod dispatcher;
+mod engines;
+mod health;
+mod kinds;
+mod runner;
+
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use apalis::prelude::Monitor;
+use clap::{Parser, Subcommand};
+use tokio::sync::watch;
+
+use crate::{config::WorkerConfig, context::Services, dispatcher::Dispatcher};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "workers",
+    about = "PrepQ job workers",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: WorkerConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Internal: extract one PDF's text and print a JSON report (run under limits).
+    #[command(hide = true)]
+    ExtractPdf {
+        #[arg(long)]
+        max_pages: u32,
+        path: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::ExtractPdf { max_pages, path }) = cli.command {
+        return engines::pdf::extract_command(&path, max_pages);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,apalis=warn,apalis_core=warn,apalis_redis=warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("workers stopped: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: WorkerConfig) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let applied = prepq_schema::migrate(&config.database_url)
+        .await
+        .context("migrating the database")?;
+    tracing::info!(applied, "migrations checked");
+    let db = prepq_schema::connect(&config.database_url, config.db_pool)?;
+    let redis = redis::Client::open(config.redis_url.as_str())?
+        .get_connection_manager()
+        .await
+        .context("connecting to Redis")?;
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let health = tokio::spawn(health::serve(
+        config.health_addr,
+        db.clone(),
+        redis.clone(),
+        metrics,
+    ));
+
+    let process = format!(
+        "{}-{}-{}",
+        hostname(),
+        std::process::id(),
+        &uuid::Uuid::now_v7().simple().to_string()[24..]
+    );
+    let (stop, stopped) = watch::channel(false);
+    let dispatcher = config.dispatcher.then(|| {
+        tokio::spawn(
+            Dispatcher {
+                db: db.clone(),
+                redis: redis.clone(),
+                config: config.clone(),
+                epoch: process.clone(),
+            }
+            .run(stopped),
+        )
+    });
+    let services = Services {
+        db: db.clone(),
+        blob_dir: config.blob_dir.clone(),
+        limits: config.extract.clone(),
+    };
+    let monitor = Monitor::new()
+        .shutdown_timeout(Duration::from_secs(config.shutdown_grace_secs))
+        .should_restart(|_, error| {
+            tracing::warn!(%error, "worker stopped; restarting it under a new name");
+            true
+        });
+    let monitor = runner::register(monitor, &config, &services, &redis, &process);
+    tracing::info!(queues = ?config.queues(), concurrency = config.concurrency, %process, "workers started");
+    let outcome = monitor.run_with_signal(shutdown_signal()).await;
+    let _ = stop.send(true);
+    if let Some(dispatcher) = dispatcher {
+        let _ = dispatcher.await;
+    }
+    health.abort();
+    outcome.context("running the workers")?;
+    tracing::info!("workers drained; bye");
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C: stop taking jobs and drain.
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        res = tokio::signal::ctrl_c() => res?,
+    }
+    tracing::info!("shutdown requested; finishing in-flight jobs");
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into())
+}

@@ -1,0 +1,192 @@
+//! One apalis worker per queue. Redis only says "job X may be due"; the claim in PostgreSQL
+//! decides whether this delivery runs it, and the attempt number fences every later write,
+//! so duplicates, stale deliveries and redeliveries after a crash change nothing.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI16, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
+use apalis_redis::RedisStorage;
+use prepq_jobs::{Dispatch, queue};
+use prepq_schema::jobs::{self, Outcome};
+use redis::aio::ConnectionManager;
+use uuid::Uuid;
+
+use crate::{
+    config::WorkerConfig,
+    context::{JobContext, JobError, Services},
+    kinds,
+};
+
+/// Everything one queue's handler needs.
+pub struct QueueWorker {
+    pub kind: &'static str,
+    pub worker: Arc<str>,
+    pub services: Services,
+    pub redis: ConnectionManager,
+    pub config: Arc<WorkerConfig>,
+}
+
+/// Registers a worker for each of the configured queues. Names are unique per process and
+/// per restart: apalis-redis refuses a name that was alive within a heartbeat.
+pub fn register(
+    mut monitor: Monitor,
+    config: &Arc<WorkerConfig>,
+    services: &Services,
+    redis: &ConnectionManager,
+    process: &str,
+) -> Monitor {
+    for kind in config.queues() {
+        let config = config.clone();
+        let services = services.clone();
+        let redis = redis.clone();
+        let process = process.to_owned();
+        monitor = monitor.register(move |restart| {
+            let name = format!("{process}-{kind}-{restart}");
+            let queue_worker = Arc::new(QueueWorker {
+                kind,
+                worker: Arc::from(name.as_str()),
+                services: services.clone(),
+                redis: redis.clone(),
+                config: config.clone(),
+            });
+            let apalis_config = queue::apalis_config(kind)
+                .batch_size(config.concurrency.max(1))
+                .heartbeat_interval(Duration::from_secs(5))
+                .missed_heartbeats(3)
+                // PostgreSQL leases guard each job; apalis' per-task locks cost O(n) each.
+                .lock_tasks(false);
+            let backend = RedisStorage::<Dispatch>::new(redis.clone())
+                .with_config(apalis_config)
+                .poll_with_interval(Duration::from_millis(config.poll_ms));
+            WorkerBuilder::new(name)
+                .backend(backend)
+                .concurrency(config.concurrency.max(1))
+                .data(queue_worker)
+                .build(handle)
+        });
+    }
+    monitor
+}
+
+async fn handle(dispatch: Dispatch, worker: Data<Arc<QueueWorker>>) -> Result<(), BoxDynError> {
+    let worker = Arc::clone(&worker);
+    // Spawned so that jobs of one queue use every core, not only the worker's task.
+    tokio::spawn(async move { worker.process(dispatch.job_id).await })
+        .await
+        .map_err(|e| format!("job task failed: {e}"))?;
+    // Always acknowledged: retries are PostgreSQL's to decide, never apalis'.
+    Ok(())
+}
+
+impl QueueWorker {
+    async fn process(&self, job_id: Uuid) {
+        let mut redis = self.redis.clone();
+        if let Err(e) = queue::release(&mut redis, self.kind, job_id).await {
+            tracing::warn!(%job_id, error = %e, "releasing the window slot failed; the dispatcher will repair it");
+        }
+        let Some(job) = self.claim(job_id).await else {
+            return;
+        };
+        self.publish(&job).await;
+        let attempt = job.attempt;
+        let started = Instant::now();
+        let progress = Arc::new(AtomicI16::new(0));
+        let ctx = JobContext::new(self.worker.clone(), &self.services, progress.clone());
+        let result = tokio::select! {
+            result = kinds::execute(&job.kind, job.payload, &ctx) => result,
+            () = self.keep_lease(job_id, attempt, &progress) => {
+                tracing::warn!(%job_id, attempt, "attempt lost its lease; abandoning it");
+                return;
+            }
+        };
+        let outcome = match result {
+            Ok(value) => Outcome::Succeeded(value),
+            Err(JobError::Permanent(reason)) => Outcome::Failed(reason),
+            Err(JobError::Transient(reason)) => Outcome::Retry {
+                reason,
+                backoff_secs: self.config.backoff(attempt).as_secs_f64(),
+            },
+        };
+        let finished = match self.services.db.get().await {
+            Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &outcome).await,
+            Err(e) => Err(e.into()),
+        };
+        match finished {
+            Ok(Some(row)) => {
+                metrics::counter!("prepq_jobs_finished_total", "kind" => self.kind, "status" => row.status.clone())
+                    .increment(1);
+                metrics::histogram!("prepq_job_run_seconds", "kind" => self.kind)
+                    .record(started.elapsed().as_secs_f64());
+                self.publish(&row).await;
+            }
+            Ok(None) => {
+                tracing::warn!(%job_id, attempt, "attempt no longer owned the job; result dropped")
+            }
+            Err(e) => {
+                tracing::error!(%job_id, attempt, error = %e, "recording the outcome failed; the lease will expire and the job run again")
+            }
+        }
+    }
+
+    /// Claims the job; `None` when this delivery must be skipped.
+    async fn claim(&self, job_id: Uuid) -> Option<jobs::JobRow> {
+        let claimed = match self.services.db.get().await {
+            Ok(mut conn) => {
+                jobs::claim(&mut conn, job_id, &self.worker, self.config.lease_secs).await
+            }
+            Err(e) => Err(e.into()),
+        };
+        match claimed {
+            Ok(Some(job)) => Some(job),
+            Ok(None) => {
+                tracing::debug!(%job_id, "delivery skipped: the job is taken, finished or not due");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(%job_id, error = %e, "claim failed; the dispatcher will push the job again");
+                None
+            }
+        }
+    }
+
+    /// Renews the lease until the attempt loses the job; returns only then.
+    async fn keep_lease(&self, job_id: Uuid, attempt: i32, progress: &AtomicI16) {
+        let every = Duration::from_secs_f64((self.config.lease_secs / 3.0).max(0.1));
+        loop {
+            tokio::time::sleep(every).await;
+            let percent = progress.load(Ordering::Relaxed);
+            let renewed = match self.services.db.get().await {
+                Ok(mut conn) => {
+                    jobs::heartbeat(&mut conn, job_id, attempt, self.config.lease_secs, percent)
+                        .await
+                }
+                Err(e) => Err(e.into()),
+            };
+            match renewed {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::warn!(%job_id, error = %e, "lease renewal failed; will try again")
+                }
+            }
+        }
+    }
+
+    async fn publish(&self, job: &jobs::JobRow) {
+        let mut redis = self.redis.clone();
+        match job.event() {
+            Ok(event) => {
+                if let Err(e) = queue::publish(&mut redis, &event).await {
+                    tracing::warn!(job_id = %job.id, error = %e, "publishing the job event failed");
+                }
+            }
+            Err(e) => tracing::error!(job_id = %job.id, error = %e, "job row is not valid"),
+        }
+    }
+}
