@@ -12,6 +12,8 @@ use prepq_schema::DbPool;
 /// What a job's `run` gets: who it is, and the shared services it may use.
 #[derive(Clone)]
 pub struct JobContext {
+    /// This attempt's number, from 1.
+    pub attempt: i32,
     pub worker: Arc<str>,
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
@@ -19,8 +21,9 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    pub fn new(worker: Arc<str>, services: &Services, progress: Arc<AtomicI16>) -> Self {
+    pub fn new(attempt: i32, worker: Arc<str>, services: &Services, progress: Arc<AtomicI16>) -> Self {
         Self {
+            attempt,
             worker,
             blob_dir: services.blob_dir.clone(),
             limits: services.limits.clone(),

@@ -97,7 +97,7 @@ impl QueueWorker {
         let attempt = job.attempt;
         let started = Instant::now();
         let progress = Arc::new(AtomicI16::new(0));
-        let ctx = JobContext::new(self.worker.clone(), &self.services, progress.clone());
+        let ctx = JobContext::new(attempt, self.worker.clone(), &self.services, progress.clone());
         let result = tokio::select! {
             result = kinds::execute(&job.kind, job.payload, &ctx) => result,
             () = self.keep_lease(job_id, attempt, &progress) => {

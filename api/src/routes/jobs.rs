@@ -48,6 +48,9 @@ pub struct EchoRequest {
     /// Pause before answering, in milliseconds (at most 60000).
     #[oai(default, validator(maximum(value = "60000")))]
     pub sleep_ms: u64,
+    /// Fail the first this-many attempts, to see retries at work (at most 10).
+    #[oai(default, validator(maximum(value = "10")))]
+    pub fail_attempts: u32,
 }
 
 #[derive(Debug, Multipart)]
@@ -99,6 +102,7 @@ impl JobsApi {
         let job = NewJob::of(&Echo {
             message: body.0.message,
             sleep_ms: body.0.sleep_ms,
+            fail_attempts: body.0.fail_attempts,
         });
         let row = enqueue(&state, auth.0.user_id, &job, idempotency_key.0.as_deref()).await?;
         Accepted::of(row)

@@ -9,6 +9,9 @@ pub struct Echo {
     pub message: String,
     #[serde(default)]
     pub sleep_ms: u64,
+    /// Fail (transiently) on the first this-many attempts: exercises the retry path.
+    #[serde(default)]
+    pub fail_attempts: u32,
 }
 
 impl Echo {

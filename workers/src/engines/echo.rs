@@ -16,6 +16,12 @@ impl Run for Echo {
                 Echo::MAX_SLEEP_MS
             )));
         }
+        if ctx.attempt <= self.fail_attempts as i32 {
+            return Err(JobError::Transient(format!(
+                "echo asked to fail its first {} attempts (this was attempt {})",
+                self.fail_attempts, ctx.attempt
+            )));
+        }
         if self.sleep_ms > 0 {
             tokio::time::sleep(Duration::from_millis(self.sleep_ms)).await;
         }

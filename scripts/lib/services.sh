@@ -1,0 +1,84 @@
+# Shared by scripts/dev and scripts/test: install what is missing, start a private
+# PostgreSQL and Redis on free ports under a directory, stop them by their pid files.
+# Source it; it defines functions only.
+
+prepq_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+prepq_pg_bin() {
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# Debian packages the build and the platform need; installed only when missing.
+prepq_install_deps() {
+    local missing=()
+    [ -n "$(prepq_pg_bin)" ] && [ -x "$(prepq_pg_bin)/initdb" ] || missing+=(postgresql)
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v cc >/dev/null || missing+=(gcc libc6-dev)
+    command -v pkg-config >/dev/null || missing+=(pkg-config)
+    command -v make >/dev/null || missing+=(make)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing: ${missing[*]}"
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    if ! command -v cargo >/dev/null; then
+        echo "cargo (Rust 1.95 or newer) is required: install it with rustup" >&2
+        return 1
+    fi
+}
+
+prepq_free_port() {
+    local port
+    while :; do
+        port=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+}
+
+# Starts PostgreSQL and Redis under $1 and exports DATABASE_URL, REDIS_URL and
+# PREPQ_PG_ADMIN_URL (the server's maintenance database, for tests that create databases).
+prepq_start_services() {
+    local dir=$1 pg_bin pg_port redis_port run_as=()
+    pg_bin=$(prepq_pg_bin)
+    mkdir -p "$dir/pg" "$dir/redis"
+    # PostgreSQL refuses to run as root: run its binaries as the postgres user.
+    if [ "$(id -u)" -eq 0 ]; then
+        chown -R postgres:postgres "$dir/pg"
+        chmod 755 "$dir"
+        run_as=(runuser -u postgres --)
+    fi
+    pg_port=$(prepq_free_port)
+    "${run_as[@]}" "$pg_bin/initdb" -D "$dir/pg/data" -A trust -U postgres -E UTF8 >"$dir/pg/initdb.log" 2>&1 \
+        || { cat "$dir/pg/initdb.log" >&2; return 1; }
+    "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
+        -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" \
+        start >/dev/null || { cat "$dir/pg/server.log" >&2; return 1; }
+    "${run_as[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres prepq
+    redis_port=$(prepq_free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize yes --pidfile "$dir/redis/redis.pid" --dir "$dir/redis" \
+        --logfile "$dir/redis/redis.log"
+    local tries=0
+    until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
+        tries=$((tries + 1)); [ $tries -lt 100 ] || { echo "redis did not start" >&2; return 1; }
+        sleep 0.05
+    done
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/prepq"
+    export PREPQ_PG_ADMIN_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+    export REDIS_URL="redis://127.0.0.1:$redis_port"
+    echo "postgres on 127.0.0.1:$pg_port, redis on 127.0.0.1:$redis_port (data in $dir)"
+}
+
+prepq_stop_services() {
+    local dir=$1 pg_bin run_as=()
+    pg_bin=$(prepq_pg_bin)
+    [ "$(id -u)" -eq 0 ] && run_as=(runuser -u postgres --)
+    if [ -f "$dir/pg/data/postmaster.pid" ]; then
+        "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    if [ -f "$dir/redis/redis.pid" ]; then
+        kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
+    fi
+}

@@ -1,0 +1,186 @@
+//! `TestApp`: one scenario's whole platform, real processes on random ports.
+
+use std::{path::PathBuf, time::Duration};
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    ChaosProxy, Process, RedisServer, User, database::fresh_database, process::bin_dir,
+    redis_server::free_port, wait_until,
+};
+
+/// Generous: a cold debug binary on a loaded 2-core machine can be slow to come up.
+const START_DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+pub struct TestAppBuilder {
+    api_env: Vec<(String, String)>,
+    worker_env: Vec<(String, String)>,
+    workers: usize,
+    api_via_proxy: bool,
+}
+
+impl TestAppBuilder {
+    pub fn workers(mut self, count: usize) -> Self {
+        self.workers = count;
+        self
+    }
+
+    pub fn api_env(mut self, key: &str, value: &str) -> Self {
+        self.api_env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn worker_env(mut self, key: &str, value: &str) -> Self {
+        self.worker_env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Both binaries get this setting.
+    pub fn env(self, key: &str, value: &str) -> Self {
+        self.api_env(key, value).worker_env(key, value)
+    }
+
+    /// The API reaches Redis through a proxy the test can break.
+    pub fn api_redis_via_proxy(mut self) -> Self {
+        self.api_via_proxy = true;
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let database_url = fresh_database().await;
+        let redis = RedisServer::start().await;
+        let run_dir = bin_dir().join("e2e-runs").join(Uuid::now_v7().simple().to_string());
+        let blob_dir = run_dir.join("blobs");
+        let common = vec![
+            ("DATABASE_URL".to_owned(), database_url.clone()),
+            ("PREPQ_BLOB_DIR".to_owned(), blob_dir.display().to_string()),
+        ];
+        let proxy = if self.api_via_proxy {
+            Some(ChaosProxy::start(([127, 0, 0, 1], redis.port).into()).await)
+        } else {
+            None
+        };
+        let api_redis = proxy
+            .as_ref()
+            .map_or(redis.url(), |p| format!("redis://127.0.0.1:{}", p.port));
+        let api_port = free_port();
+        let mut api_env = common.clone();
+        api_env.extend([
+            ("REDIS_URL".to_owned(), api_redis),
+            ("PREPQ_BIND".to_owned(), format!("127.0.0.1:{api_port}")),
+            ("PREPQ_JWT_SECRET".to_owned(), format!("test-{}", Uuid::now_v7())),
+            ("PREPQ_REDIS_TIMEOUT_MS".to_owned(), "300".to_owned()),
+        ]);
+        api_env.extend(self.api_env);
+        let mut worker_env = common;
+        worker_env.extend(
+            [
+                ("REDIS_URL", redis.url().as_str()),
+                // Short leases and intervals, so recovery scenarios finish in seconds.
+                ("PREPQ_LEASE_SECS", "2"),
+                ("PREPQ_DISPATCH_INTERVAL_MS", "50"),
+                ("PREPQ_REDISPATCH_AFTER_SECS", "2"),
+                ("PREPQ_RETRY_BASE_MS", "100"),
+                ("PREPQ_POLL_MS", "20"),
+                ("PREPQ_SHUTDOWN_GRACE_SECS", "15"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        worker_env.extend(self.worker_env);
+        let api = Process::spawn("api", "api", &api_env, &run_dir);
+        let mut app = TestApp {
+            base_url: format!("http://127.0.0.1:{api_port}"),
+            http: reqwest::Client::new(),
+            database_url,
+            redis,
+            proxy,
+            api,
+            workers: Vec::new(),
+            worker_env,
+            run_dir,
+        };
+        app.wait_ready(&format!("{}/readyz", app.base_url), "api").await;
+        for _ in 0..self.workers {
+            app.start_worker(&[]).await;
+        }
+        app
+    }
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    pub redis: RedisServer,
+    pub proxy: Option<ChaosProxy>,
+    pub api: Process,
+    pub workers: Vec<Process>,
+    worker_env: Vec<(String, String)>,
+    run_dir: PathBuf,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// Starts one more worker process (extra settings override the scenario's) and waits
+    /// until it is ready. Returns its index in `workers`.
+    pub async fn start_worker(&mut self, extra: &[(&str, &str)]) -> usize {
+        let index = self.workers.len();
+        let health = free_port();
+        let mut env = self.worker_env.clone();
+        env.push(("PREPQ_WORKER_HEALTH_ADDR".into(), format!("127.0.0.1:{health}")));
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let process = Process::spawn("workers", &format!("workers-{index}"), &env, &self.run_dir);
+        self.workers.push(process);
+        self.wait_ready(&format!("http://127.0.0.1:{health}/readyz"), "workers").await;
+        index
+    }
+
+    async fn wait_ready(&self, url: &str, what: &str) {
+        let http = &self.http;
+        wait_until(&format!("{what} to be ready"), START_DEADLINE, || async move {
+            let response = http.get(url).send().await.ok()?;
+            response.status().is_success().then_some(())
+        })
+        .await;
+    }
+
+    /// Registers and signs in a new user.
+    pub async fn user(&self) -> User {
+        let email = format!("user-{}@example.com", Uuid::now_v7().simple());
+        let credentials = json!({"email": email, "password": "correct horse battery"});
+        let registered = self
+            .http
+            .post(format!("{}/api/v1/auth/register", self.base_url))
+            .json(&credentials)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(registered.status(), 201, "register");
+        let login: serde_json::Value = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base_url))
+            .json(&credentials)
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("login body");
+        User {
+            http: self.http.clone(),
+            base: self.base_url.clone(),
+            token: login["access_token"].as_str().expect("access token").to_owned(),
+            email,
+        }
+    }
+
+    /// A pool on the scenario's database, to look at the record directly.
+    pub fn db(&self) -> prepq_schema::DbPool {
+        prepq_schema::connect(&self.database_url, 4).expect("test pool")
+    }
+}

@@ -1,0 +1,95 @@
+//! A signed-in user of the API, speaking HTTP like any client would.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{SseReader, wait_until};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobView {
+    pub id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub attempt: i32,
+    pub progress: i16,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct User {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    pub email: String,
+}
+
+impl User {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(&self.token).send().await.expect("GET")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, idempotency_key: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.post(self.url(path)).bearer_auth(&self.token).json(body);
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.expect("POST")
+    }
+
+    /// Enqueues an echo job and returns it as accepted.
+    pub async fn echo(&self, message: &str, sleep_ms: u64) -> JobView {
+        let response = self
+            .post_json("/api/v1/jobs/echo", &json!({"message": message, "sleep_ms": sleep_ms}), None)
+            .await;
+        assert_eq!(response.status(), 202, "echo enqueue: {}", response.text().await.unwrap_or_default());
+        response.json().await.expect("accepted job")
+    }
+
+    pub async fn upload(&self, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.http
+            .post(self.url("/api/v1/jobs/resume-extract"))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    pub async fn job(&self, id: Uuid) -> JobView {
+        let response = self.get(&format!("/api/v1/jobs/{id}")).await;
+        assert_eq!(response.status(), 200, "GET job {id}");
+        response.json().await.expect("job view")
+    }
+
+    /// Polls the job until it is finished (succeeded, failed or cancelled).
+    pub async fn finished(&self, id: Uuid, deadline: Duration) -> JobView {
+        wait_until(&format!("job {id} to finish"), deadline, || async move {
+            let job = self.job(id).await;
+            matches!(job.status.as_str(), "succeeded" | "failed" | "cancelled").then_some(job)
+        })
+        .await
+    }
+
+    pub async fn events(&self, path: &str) -> SseReader {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .header("Accept", "text/event-stream")
+            .send()
+            .await
+            .expect("open event stream");
+        assert_eq!(response.status(), 200, "event stream {path}");
+        SseReader::new(response)
+    }
+}

@@ -1,0 +1,87 @@
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Stdio},
+    time::Duration,
+};
+
+use crate::wait_until;
+
+/// One of our binaries, running. Killed on drop; its output goes to a log file whose
+/// path is printed when a test fails.
+pub struct Process {
+    child: Child,
+    pub name: String,
+    pub log: PathBuf,
+}
+
+/// Where `cargo build --bins` put the binaries: next to this test's `deps` directory.
+pub fn bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("PREPQ_BIN_DIR") {
+        return dir.into();
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().expect("deps dir");
+    if dir.ends_with("deps") { dir.parent().expect("target dir").to_path_buf() } else { dir.to_path_buf() }
+}
+
+impl Process {
+    pub fn spawn(binary: &str, name: &str, env: &[(String, String)], log_dir: &Path) -> Self {
+        let path = bin_dir().join(binary);
+        assert!(
+            path.exists(),
+            "{} is missing: build the binaries first (`cargo build --bins`, as scripts/test does)",
+            path.display()
+        );
+        std::fs::create_dir_all(log_dir).expect("log dir");
+        let log = log_dir.join(format!("{name}.log"));
+        let out = File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let child = Command::new(&path)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info,apalis=warn,apalis_core=warn,apalis_redis=warn")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", path.display()));
+        Self { child, name: name.to_owned(), log }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// `kill -9`: no chance to clean up.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn terminate(&self) {
+        // SAFETY: sending a signal to our own child.
+        unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+    }
+
+    pub async fn wait_exit(&mut self, deadline: Duration) -> ExitStatus {
+        let child = &mut self.child;
+        let name = self.name.clone();
+        wait_until(&format!("{name} to exit"), deadline, || {
+            let status = child.try_wait().ok().flatten();
+            async move { status }
+        })
+        .await
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("{} log: {}", self.name, self.log.display());
+        }
+    }
+}

@@ -1,0 +1,43 @@
+use std::time::Duration;
+
+use futures::{StreamExt, stream::BoxStream};
+
+/// Reads server-sent events' `data:` payloads as JSON.
+pub struct SseReader {
+    bytes: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(response: reqwest::Response) -> Self {
+        Self {
+            bytes: response.bytes_stream().boxed(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event's data, or `None` when the stream ends; panics after `deadline`.
+    pub async fn next(&mut self, deadline: Duration) -> Option<serde_json::Value> {
+        tokio::time::timeout(deadline, self.next_event())
+            .await
+            .unwrap_or_else(|_| panic!("no server-sent event within {deadline:?}"))
+    }
+
+    async fn next_event(&mut self) -> Option<serde_json::Value> {
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let data: Vec<&str> = block
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                if !data.is_empty() {
+                    return serde_json::from_str(&data.join("\n")).ok();
+                }
+            }
+            let chunk = self.bytes.next().await?.ok()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n"));
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! End-to-end scenarios: the real `api` and `workers` binaries against a real PostgreSQL
+//! and a real Redis, one fresh platform per test. Run through `scripts/test`.
+
+mod access;
+mod backlog;
+mod idempotency;
+mod lifecycle;
+mod openapi;
+mod pipeline;
+mod recovery;
+mod scaling;
+mod uploads;
+
+use std::time::Duration;
+
+/// How long a scenario waits for one job: generous, as the machine may be busy.
+pub const JOB_DEADLINE: Duration = Duration::from_secs(60);

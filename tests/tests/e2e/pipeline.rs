@@ -1,0 +1,49 @@
+use std::time::Duration;
+
+use prepq_tests::{JobView, TestApp, fixture};
+
+use crate::JOB_DEADLINE;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let mut events = user.events("/api/v1/events").await;
+
+    let response = user.upload(fixture("rm_john_doe.pdf"), "john doe.pdf").await;
+    assert_eq!(response.status(), 202);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let accepted: JobView = response.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/jobs/{}", accepted.id));
+    assert_eq!((accepted.status.as_str(), accepted.kind.as_str()), ("queued", "resume.extract"));
+
+    let job = user.finished(accepted.id, JOB_DEADLINE).await;
+    assert_eq!(job.status, "succeeded", "error: {:?}", job.error);
+    assert_eq!(job.progress, 100);
+    let result = job.result.expect("a result");
+    assert_eq!(result["pages"], 2);
+    let text = result["text"].as_str().unwrap();
+    for line in [
+        "JOHN DOE",
+        "123 Main St, Anywhere, USA — (123) 456-7890 — john.doe@email.com",
+        "PROFESSIONAL SUMMARY",
+        "Spring Boot, Spring MVC, and Hibernate",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("succeeded") {
+        let event = events.next(JOB_DEADLINE).await.expect("the stream stays open");
+        if event["job_id"] == accepted.id.to_string() {
+            seen.push(event["status"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, ["queued", "running", "succeeded"]);
+
+    // A finished job's own stream says where it is, then ends.
+    let mut job_events = user.events(&format!("/api/v1/jobs/{}/events", accepted.id)).await;
+    let current = job_events.next(Duration::from_secs(10)).await.expect("current state");
+    assert_eq!(current["status"], "succeeded");
+    assert!(job_events.next(Duration::from_secs(10)).await.is_none());
+}

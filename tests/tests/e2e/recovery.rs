@@ -1,0 +1,93 @@
+//! Nothing accepted is lost: not to a killed worker, a failed push, or a wiped Redis.
+
+use std::time::Duration;
+
+use futures::{StreamExt, stream};
+use prepq_jobs::{NewJob, kinds::Echo, queue};
+use prepq_schema::{jobs, users};
+use prepq_tests::{TestApp, wait_until};
+use uuid::Uuid;
+
+use crate::JOB_DEADLINE;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_worker_job_finishes_once_elsewhere() {
+    let mut app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let job = user.echo("survive", 3000).await;
+    wait_until("the job to run", JOB_DEADLINE, || async {
+        (user.job(job.id).await.status == "running").then_some(())
+    })
+    .await;
+
+    app.workers[0].kill_hard();
+    let survivor = app.start_worker(&[]).await;
+    let survivor_pid = app.workers[survivor].pid();
+
+    // Lease (2 s) + dispatch + the 3 s job, with room for a busy machine.
+    let done = user.finished(job.id, Duration::from_secs(45)).await;
+    assert_eq!((done.status.as_str(), done.attempt), ("succeeded", 2));
+    let worker = done.result.unwrap()["worker"].as_str().unwrap().to_owned();
+    assert!(worker.contains(&format!("-{survivor_pid}-")), "finished by {worker}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_accepted_while_the_apis_redis_is_down_still_runs() {
+    let app = TestApp::builder().api_redis_via_proxy().workers(1).start().await;
+    let user = app.user().await;
+    app.proxy.as_ref().unwrap().break_links();
+
+    let job = user.echo("redis is down for the api", 0).await;
+    let done = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!((done.status.as_str(), done.attempt), ("succeeded", 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_committed_but_never_pushed_is_dispatched() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let db = app.db();
+    let mut conn = db.get().await.unwrap();
+    let owner = users::find_by_email(&mut conn, &user.email).await.unwrap().unwrap();
+    // What the API has written when it dies between its commit and its push.
+    let id = Uuid::now_v7();
+    let echo = NewJob::of(&Echo { message: "orphan".into(), sleep_ms: 0, fail_attempts: 0 });
+    let submission = jobs::Submission {
+        id,
+        owner_id: owner.id,
+        job: &echo,
+        idempotency_key: None,
+        dispatch_id: Some(&queue::new_dispatch_id()),
+    };
+    jobs::submit(&mut conn, submission).await.unwrap();
+
+    let done = user.finished(id, JOB_DEADLINE).await;
+    assert_eq!((done.status.as_str(), done.attempt), ("succeeded", 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_flushed_with_jobs_waiting_loses_none() {
+    let mut app = TestApp::builder().start().await;
+    // A dispatcher that works no echo jobs, so they wait in Redis.
+    app.start_worker(&[("PREPQ_QUEUES", "resume.extract")]).await;
+    let user = app.user().await;
+    let ids: Vec<Uuid> = stream::iter(0..100)
+        .map(|n| {
+            let user = user.clone();
+            async move { user.echo(&format!("waiting {n}"), 0).await.id }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut redis = app.redis.connection().await;
+    let waiting = queue::waiting_len(&mut redis, "platform.echo").await.unwrap();
+    assert_eq!(waiting, 100);
+
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut redis).await.unwrap();
+    app.start_worker(&[("PREPQ_QUEUES", "platform.echo"), ("PREPQ_DISPATCHER", "false")]).await;
+
+    for id in ids {
+        let job = user.finished(id, JOB_DEADLINE).await;
+        assert_eq!(job.status, "succeeded", "job {id}");
+    }
+}

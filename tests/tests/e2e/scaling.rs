@@ -1,0 +1,32 @@
+use std::collections::HashMap;
+
+use futures::{StreamExt, stream};
+use prepq_tests::TestApp;
+
+use crate::JOB_DEADLINE;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_worker_processes_share_a_queue_and_run_each_job_once() {
+    let app = TestApp::builder().workers(2).start().await;
+    let user = app.user().await;
+    let jobs: Vec<_> = stream::iter(0..200)
+        .map(|n| {
+            let user = user.clone();
+            async move { user.echo(&format!("job {n}"), 20).await.id }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+
+    let mut runs_per_process: HashMap<String, usize> = HashMap::new();
+    for id in jobs {
+        let job = user.finished(id, JOB_DEADLINE).await;
+        assert_eq!((job.status.as_str(), job.attempt), ("succeeded", 1), "job {id}");
+        let worker = job.result.unwrap()["worker"].as_str().unwrap().to_owned();
+        // Worker names are `{process}-{queue}-{restart}`.
+        let process = worker.rsplitn(3, '-').nth(2).unwrap().to_owned();
+        *runs_per_process.entry(process).or_default() += 1;
+    }
+    assert_eq!(runs_per_process.values().sum::<usize>(), 200);
+    assert_eq!(runs_per_process.len(), 2, "both processes worked: {runs_per_process:?}");
+}

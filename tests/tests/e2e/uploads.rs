@@ -1,0 +1,66 @@
+use prepq_tests::{JobView, TestApp, fixture};
+use serde_json::Value;
+
+use crate::JOB_DEADLINE;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+
+    for (file, status, code) in [
+        ("scorelia_corrupt_file.pdf", 415, "unsupported_media_type"),
+        ("scorelia_empty_file.pdf", 422, "invalid_request"),
+        // A PNG named as a PDF is still a PNG.
+        ("textractor_resume.png", 415, "unsupported_media_type"),
+    ] {
+        let name = file.replace(".png", ".pdf");
+        let response = user.upload(fixture(file), &name).await;
+        assert_eq!(response.status(), status, "{file}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{file}");
+    }
+
+    for (file, reason) in [
+        ("scorelia_password_protected.pdf", "the PDF is password-protected; upload a copy without a password"),
+        ("scorelia_scanned_resume.pdf", "the PDF has no text layer (a scanned document?); text extraction from scans is not supported yet"),
+    ] {
+        let response = user.upload(fixture(file), file).await;
+        assert_eq!(response.status(), 202, "{file}");
+        let job: JobView = response.json().await.unwrap();
+        let job = user.finished(job.id, JOB_DEADLINE).await;
+        assert_eq!((job.status.as_str(), job.attempt), ("failed", 1), "{file}");
+        assert_eq!(job.error.as_deref(), Some(reason), "{file}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_over_the_limits_are_refused() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_MAX_UPLOAD_BYTES", "70000")
+        .worker_env("PREPQ_PDF_MAX_PAGES", "1")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.user().await;
+
+    // Declared too large: refused before the body is read.
+    let huge = user.upload(vec![b'%'; 2_000_000], "huge.pdf").await;
+    assert_eq!(huge.status(), 413);
+    let body: Value = huge.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+
+    // Within the envelope allowance but the file itself is over: refused after reading.
+    let mut padded = b"%PDF-1.4\n".to_vec();
+    padded.resize(100_000, b' ');
+    let over = user.upload(padded, "padded.pdf").await;
+    assert_eq!(over.status(), 413);
+    let body: Value = over.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "the file is 100000 bytes; the limit is 70000");
+
+    // Under the size limit, over the page limit (two pages): the job fails saying so.
+    let accepted: JobView = user.upload(fixture("rm_john_doe.pdf"), "cv.pdf").await.json().await.unwrap();
+    let job = user.finished(accepted.id, JOB_DEADLINE).await;
+    assert_eq!(job.status, "failed");
+    assert_eq!(job.error.as_deref(), Some("the PDF has 2 pages; the limit is 1"));
+}
