@@ -35,9 +35,16 @@ pub fn queue_name(kind: &str) -> String {
     format!("prepq:{kind}")
 }
 
+/// How often apalis workers report alive, and how many reports they may miss.
+pub const WORKER_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+pub const WORKER_MISSED_HEARTBEATS: usize = 3;
+
 /// The apalis configuration of a kind's queue.
 pub fn apalis_config(kind: &str) -> Config {
-    Config::default().queue(queue_name(kind))
+    Config::default()
+        .queue(queue_name(kind))
+        .heartbeat_interval(WORKER_HEARTBEAT)
+        .missed_heartbeats(WORKER_MISSED_HEARTBEATS)
 }
 
 fn window_key(kind: &str) -> String {
@@ -67,15 +74,25 @@ static ADMIT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-static WAITING: LazyLock<Script> = LazyLock::new(|| {
+static HELD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        -- KEYS[1] scheduled set; KEYS[2] active list; ARGV task ids
+        -- KEYS[1] scheduled set; KEYS[2] active list; KEYS[3] workers set
+        -- ARGV[1] in-flight set prefix; ARGV[2] workers seen since (s); ARGV[3..] task ids
+        local live = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[2], '+inf')
         local found = {}
-        for i = 1, #ARGV do
-            local waiting = redis.call('ZSCORE', KEYS[1], ARGV[i])
-                or redis.call('LPOS', KEYS[2], ARGV[i])
-            found[i] = waiting and 1 or 0
+        for i = 3, #ARGV do
+            local id = ARGV[i]
+            local held = redis.call('ZSCORE', KEYS[1], id) or redis.call('LPOS', KEYS[2], id)
+            if not held then
+                for _, worker in ipairs(live) do
+                    if redis.call('SISMEMBER', ARGV[1] .. ':' .. worker, id) == 1 then
+                        held = true
+                        break
+                    end
+                end
+            end
+            found[#found + 1] = held and 1 or 0
         end
         return found
         ",
@@ -146,7 +163,9 @@ pub async fn window_len(conn: &mut ConnectionManager, kind: &str) -> Result<usiz
 /// Jobs waiting in Redis for a worker in `kind`'s queue, as apalis keeps them.
 pub async fn waiting_len(conn: &mut ConnectionManager, kind: &str) -> Result<usize, QueueError> {
     let config = apalis_config(kind);
+    // Atomic: apalis moves ids from one to the other, which a plain pipeline could count twice.
     let (scheduled, active): (usize, usize) = redis::pipe()
+        .atomic()
         .zcard(config.scheduled_jobs_set())
         .llen(config.active_jobs_list())
         .query_async(conn)
@@ -154,20 +173,27 @@ pub async fn waiting_len(conn: &mut ConnectionManager, kind: &str) -> Result<usi
     Ok(scheduled + active)
 }
 
-/// For each push id, whether that push is still waiting in `kind`'s queue.
-pub async fn still_waiting(
+/// For each push id, whether Redis still holds that push: waiting, or taken by a worker
+/// that is alive. A push in a dead worker's in-flight set counts as lost: apalis-redis does
+/// not always recover those (its issue #504).
+pub async fn still_held(
     conn: &mut ConnectionManager,
     kind: &str,
     dispatch_ids: &[String],
+    worker_alive_secs: u64,
 ) -> Result<Vec<bool>, QueueError> {
     if dispatch_ids.is_empty() {
         return Ok(Vec::new());
     }
     let config = apalis_config(kind);
-    let mut invocation = WAITING.prepare_invoke();
+    let alive_since = chrono::Utc::now().timestamp() - worker_alive_secs as i64;
+    let mut invocation = HELD.prepare_invoke();
     invocation
         .key(config.scheduled_jobs_set())
-        .key(config.active_jobs_list());
+        .key(config.active_jobs_list())
+        .key(config.workers_set())
+        .arg(config.inflight_jobs_set())
+        .arg(alive_since);
     for id in dispatch_ids {
         invocation.arg(id);
     }

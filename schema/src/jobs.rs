@@ -400,42 +400,40 @@ pub struct DispatchedJob {
     pub dispatch_id: String,
 }
 
-/// Queued jobs pushed longer ago than `older_than_secs`: possibly lost by Redis.
+/// Queued jobs pushed longer ago than `older_than_secs`: possibly lost by Redis. Paged by
+/// id, so a pass can walk all of them.
 pub async fn long_dispatched(
     conn: &mut PooledConn,
     older_than_secs: f64,
+    after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<DispatchedJob>, StoreError> {
     let rows = diesel::sql_query(
         "SELECT id, kind, dispatch_id FROM jobs
          WHERE status = 'queued' AND dispatched_at < now() - make_interval(secs => $1)
-           AND dispatch_id IS NOT NULL
-         ORDER BY dispatched_at LIMIT $2",
+           AND dispatch_id IS NOT NULL AND id > $2
+         ORDER BY id LIMIT $3",
     )
     .bind::<Double, _>(older_than_secs)
+    .bind::<SqlUuid, _>(after.unwrap_or(Uuid::nil()))
     .bind::<BigInt, _>(limit)
     .get_results(conn)
     .await?;
     Ok(rows)
 }
 
-/// Hands queued jobs back to the dispatcher (their push was lost), or, with `all`, every
-/// pushed queued job (Redis was wiped). Returns how many.
-pub async fn reset_dispatch(
-    conn: &mut PooledConn,
-    ids: Option<&[Uuid]>,
-) -> Result<usize, StoreError> {
-    let query = diesel::update(jobs::table)
+/// Hands queued jobs back to the dispatcher: their push was lost or failed.
+pub async fn reset_dispatch(conn: &mut PooledConn, ids: &[Uuid]) -> Result<usize, StoreError> {
+    let changed = diesel::update(jobs::table)
+        .filter(jobs::id.eq_any(ids))
         .filter(jobs::status.eq(JobStatus::Queued.as_str()))
         .filter(jobs::dispatched_at.is_not_null())
         .set((
             jobs::dispatched_at.eq(None::<DateTime<Utc>>),
             jobs::dispatch_id.eq(None::<String>),
-        ));
-    let changed = match ids {
-        Some(ids) => query.filter(jobs::id.eq_any(ids)).execute(conn).await?,
-        None => query.execute(conn).await?,
-    };
+        ))
+        .execute(conn)
+        .await?;
     Ok(changed)
 }
 

@@ -51,7 +51,9 @@ impl TestAppBuilder {
     pub async fn start(self) -> TestApp {
         let database_url = fresh_database().await;
         let redis = RedisServer::start().await;
-        let run_dir = bin_dir().join("e2e-runs").join(Uuid::now_v7().simple().to_string());
+        let run_dir = bin_dir()
+            .join("e2e-runs")
+            .join(Uuid::now_v7().simple().to_string());
         let blob_dir = run_dir.join("blobs");
         let common = vec![
             ("DATABASE_URL".to_owned(), database_url.clone()),
@@ -70,7 +72,10 @@ impl TestAppBuilder {
         api_env.extend([
             ("REDIS_URL".to_owned(), api_redis),
             ("PREPQ_BIND".to_owned(), format!("127.0.0.1:{api_port}")),
-            ("PREPQ_JWT_SECRET".to_owned(), format!("test-{}", Uuid::now_v7())),
+            (
+                "PREPQ_JWT_SECRET".to_owned(),
+                format!("test-{}", Uuid::now_v7()),
+            ),
             ("PREPQ_REDIS_TIMEOUT_MS".to_owned(), "300".to_owned()),
         ]);
         api_env.extend(self.api_env);
@@ -101,7 +106,8 @@ impl TestAppBuilder {
             worker_env,
             run_dir,
         };
-        app.wait_ready(&format!("{}/readyz", app.base_url), "api").await;
+        app.wait_ready(&format!("{}/readyz", app.base_url), "api")
+            .await;
         for _ in 0..self.workers {
             app.start_worker(&[]).await;
         }
@@ -109,14 +115,15 @@ impl TestAppBuilder {
     }
 }
 
+/// Fields drop in order: the processes go before the servers they depend on.
 pub struct TestApp {
+    pub api: Process,
+    pub workers: Vec<Process>,
     pub base_url: String,
     pub http: reqwest::Client,
     pub database_url: String,
-    pub redis: RedisServer,
     pub proxy: Option<ChaosProxy>,
-    pub api: Process,
-    pub workers: Vec<Process>,
+    pub redis: RedisServer,
     worker_env: Vec<(String, String)>,
     run_dir: PathBuf,
 }
@@ -132,20 +139,32 @@ impl TestApp {
         let index = self.workers.len();
         let health = free_port();
         let mut env = self.worker_env.clone();
-        env.push(("PREPQ_WORKER_HEALTH_ADDR".into(), format!("127.0.0.1:{health}")));
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.push((
+            "PREPQ_WORKER_HEALTH_ADDR".into(),
+            format!("127.0.0.1:{health}"),
+        ));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let process = Process::spawn("workers", &format!("workers-{index}"), &env, &self.run_dir);
         self.workers.push(process);
-        self.wait_ready(&format!("http://127.0.0.1:{health}/readyz"), "workers").await;
+        self.wait_ready(&format!("http://127.0.0.1:{health}/readyz"), "workers")
+            .await;
         index
     }
 
     async fn wait_ready(&self, url: &str, what: &str) {
         let http = &self.http;
-        wait_until(&format!("{what} to be ready"), START_DEADLINE, || async move {
-            let response = http.get(url).send().await.ok()?;
-            response.status().is_success().then_some(())
-        })
+        wait_until(
+            &format!("{what} to be ready"),
+            START_DEADLINE,
+            || async move {
+                let response = http.get(url).send().await.ok()?;
+                response.status().is_success().then_some(())
+            },
+        )
         .await;
     }
 
@@ -174,7 +193,10 @@ impl TestApp {
         User {
             http: self.http.clone(),
             base: self.base_url.clone(),
-            token: login["access_token"].as_str().expect("access token").to_owned(),
+            token: login["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
             email,
         }
     }

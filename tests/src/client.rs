@@ -33,11 +33,25 @@ impl User {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).bearer_auth(&self.token).send().await.expect("GET")
+        self.http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET")
     }
 
-    pub async fn post_json(&self, path: &str, body: &Value, idempotency_key: Option<&str>) -> reqwest::Response {
-        let mut request = self.http.post(self.url(path)).bearer_auth(&self.token).json(body);
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body);
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
@@ -47,9 +61,18 @@ impl User {
     /// Enqueues an echo job and returns it as accepted.
     pub async fn echo(&self, message: &str, sleep_ms: u64) -> JobView {
         let response = self
-            .post_json("/api/v1/jobs/echo", &json!({"message": message, "sleep_ms": sleep_ms}), None)
+            .post_json(
+                "/api/v1/jobs/echo",
+                &json!({"message": message, "sleep_ms": sleep_ms}),
+                None,
+            )
             .await;
-        assert_eq!(response.status(), 202, "echo enqueue: {}", response.text().await.unwrap_or_default());
+        assert_eq!(
+            response.status(),
+            202,
+            "echo enqueue: {}",
+            response.text().await.unwrap_or_default()
+        );
         response.json().await.expect("accepted job")
     }
 

@@ -22,7 +22,11 @@ pub fn bin_dir() -> PathBuf {
     }
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().expect("deps dir");
-    if dir.ends_with("deps") { dir.parent().expect("target dir").to_path_buf() } else { dir.to_path_buf() }
+    if dir.ends_with("deps") {
+        dir.parent().expect("target dir").to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 impl Process {
@@ -40,14 +44,21 @@ impl Process {
         let child = Command::new(&path)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info,apalis=warn,apalis_core=warn,apalis_redis=warn")
+            .env(
+                "RUST_LOG",
+                "info,apalis=warn,apalis_core=warn,apalis_redis=warn",
+            )
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", path.display()));
-        Self { child, name: name.to_owned(), log }
+        Self {
+            child,
+            name: name.to_owned(),
+            log,
+        }
     }
 
     pub fn pid(&self) -> i32 {

@@ -24,7 +24,9 @@ pub struct ChaosProxy {
 
 impl ChaosProxy {
     pub async fn start(target: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding the proxy");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding the proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let broken = Arc::new(AtomicBool::new(false));
         let (cut, _) = broadcast::channel(1);
@@ -39,7 +41,9 @@ impl ChaosProxy {
                     }
                     let mut cut = cut.subscribe();
                     tokio::spawn(async move {
-                        let Ok(mut outbound) = TcpStream::connect(target).await else { return };
+                        let Ok(mut outbound) = TcpStream::connect(target).await else {
+                            return;
+                        };
                         let mut inbound = inbound;
                         tokio::select! {
                             _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
@@ -49,7 +53,12 @@ impl ChaosProxy {
                 }
             }
         });
-        Self { port, broken, cut, accept }
+        Self {
+            port,
+            broken,
+            cut,
+            accept,
+        }
     }
 
     /// Drops every open connection and refuses new ones.

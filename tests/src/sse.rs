@@ -37,7 +37,8 @@ impl SseReader {
                 }
             }
             let chunk = self.bytes.next().await?.ok()?;
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n"));
+            self.buffer
+                .push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n"));
         }
     }
 }

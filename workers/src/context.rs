@@ -21,7 +21,12 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    pub fn new(attempt: i32, worker: Arc<str>, services: &Services, progress: Arc<AtomicI16>) -> Self {
+    pub fn new(
+        attempt: i32,
+        worker: Arc<str>,
+        services: &Services,
+        progress: Arc<AtomicI16>,
+    ) -> Self {
         Self {
             attempt,
             worker,

@@ -34,7 +34,7 @@ pub struct Dispatcher {
     pub db: DbPool,
     pub redis: ConnectionManager,
     pub config: Arc<WorkerConfig>,
-    /// Identifies this process's view of Redis; see `check_epoch`.
+    /// This process's marker in Redis; see `redis_was_wiped`.
     pub epoch: String,
 }
 
@@ -78,14 +78,20 @@ impl Dispatcher {
     async fn cycle(&self, housekeeping: bool) -> Result<(), DispatchError> {
         let mut redis = self.redis.clone();
         let mut conn = self.db.get().await.map_err(StoreError::from)?;
-        self.check_epoch(&mut conn, &mut redis).await?;
+        let wiped = self.redis_was_wiped(&mut redis).await?;
         for row in jobs::recover_expired_leases(&mut conn).await? {
             tracing::warn!(job_id = %row.id, status = %row.status, "lease expired; job recovered");
             if let Ok(event) = row.event() {
                 let _ = queue::publish(&mut redis, &event).await;
             }
         }
-        self.repush_lost(&mut conn, &mut redis).await?;
+        // After a wipe every push is checked at once; else only those waiting a while.
+        let older_than = if wiped {
+            0.0
+        } else {
+            self.config.redispatch_after_secs
+        };
+        self.repush_lost(&mut conn, &mut redis, older_than).await?;
         for kind in KINDS {
             self.fill(&mut conn, &mut redis, kind).await?;
             if housekeeping {
@@ -96,29 +102,19 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Redis wiped (FLUSHALL, a new server): every job it held must be pushed again.
-    async fn check_epoch(
-        &self,
-        conn: &mut prepq_schema::PooledConn,
-        redis: &mut ConnectionManager,
-    ) -> Result<(), DispatchError> {
-        let fresh: bool = redis::cmd("SET")
+    /// Whether Redis lost its data (FLUSHALL, a new server) since the last cycle: our
+    /// marker key is gone. The first cycle ever also says yes, which costs one check.
+    async fn redis_was_wiped(&self, redis: &mut ConnectionManager) -> Result<bool, DispatchError> {
+        let set: Option<String> = redis::cmd("SET")
             .arg(queue::EPOCH_KEY)
             .arg(&self.epoch)
             .arg("NX")
-            .query_async::<Option<String>>(redis)
-            .await?
-            .is_some();
-        if fresh {
-            let reset = jobs::reset_dispatch(conn, None).await?;
-            if reset > 0 {
-                tracing::warn!(
-                    reset,
-                    "Redis lost its queues; rebuilding them from PostgreSQL"
-                );
-            }
+            .query_async(redis)
+            .await?;
+        if set.is_some() {
+            tracing::info!("checking every pushed job against Redis");
         }
-        Ok(())
+        Ok(set.is_some())
     }
 
     /// Tops up a queue's window with its oldest due jobs.
@@ -158,7 +154,7 @@ impl Dispatcher {
         // which `repush_lost` repairs, rather than unrecorded pushes that would be doubled.
         jobs::mark_dispatched(conn, &pushes).await?;
         if let Err(e) = queue::push(redis, kind, &pushes).await {
-            jobs::reset_dispatch(conn, Some(&admitted)).await?;
+            jobs::reset_dispatch(conn, &admitted).await?;
             queue::release_many(redis, kind, &admitted).await?;
             return Err(e.into());
         }
@@ -167,38 +163,50 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Queued jobs pushed long ago: still waiting in Redis is fine, gone means lost.
+    /// Queued jobs pushed long ago: still held by Redis is fine, gone means lost and
+    /// pushed again (keeping its window slot).
     async fn repush_lost(
         &self,
         conn: &mut prepq_schema::PooledConn,
         redis: &mut ConnectionManager,
+        older_than_secs: f64,
     ) -> Result<(), DispatchError> {
-        let candidates =
-            jobs::long_dispatched(conn, self.config.redispatch_after_secs, BATCH as i64).await?;
-        let mut by_kind: HashMap<String, Vec<jobs::DispatchedJob>> = HashMap::new();
-        for job in candidates {
-            by_kind.entry(job.kind.clone()).or_default().push(job);
-        }
-        for (kind, group) in by_kind {
-            let ids: Vec<String> = group.iter().map(|j| j.dispatch_id.clone()).collect();
-            let waiting = queue::still_waiting(redis, &kind, &ids).await?;
-            let (present, lost): (Vec<_>, Vec<_>) =
-                group.iter().zip(waiting).partition(|(_, w)| *w);
-            let present: Vec<Uuid> = present.into_iter().map(|(j, _)| j.id).collect();
-            let lost: Vec<Uuid> = lost.into_iter().map(|(j, _)| j.id).collect();
-            jobs::touch_dispatched(conn, &present).await?;
-            if !lost.is_empty() {
-                tracing::warn!(
-                    kind,
-                    lost = lost.len(),
-                    "jobs missing from Redis; pushing them again"
-                );
-                // Those not admitted now wait for `fill` like any undispatched job.
-                jobs::reset_dispatch(conn, Some(&lost)).await?;
-                self.dispatch(conn, redis, &kind, &lost).await?;
+        let mut after = None;
+        loop {
+            let page = jobs::long_dispatched(conn, older_than_secs, after, BATCH as i64).await?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = Some(last.id);
+            let full_page = page.len() == BATCH;
+            let mut by_kind: HashMap<String, Vec<jobs::DispatchedJob>> = HashMap::new();
+            for job in page {
+                by_kind.entry(job.kind.clone()).or_default().push(job);
+            }
+            for (kind, group) in by_kind {
+                let ids: Vec<String> = group.iter().map(|j| j.dispatch_id.clone()).collect();
+                let alive = queue::apalis_config(&kind).orphaned_duration().as_secs();
+                let held = queue::still_held(redis, &kind, &ids, alive).await?;
+                let (present, lost): (Vec<_>, Vec<_>) =
+                    group.iter().zip(held).partition(|(_, h)| *h);
+                let present: Vec<Uuid> = present.into_iter().map(|(j, _)| j.id).collect();
+                let lost: Vec<Uuid> = lost.into_iter().map(|(j, _)| j.id).collect();
+                jobs::touch_dispatched(conn, &present).await?;
+                if !lost.is_empty() {
+                    tracing::warn!(
+                        kind,
+                        lost = lost.len(),
+                        "jobs missing from Redis; pushing them again"
+                    );
+                    // Those not admitted now wait for `fill` like any undispatched job.
+                    jobs::reset_dispatch(conn, &lost).await?;
+                    self.dispatch(conn, redis, &kind, &lost).await?;
+                }
+            }
+            if !full_page {
+                return Ok(());
             }
         }
-        Ok(())
     }
 
     /// Frees slots whose job was taken without the slot given back (a worker died between

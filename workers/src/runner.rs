@@ -57,8 +57,6 @@ pub fn register(
             });
             let apalis_config = queue::apalis_config(kind)
                 .batch_size(config.concurrency.max(1))
-                .heartbeat_interval(Duration::from_secs(5))
-                .missed_heartbeats(3)
                 // PostgreSQL leases guard each job; apalis' per-task locks cost O(n) each.
                 .lock_tasks(false);
             let backend = RedisStorage::<Dispatch>::new(redis.clone())
@@ -97,7 +95,12 @@ impl QueueWorker {
         let attempt = job.attempt;
         let started = Instant::now();
         let progress = Arc::new(AtomicI16::new(0));
-        let ctx = JobContext::new(attempt, self.worker.clone(), &self.services, progress.clone());
+        let ctx = JobContext::new(
+            attempt,
+            self.worker.clone(),
+            &self.services,
+            progress.clone(),
+        );
         let result = tokio::select! {
             result = kinds::execute(&job.kind, job.payload, &ctx) => result,
             () = self.keep_lease(job_id, attempt, &progress) => {

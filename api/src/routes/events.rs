@@ -45,23 +45,12 @@ impl EventsApi {
             .await?
             .ok_or_else(|| ApiError::not_found("job"))?;
         let current: JobEventView = row.event()?.into();
-        let stream = futures::stream::once(std::future::ready(current))
+        let events = futures::stream::once(std::future::ready(current))
             .chain(changes)
-            .scan((None, false), |(last, finished), event| {
-                if *finished {
-                    return std::future::ready(None);
-                }
-                let key = (event.status, event.attempt, event.progress);
-                if *last == Some(key) {
-                    return std::future::ready(Some(None));
-                }
-                *last = Some(key);
-                *finished = prepq_jobs::JobStatus::from(event.status).is_final();
-                std::future::ready(Some(Some(event)))
-            })
-            .filter_map(std::future::ready)
             .boxed();
-        Ok(EventStream::new(stream).keep_alive(KEEP_ALIVE))
+        let stream = until_finished(events).boxed();
+        // No keep-alive here: its ticks would hold the stream open after the job ends.
+        Ok(EventStream::new(stream))
     }
 }
 
@@ -78,4 +67,27 @@ fn owner_events(
                 .map(JobEventView::from),
         )
     })
+}
+
+/// Skips repeats and ends right after a final state, without waiting for another event.
+fn until_finished(
+    events: BoxStream<'static, JobEventView>,
+) -> impl futures::Stream<Item = JobEventView> + Send + 'static {
+    futures::stream::unfold(
+        (events, None, false),
+        |(mut events, last, finished)| async move {
+            if finished {
+                return None;
+            }
+            loop {
+                let event = events.next().await?;
+                let key = (event.status, event.attempt, event.progress);
+                if last == Some(key) {
+                    continue;
+                }
+                let finished = prepq_jobs::JobStatus::from(event.status).is_final();
+                return Some((event, (events, Some(key), finished)));
+            }
+        },
+    )
 }

@@ -8,13 +8,22 @@ async fn another_users_job_is_not_found() {
     let bob = app.user().await;
     let job = alice.echo("private", 0).await;
 
-    for path in [format!("/api/v1/jobs/{}", job.id), format!("/api/v1/jobs/{}/events", job.id)] {
+    for path in [
+        format!("/api/v1/jobs/{}", job.id),
+        format!("/api/v1/jobs/{}/events", job.id),
+    ] {
         let response = bob.get(&path).await;
         assert_eq!(response.status(), 404, "{path}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_found");
     }
-    let cancel = bob.post_json(&format!("/api/v1/jobs/{}/cancel", job.id), &Value::Null, None).await;
+    let cancel = bob
+        .post_json(
+            &format!("/api/v1/jobs/{}/cancel", job.id),
+            &Value::Null,
+            None,
+        )
+        .await;
     assert_eq!(cancel.status(), 404);
     let listed: Value = bob.get("/api/v1/jobs").await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 0);

@@ -16,7 +16,10 @@ const WINDOW: usize = 500;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_backlog_of_twenty_thousand_waits_in_postgres_and_all_succeed() {
-    let mut app = TestApp::builder().env("PREPQ_QUEUE_WINDOW", &WINDOW.to_string()).start().await;
+    let mut app = TestApp::builder()
+        .env("PREPQ_QUEUE_WINDOW", &WINDOW.to_string())
+        .start()
+        .await;
     let user = app.user().await;
     let mut redis = app.redis.connection().await;
 
@@ -27,7 +30,9 @@ async fn a_backlog_of_twenty_thousand_waits_in_postgres_and_all_succeed() {
         let (most_waiting, done, mut redis) = (most_waiting.clone(), done.clone(), redis.clone());
         async move {
             while !done.load(Ordering::Relaxed) {
-                let waiting = queue::waiting_len(&mut redis, "platform.echo").await.unwrap();
+                let waiting = queue::waiting_len(&mut redis, "platform.echo")
+                    .await
+                    .unwrap();
                 most_waiting.fetch_max(waiting, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -43,15 +48,26 @@ async fn a_backlog_of_twenty_thousand_waits_in_postgres_and_all_succeed() {
         .count()
         .await;
     assert_eq!(accepted, JOBS);
-    assert_eq!(queue::waiting_len(&mut redis, "platform.echo").await.unwrap(), WINDOW);
+    assert_eq!(
+        queue::waiting_len(&mut redis, "platform.echo")
+            .await
+            .unwrap(),
+        WINDOW
+    );
 
     app.start_worker(&[]).await;
     app.start_worker(&[]).await;
     let db = app.db();
     let counts = wait_until("all jobs to succeed", Duration::from_secs(600), || async {
         let mut conn = db.get().await.ok()?;
-        let counts = jobs::count_by_status(&mut conn, "platform.echo").await.ok()?;
-        let finished: i64 = counts.iter().filter(|(s, _)| s != "queued" && s != "running").map(|(_, n)| n).sum();
+        let counts = jobs::count_by_status(&mut conn, "platform.echo")
+            .await
+            .ok()?;
+        let finished: i64 = counts
+            .iter()
+            .filter(|(s, _)| s != "queued" && s != "running")
+            .map(|(_, n)| n)
+            .sum();
         (finished == JOBS as i64).then_some(counts)
     })
     .await;
@@ -60,6 +76,9 @@ async fn a_backlog_of_twenty_thousand_waits_in_postgres_and_all_succeed() {
 
     assert_eq!(counts, vec![("succeeded".to_owned(), JOBS as i64)]);
     let most = most_waiting.load(Ordering::Relaxed);
-    assert!(most <= WINDOW, "Redis held {most} waiting jobs; the window is {WINDOW}");
+    assert!(
+        most <= WINDOW,
+        "Redis held {most} waiting jobs; the window is {WINDOW}"
+    );
     assert!(most >= WINDOW / 2, "the window was used: {most}");
 }

@@ -9,9 +9,16 @@ async fn same_idempotency_key_returns_the_same_job_which_runs_once() {
     let user = app.user().await;
     let body = json!({"message": "once"});
 
-    let first = user.post_json("/api/v1/jobs/echo", &body, Some("order-42")).await;
-    let second = user.post_json("/api/v1/jobs/echo", &body, Some("order-42")).await;
-    assert_eq!((first.status().as_u16(), second.status().as_u16()), (202, 202));
+    let first = user
+        .post_json("/api/v1/jobs/echo", &body, Some("order-42"))
+        .await;
+    let second = user
+        .post_json("/api/v1/jobs/echo", &body, Some("order-42"))
+        .await;
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (202, 202)
+    );
     let first: JobView = first.json().await.unwrap();
     let second: JobView = second.json().await.unwrap();
     assert_eq!(first.id, second.id);
@@ -22,7 +29,11 @@ async fn same_idempotency_key_returns_the_same_job_which_runs_once() {
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 
     let reused = user
-        .post_json("/api/v1/jobs/echo", &json!({"message": "something else"}), Some("order-42"))
+        .post_json(
+            "/api/v1/jobs/echo",
+            &json!({"message": "something else"}),
+            Some("order-42"),
+        )
         .await;
     assert_eq!(reused.status(), 409);
     let error: Value = reused.json().await.unwrap();

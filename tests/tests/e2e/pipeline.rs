@@ -10,12 +10,17 @@ async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
     let user = app.user().await;
     let mut events = user.events("/api/v1/events").await;
 
-    let response = user.upload(fixture("rm_john_doe.pdf"), "john doe.pdf").await;
+    let response = user
+        .upload(fixture("rm_john_doe.pdf"), "john doe.pdf")
+        .await;
     assert_eq!(response.status(), 202);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let accepted: JobView = response.json().await.unwrap();
     assert_eq!(location, format!("/api/v1/jobs/{}", accepted.id));
-    assert_eq!((accepted.status.as_str(), accepted.kind.as_str()), ("queued", "resume.extract"));
+    assert_eq!(
+        (accepted.status.as_str(), accepted.kind.as_str()),
+        ("queued", "resume.extract")
+    );
 
     let job = user.finished(accepted.id, JOB_DEADLINE).await;
     assert_eq!(job.status, "succeeded", "error: {:?}", job.error);
@@ -34,7 +39,10 @@ async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
 
     let mut seen = Vec::new();
     while seen.last().map(String::as_str) != Some("succeeded") {
-        let event = events.next(JOB_DEADLINE).await.expect("the stream stays open");
+        let event = events
+            .next(JOB_DEADLINE)
+            .await
+            .expect("the stream stays open");
         if event["job_id"] == accepted.id.to_string() {
             seen.push(event["status"].as_str().unwrap().to_owned());
         }
@@ -42,8 +50,13 @@ async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
     assert_eq!(seen, ["queued", "running", "succeeded"]);
 
     // A finished job's own stream says where it is, then ends.
-    let mut job_events = user.events(&format!("/api/v1/jobs/{}/events", accepted.id)).await;
-    let current = job_events.next(Duration::from_secs(10)).await.expect("current state");
+    let mut job_events = user
+        .events(&format!("/api/v1/jobs/{}/events", accepted.id))
+        .await;
+    let current = job_events
+        .next(Duration::from_secs(10))
+        .await
+        .expect("current state");
     assert_eq!(current["status"], "succeeded");
     assert!(job_events.next(Duration::from_secs(10)).await.is_none());
 }

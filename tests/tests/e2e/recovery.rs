@@ -28,12 +28,19 @@ async fn killed_worker_job_finishes_once_elsewhere() {
     let done = user.finished(job.id, Duration::from_secs(45)).await;
     assert_eq!((done.status.as_str(), done.attempt), ("succeeded", 2));
     let worker = done.result.unwrap()["worker"].as_str().unwrap().to_owned();
-    assert!(worker.contains(&format!("-{survivor_pid}-")), "finished by {worker}");
+    assert!(
+        worker.contains(&format!("-{survivor_pid}-")),
+        "finished by {worker}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn job_accepted_while_the_apis_redis_is_down_still_runs() {
-    let app = TestApp::builder().api_redis_via_proxy().workers(1).start().await;
+    let app = TestApp::builder()
+        .api_redis_via_proxy()
+        .workers(1)
+        .start()
+        .await;
     let user = app.user().await;
     app.proxy.as_ref().unwrap().break_links();
 
@@ -48,10 +55,17 @@ async fn job_committed_but_never_pushed_is_dispatched() {
     let user = app.user().await;
     let db = app.db();
     let mut conn = db.get().await.unwrap();
-    let owner = users::find_by_email(&mut conn, &user.email).await.unwrap().unwrap();
+    let owner = users::find_by_email(&mut conn, &user.email)
+        .await
+        .unwrap()
+        .unwrap();
     // What the API has written when it dies between its commit and its push.
     let id = Uuid::now_v7();
-    let echo = NewJob::of(&Echo { message: "orphan".into(), sleep_ms: 0, fail_attempts: 0 });
+    let echo = NewJob::of(&Echo {
+        message: "orphan".into(),
+        sleep_ms: 0,
+        fail_attempts: 0,
+    });
     let submission = jobs::Submission {
         id,
         owner_id: owner.id,
@@ -69,7 +83,8 @@ async fn job_committed_but_never_pushed_is_dispatched() {
 async fn redis_flushed_with_jobs_waiting_loses_none() {
     let mut app = TestApp::builder().start().await;
     // A dispatcher that works no echo jobs, so they wait in Redis.
-    app.start_worker(&[("PREPQ_QUEUES", "resume.extract")]).await;
+    app.start_worker(&[("PREPQ_QUEUES", "resume.extract")])
+        .await;
     let user = app.user().await;
     let ids: Vec<Uuid> = stream::iter(0..100)
         .map(|n| {
@@ -80,11 +95,20 @@ async fn redis_flushed_with_jobs_waiting_loses_none() {
         .collect()
         .await;
     let mut redis = app.redis.connection().await;
-    let waiting = queue::waiting_len(&mut redis, "platform.echo").await.unwrap();
+    let waiting = queue::waiting_len(&mut redis, "platform.echo")
+        .await
+        .unwrap();
     assert_eq!(waiting, 100);
 
-    let _: () = redis::cmd("FLUSHALL").query_async(&mut redis).await.unwrap();
-    app.start_worker(&[("PREPQ_QUEUES", "platform.echo"), ("PREPQ_DISPATCHER", "false")]).await;
+    let _: () = redis::cmd("FLUSHALL")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    app.start_worker(&[
+        ("PREPQ_QUEUES", "platform.echo"),
+        ("PREPQ_DISPATCHER", "false"),
+    ])
+    .await;
 
     for id in ids {
         let job = user.finished(id, JOB_DEADLINE).await;

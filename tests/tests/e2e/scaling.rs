@@ -21,12 +21,20 @@ async fn two_worker_processes_share_a_queue_and_run_each_job_once() {
     let mut runs_per_process: HashMap<String, usize> = HashMap::new();
     for id in jobs {
         let job = user.finished(id, JOB_DEADLINE).await;
-        assert_eq!((job.status.as_str(), job.attempt), ("succeeded", 1), "job {id}");
+        assert_eq!(
+            (job.status.as_str(), job.attempt),
+            ("succeeded", 1),
+            "job {id}"
+        );
         let worker = job.result.unwrap()["worker"].as_str().unwrap().to_owned();
         // Worker names are `{process}-{queue}-{restart}`.
         let process = worker.rsplitn(3, '-').nth(2).unwrap().to_owned();
         *runs_per_process.entry(process).or_default() += 1;
     }
     assert_eq!(runs_per_process.values().sum::<usize>(), 200);
-    assert_eq!(runs_per_process.len(), 2, "both processes worked: {runs_per_process:?}");
+    assert_eq!(
+        runs_per_process.len(),
+        2,
+        "both processes worked: {runs_per_process:?}"
+    );
 }

@@ -22,8 +22,14 @@ async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
     }
 
     for (file, reason) in [
-        ("scorelia_password_protected.pdf", "the PDF is password-protected; upload a copy without a password"),
-        ("scorelia_scanned_resume.pdf", "the PDF has no text layer (a scanned document?); text extraction from scans is not supported yet"),
+        (
+            "scorelia_password_protected.pdf",
+            "the PDF is password-protected; upload a copy without a password",
+        ),
+        (
+            "scorelia_scanned_resume.pdf",
+            "the PDF has no text layer (a scanned document?); text extraction from scans is not supported yet",
+        ),
     ] {
         let response = user.upload(fixture(file), file).await;
         assert_eq!(response.status(), 202, "{file}");
@@ -56,11 +62,22 @@ async fn uploads_over_the_limits_are_refused() {
     let over = user.upload(padded, "padded.pdf").await;
     assert_eq!(over.status(), 413);
     let body: Value = over.json().await.unwrap();
-    assert_eq!(body["error"]["message"], "the file is 100000 bytes; the limit is 70000");
+    assert_eq!(
+        body["error"]["message"],
+        "the file is 100000 bytes; the limit is 70000"
+    );
 
     // Under the size limit, over the page limit (two pages): the job fails saying so.
-    let accepted: JobView = user.upload(fixture("rm_john_doe.pdf"), "cv.pdf").await.json().await.unwrap();
+    let accepted: JobView = user
+        .upload(fixture("rm_john_doe.pdf"), "cv.pdf")
+        .await
+        .json()
+        .await
+        .unwrap();
     let job = user.finished(accepted.id, JOB_DEADLINE).await;
     assert_eq!(job.status, "failed");
-    assert_eq!(job.error.as_deref(), Some("the PDF has 2 pages; the limit is 1"));
+    assert_eq!(
+        job.error.as_deref(),
+        Some("the PDF has 2 pages; the limit is 1")
+    );
 }
