@@ -136,23 +136,38 @@ impl TestApp {
     /// Starts one more worker process (extra settings override the scenario's) and waits
     /// until it is ready. Returns its index in `workers`.
     pub async fn start_worker(&mut self, extra: &[(&str, &str)]) -> usize {
-        let index = self.workers.len();
-        let health = free_port();
-        let mut env = self.worker_env.clone();
-        env.push((
-            "PREPQ_WORKER_HEALTH_ADDR".into(),
-            format!("127.0.0.1:{health}"),
-        ));
-        env.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let process = Process::spawn("workers", &format!("workers-{index}"), &env, &self.run_dir);
-        self.workers.push(process);
-        self.wait_ready(&format!("http://127.0.0.1:{health}/readyz"), "workers")
-            .await;
-        index
+        self.start_workers(1, extra).await.start
+    }
+
+    /// Starts `count` worker processes at once, then waits until all are ready.
+    pub async fn start_workers(
+        &mut self,
+        count: usize,
+        extra: &[(&str, &str)],
+    ) -> std::ops::Range<usize> {
+        let first = self.workers.len();
+        let mut health_urls = Vec::new();
+        for index in first..first + count {
+            let health = free_port();
+            let mut env = self.worker_env.clone();
+            env.push((
+                "PREPQ_WORKER_HEALTH_ADDR".into(),
+                format!("127.0.0.1:{health}"),
+            ));
+            env.extend(
+                extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            );
+            let process =
+                Process::spawn("workers", &format!("workers-{index}"), &env, &self.run_dir);
+            self.workers.push(process);
+            health_urls.push(format!("http://127.0.0.1:{health}/readyz"));
+        }
+        for url in health_urls {
+            self.wait_ready(&url, "workers").await;
+        }
+        first..first + count
     }
 
     async fn wait_ready(&self, url: &str, what: &str) {

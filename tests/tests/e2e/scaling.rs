@@ -7,16 +7,19 @@ use crate::JOB_DEADLINE;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_worker_processes_share_a_queue_and_run_each_job_once() {
-    let app = TestApp::builder().workers(2).start().await;
+    let mut app = TestApp::builder().start().await;
     let user = app.user().await;
+    // Queued before the workers start, so neither can keep up alone and both must take
+    // a share (an idle worker only looks when its poll interval fires).
     let jobs: Vec<_> = stream::iter(0..200)
         .map(|n| {
             let user = user.clone();
-            async move { user.echo(&format!("job {n}"), 20).await.id }
+            async move { user.echo(&format!("job {n}"), 50).await.id }
         })
         .buffer_unordered(16)
         .collect()
         .await;
+    app.start_workers(2, &[]).await;
 
     let mut runs_per_process: HashMap<String, usize> = HashMap::new();
     for id in jobs {
