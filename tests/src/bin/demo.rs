@@ -1,0 +1,108 @@
+//! Sends one real resume through a running PrepQ and narrates it: what `scripts/dev` runs
+//! to show the platform working.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::Parser;
+use prepq_tests::{User, wait_until};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    api: String,
+    #[arg(long)]
+    file: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::new();
+    let ready = format!("{}/readyz", args.api);
+    wait_until("the API to be ready", Duration::from_secs(60), || async {
+        let response = http.get(&ready).send().await.ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+
+    let email = format!("demo-{}@example.com", uuid::Uuid::now_v7().simple());
+    let credentials = json!({"email": email, "password": "demo password 1"});
+    http.post(format!("{}/api/v1/auth/register", args.api))
+        .json(&credentials)
+        .send()
+        .await?
+        .error_for_status()?;
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", args.api))
+        .json(&credentials)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let user = User {
+        http: http.clone(),
+        base: args.api.clone(),
+        token: login["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        email: email.clone(),
+    };
+    println!("registered and signed in as {email}");
+
+    let mut events = user.events("/api/v1/events").await;
+    let bytes = std::fs::read(&args.file)?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let response = user.upload(bytes, &name).await;
+    anyhow::ensure!(
+        response.status() == 202,
+        "upload refused: {}",
+        response.text().await?
+    );
+    let location = response.headers()["location"].to_str()?.to_owned();
+    let job: Value = response.json().await?;
+    println!(
+        "uploaded {name}: job {} accepted, follow it at {location}",
+        job["id"]
+    );
+
+    loop {
+        let Some(event) = events.next(Duration::from_secs(120)).await else {
+            break;
+        };
+        if event["job_id"] != job["id"] {
+            continue;
+        }
+        println!(
+            "  event: {} (attempt {}, progress {}%)",
+            event["status"], event["attempt"], event["progress"]
+        );
+        if matches!(
+            event["status"].as_str(),
+            Some("succeeded" | "failed" | "cancelled")
+        ) {
+            break;
+        }
+    }
+    let done: Value = user.get(&location).await.json().await?;
+    match done["status"].as_str() {
+        Some("succeeded") => {
+            let text = done["result"]["text"].as_str().unwrap_or_default();
+            println!(
+                "extracted {} characters from {} page(s); it begins:",
+                done["result"]["chars"], done["result"]["pages"]
+            );
+            for line in text.lines().filter(|l| !l.trim().is_empty()).take(6) {
+                println!("  | {line}");
+            }
+            Ok(())
+        }
+        _ => anyhow::bail!("the job did not succeed: {}", done["error"]),
+    }
+}
