@@ -1,0 +1,130 @@
+//! PrepQ's throughput, latency and memory on this machine, through the real HTTP API:
+//! no-op (echo) jobs from acceptance to `succeeded` as read back from PostgreSQL, with one
+//! and with two worker processes; enqueue latency at a fixed request rate; resident memory
+//! of each process idle and at its peak. Run by `scripts/bench`; prints figures, asserts nothing.
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use futures::{StreamExt, stream};
+use prepq_schema::jobs;
+use prepq_tests::{TestApp, User, wait_until};
+
+#[derive(Parser)]
+struct Args {
+    /// Jobs per throughput run.
+    #[arg(long, default_value_t = 20_000)]
+    jobs: usize,
+    /// Concurrent HTTP clients enqueueing.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Jobs each worker process runs at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Request rate of the latency run.
+    #[arg(long, default_value_t = 300)]
+    rate: u64,
+    #[arg(long, default_value_t = 10)]
+    latency_secs: u64,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    println!("PrepQ bench: {} no-op jobs per run, {} clients, worker concurrency {}", args.jobs, args.clients, args.concurrency);
+    for workers in [1, 2] {
+        throughput(&args, workers).await;
+    }
+    latency(&args).await;
+}
+
+async fn platform(args: &Args) -> TestApp {
+    TestApp::builder()
+        .worker_env("PREPQ_CONCURRENCY", &args.concurrency.to_string())
+        .worker_env("PREPQ_LEASE_SECS", "30")
+        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "60")
+        .start()
+        .await
+}
+
+async fn throughput(args: &Args, workers: usize) {
+    let mut app = platform(args).await;
+    app.start_workers(workers, &[]).await;
+    let idle: Vec<String> = std::iter::once(&app.api)
+        .chain(&app.workers)
+        .filter_map(|p| p.memory().map(|m| format!("{} {} MiB", p.name, m.rss_kib / 1024)))
+        .collect();
+    let user = app.user().await;
+    let db = app.db();
+
+    let started = Instant::now();
+    enqueue(&user, args.jobs, args.clients).await;
+    let enqueued = started.elapsed();
+    wait_until("every job to succeed", Duration::from_secs(1800), || async {
+        let mut conn = db.get().await.ok()?;
+        let counts = jobs::count_by_status(&mut conn, "platform.echo").await.ok()?;
+        let succeeded = counts.iter().find(|(s, _)| s == "succeeded").map_or(0, |(_, n)| *n);
+        (succeeded == args.jobs as i64).then_some(())
+    })
+    .await;
+    let total = started.elapsed();
+    let peak: Vec<String> = std::iter::once(&app.api)
+        .chain(&app.workers)
+        .filter_map(|p| p.memory().map(|m| format!("{} {} MiB", p.name, m.peak_kib / 1024)))
+        .collect();
+    println!(
+        "{workers} worker process(es): {} jobs accepted in {:.2} s ({:.0}/s), all succeeded after {:.2} s: {:.0} jobs/s end to end",
+        args.jobs,
+        enqueued.as_secs_f64(),
+        args.jobs as f64 / enqueued.as_secs_f64(),
+        total.as_secs_f64(),
+        args.jobs as f64 / total.as_secs_f64()
+    );
+    println!("  idle RSS: {}", idle.join(", "));
+    println!("  peak RSS: {}", peak.join(", "));
+}
+
+async fn enqueue(user: &User, jobs: usize, clients: usize) {
+    stream::iter(0..jobs)
+        .map(|n| {
+            let user = user.clone();
+            async move { user.echo(&format!("bench {n}"), 0).await }
+        })
+        .buffer_unordered(clients)
+        .for_each(|_| async {})
+        .await;
+}
+
+async fn latency(args: &Args) {
+    let mut app = platform(args).await;
+    app.start_workers(2, &[]).await;
+    let user = app.user().await;
+    let total = (args.rate * args.latency_secs) as usize;
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate as f64));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut requests = Vec::with_capacity(total);
+    for n in 0..total {
+        ticker.tick().await;
+        let user = user.clone();
+        requests.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            user.echo(&format!("latency {n}"), 0).await;
+            sent.elapsed()
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
+    for request in requests {
+        latencies.push(request.await.expect("request task"));
+    }
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "enqueue latency at {} req/s for {} s ({} requests, 2 workers running): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        args.rate,
+        args.latency_secs,
+        total,
+        at(0.50).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        latencies[latencies.len() - 1].as_secs_f64() * 1e3
+    );
+}
