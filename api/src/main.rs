@@ -44,10 +44,13 @@ fn main() -> ExitCode {
             }
         };
     }
+    // One line per request costs real throughput; `RUST_LOG=...,poem=info` turns it on.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,poem::middleware::tracing_mw=warn".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

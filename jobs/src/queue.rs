@@ -43,6 +43,8 @@ pub const WORKER_MISSED_HEARTBEATS: usize = 3;
 pub fn apalis_config(kind: &str) -> Config {
     Config::default()
         .queue(queue_name(kind))
+        // apalis' own pub/sub notices: nobody listens, and they cost on every push and ack.
+        .emit_events(false)
         .heartbeat_interval(WORKER_HEARTBEAT)
         .missed_heartbeats(WORKER_MISSED_HEARTBEATS)
 }

@@ -53,7 +53,7 @@ prepq_start_services() {
     "${run_as[@]}" "$pg_bin/initdb" -D "$dir/pg/data" -A trust -U postgres -E UTF8 >"$dir/pg/initdb.log" 2>&1 \
         || { cat "$dir/pg/initdb.log" >&2; return 1; }
     "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
-        -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" \
+        -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400 ${PREPQ_PG_OPTS:-}" \
         start >/dev/null || { cat "$dir/pg/server.log" >&2; return 1; }
     "${run_as[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres prepq
     redis_port=$(prepq_free_port)

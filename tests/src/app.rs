@@ -96,6 +96,9 @@ impl TestAppBuilder {
         worker_env.extend(self.worker_env);
         let api = Process::spawn("api", "api", &api_env, &run_dir);
         let mut app = TestApp {
+            other_apis: Vec::new(),
+            worker_health: Vec::new(),
+            api_env,
             base_url: format!("http://127.0.0.1:{api_port}"),
             http: reqwest::Client::new(),
             database_url,
@@ -118,12 +121,16 @@ impl TestAppBuilder {
 /// Fields drop in order: the processes go before the servers they depend on.
 pub struct TestApp {
     pub api: Process,
+    pub other_apis: Vec<Process>,
     pub workers: Vec<Process>,
+    /// Base URL of each worker's health and metrics server, by index.
+    pub worker_health: Vec<String>,
     pub base_url: String,
     pub http: reqwest::Client,
     pub database_url: String,
     pub proxy: Option<ChaosProxy>,
     pub redis: RedisServer,
+    api_env: Vec<(String, String)>,
     worker_env: Vec<(String, String)>,
     run_dir: PathBuf,
 }
@@ -162,12 +169,27 @@ impl TestApp {
             let process =
                 Process::spawn("workers", &format!("workers-{index}"), &env, &self.run_dir);
             self.workers.push(process);
+            self.worker_health
+                .push(format!("http://127.0.0.1:{health}"));
             health_urls.push(format!("http://127.0.0.1:{health}/readyz"));
         }
         for url in health_urls {
             self.wait_ready(&url, "workers").await;
         }
         first..first + count
+    }
+
+    /// Starts another API instance on the same database and Redis; returns its base URL.
+    pub async fn start_api(&mut self) -> String {
+        let port = free_port();
+        let mut env = self.api_env.clone();
+        env.push(("PREPQ_BIND".into(), format!("127.0.0.1:{port}")));
+        let name = format!("api-{}", self.other_apis.len() + 1);
+        self.other_apis
+            .push(Process::spawn("api", &name, &env, &self.run_dir));
+        let base = format!("http://127.0.0.1:{port}");
+        self.wait_ready(&format!("{base}/readyz"), "api").await;
+        base
     }
 
     async fn wait_ready(&self, url: &str, what: &str) {
@@ -214,6 +236,23 @@ impl TestApp {
                 .to_owned(),
             email,
         }
+    }
+
+    /// A counter from worker `index`'s Prometheus metrics, summed over its labels.
+    pub async fn worker_counter(&self, index: usize, name: &str) -> f64 {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.worker_health[index]))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter(|line| line.starts_with(name) && !line.starts_with('#'))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
     }
 
     /// A pool on the scenario's database, to look at the record directly.

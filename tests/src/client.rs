@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -74,6 +75,15 @@ impl User {
             response.text().await.unwrap_or_default()
         );
         response.json().await.expect("accepted job")
+    }
+
+    /// Enqueues `count` echo jobs from `clients` concurrent requests; returns their ids.
+    pub async fn echo_many(&self, count: usize, sleep_ms: u64, clients: usize) -> Vec<Uuid> {
+        futures::stream::iter(0..count)
+            .map(|n| async move { self.echo(&format!("echo {n}"), sleep_ms).await.id })
+            .buffer_unordered(clients)
+            .collect()
+            .await
     }
 
     pub async fn upload(&self, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {

@@ -13,6 +13,7 @@ mod wait;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use client::{JobView, User};
+pub use database::fresh_database;
 pub use process::{Memory, Process};
 pub use proxy::ChaosProxy;
 pub use redis_server::RedisServer;

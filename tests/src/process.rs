@@ -46,7 +46,7 @@ impl Process {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env(
                 "RUST_LOG",
-                "info,apalis=warn,apalis_core=warn,apalis_redis=warn",
+                "info,apalis=warn,apalis_core=warn,apalis_redis=warn,poem::middleware::tracing_mw=warn",
             )
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())

@@ -28,6 +28,8 @@ enum DispatchError {
     Queue(#[from] queue::QueueError),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("vacuuming apalis data: {0}")]
+    Vacuum(#[from] apalis_redis::Error),
 }
 
 pub struct Dispatcher {
@@ -235,11 +237,7 @@ impl Dispatcher {
         use apalis_core::backend::Vacuum;
         let mut storage = apalis_redis::RedisStorage::<prepq_jobs::Dispatch>::new(redis.clone())
             .with_config(queue::apalis_config(kind));
-        storage.vacuum().await.map_err(|e| {
-            DispatchError::Redis(redis::RedisError::from(std::io::Error::other(
-                e.to_string(),
-            )))
-        })?;
+        storage.vacuum().await?;
         let config = queue::apalis_config(kind);
         let _: () = redis.del(config.done_jobs_set()).await?;
         Ok(())

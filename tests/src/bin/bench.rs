@@ -6,9 +6,8 @@
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use futures::{StreamExt, stream};
 use prepq_schema::jobs;
-use prepq_tests::{TestApp, User, wait_until};
+use prepq_tests::{TestApp, wait_until};
 
 #[derive(Parser)]
 struct Args {
@@ -26,25 +25,43 @@ struct Args {
     rate: u64,
     #[arg(long, default_value_t = 10)]
     latency_secs: u64,
+    /// Extra worker settings, `KEY=VALUE`, for experiments.
+    #[arg(long = "worker-env", value_parser = parse_setting)]
+    worker_env: Vec<(String, String)>,
+    /// Only this many worker processes (default: runs with 1 and with 2).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+fn parse_setting(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
 }
 
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    println!("PrepQ bench: {} no-op jobs per run, {} clients, worker concurrency {}", args.jobs, args.clients, args.concurrency);
-    for workers in [1, 2] {
+    println!(
+        "PrepQ bench: {} no-op jobs per run, {} clients, worker concurrency {}",
+        args.jobs, args.clients, args.concurrency
+    );
+    let runs = args.workers.map_or(vec![1, 2], |n| vec![n]);
+    for workers in runs {
         throughput(&args, workers).await;
     }
     latency(&args).await;
 }
 
 async fn platform(args: &Args) -> TestApp {
-    TestApp::builder()
+    let mut builder = TestApp::builder()
         .worker_env("PREPQ_CONCURRENCY", &args.concurrency.to_string())
         .worker_env("PREPQ_LEASE_SECS", "30")
-        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "60")
-        .start()
-        .await
+        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "60");
+    for (key, value) in &args.worker_env {
+        builder = builder.worker_env(key, value);
+    }
+    builder.start().await
 }
 
 async fn throughput(args: &Args, workers: usize) {
@@ -52,25 +69,40 @@ async fn throughput(args: &Args, workers: usize) {
     app.start_workers(workers, &[]).await;
     let idle: Vec<String> = std::iter::once(&app.api)
         .chain(&app.workers)
-        .filter_map(|p| p.memory().map(|m| format!("{} {} MiB", p.name, m.rss_kib / 1024)))
+        .filter_map(|p| {
+            p.memory()
+                .map(|m| format!("{} {} MiB", p.name, m.rss_kib / 1024))
+        })
         .collect();
     let user = app.user().await;
     let db = app.db();
 
     let started = Instant::now();
-    enqueue(&user, args.jobs, args.clients).await;
+    user.echo_many(args.jobs, 0, args.clients).await;
     let enqueued = started.elapsed();
-    wait_until("every job to succeed", Duration::from_secs(1800), || async {
-        let mut conn = db.get().await.ok()?;
-        let counts = jobs::count_by_status(&mut conn, "platform.echo").await.ok()?;
-        let succeeded = counts.iter().find(|(s, _)| s == "succeeded").map_or(0, |(_, n)| *n);
-        (succeeded == args.jobs as i64).then_some(())
-    })
+    wait_until(
+        "every job to succeed",
+        Duration::from_secs(1800),
+        || async {
+            let mut conn = db.get().await.ok()?;
+            let counts = jobs::count_by_status(&mut conn, "platform.echo")
+                .await
+                .ok()?;
+            let succeeded = counts
+                .iter()
+                .find(|(s, _)| s == "succeeded")
+                .map_or(0, |(_, n)| *n);
+            (succeeded == args.jobs as i64).then_some(())
+        },
+    )
     .await;
     let total = started.elapsed();
     let peak: Vec<String> = std::iter::once(&app.api)
         .chain(&app.workers)
-        .filter_map(|p| p.memory().map(|m| format!("{} {} MiB", p.name, m.peak_kib / 1024)))
+        .filter_map(|p| {
+            p.memory()
+                .map(|m| format!("{} {} MiB", p.name, m.peak_kib / 1024))
+        })
         .collect();
     println!(
         "{workers} worker process(es): {} jobs accepted in {:.2} s ({:.0}/s), all succeeded after {:.2} s: {:.0} jobs/s end to end",
@@ -82,17 +114,6 @@ async fn throughput(args: &Args, workers: usize) {
     );
     println!("  idle RSS: {}", idle.join(", "));
     println!("  peak RSS: {}", peak.join(", "));
-}
-
-async fn enqueue(user: &User, jobs: usize, clients: usize) {
-    stream::iter(0..jobs)
-        .map(|n| {
-            let user = user.clone();
-            async move { user.echo(&format!("bench {n}"), 0).await }
-        })
-        .buffer_unordered(clients)
-        .for_each(|_| async {})
-        .await;
 }
 
 async fn latency(args: &Args) {

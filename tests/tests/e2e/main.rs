@@ -9,6 +9,7 @@ mod openapi;
 mod pipeline;
 mod recovery;
 mod scaling;
+mod startup;
 mod uploads;
 
 use std::time::Duration;

@@ -60,3 +60,27 @@ async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
     assert_eq!(current["status"], "succeeded");
     assert!(job_events.next(Duration::from_secs(10)).await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_reach_clients_of_every_api_instance() {
+    let mut app = TestApp::builder().workers(1).start().await;
+    let second = app.start_api().await;
+    let user = app.user().await;
+    let on_second = prepq_tests::User {
+        base: second,
+        ..user.clone()
+    };
+    let mut events = on_second.events("/api/v1/events").await;
+
+    let job = user.echo("across instances", 0).await;
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("succeeded") {
+        let event = events
+            .next(JOB_DEADLINE)
+            .await
+            .expect("the stream stays open");
+        assert_eq!(event["job_id"], job.id.to_string());
+        seen.push(event["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, ["queued", "running", "succeeded"]);
+}

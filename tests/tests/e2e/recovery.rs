@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use futures::{StreamExt, stream};
 use prepq_jobs::{NewJob, kinds::Echo, queue};
 use prepq_schema::{jobs, users};
 use prepq_tests::{TestApp, wait_until};
@@ -86,14 +85,7 @@ async fn redis_flushed_with_jobs_waiting_loses_none() {
     app.start_worker(&[("PREPQ_QUEUES", "resume.extract")])
         .await;
     let user = app.user().await;
-    let ids: Vec<Uuid> = stream::iter(0..100)
-        .map(|n| {
-            let user = user.clone();
-            async move { user.echo(&format!("waiting {n}"), 0).await.id }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
+    let ids = user.echo_many(100, 0, 8).await;
     let mut redis = app.redis.connection().await;
     let waiting = queue::waiting_len(&mut redis, "platform.echo")
         .await
@@ -114,4 +106,34 @@ async fn redis_flushed_with_jobs_waiting_loses_none() {
         let job = user.finished(id, JOB_DEADLINE).await;
         assert_eq!(job.status, "succeeded", "job {id}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_job_delivered_again_changes_nothing() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let job = user.echo("only once", 0).await;
+    let before = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!((before.status.as_str(), before.attempt), ("succeeded", 1));
+
+    // A stale duplicate, as apalis' at-least-once delivery can produce.
+    let mut redis = app.redis.connection().await;
+    queue::push(
+        &mut redis,
+        "platform.echo",
+        &[(job.id, queue::new_dispatch_id())],
+    )
+    .await
+    .unwrap();
+    wait_until("the duplicate to be skipped", JOB_DEADLINE, || async {
+        (app.worker_counter(0, "prepq_deliveries_skipped_total")
+            .await
+            >= 1.0)
+            .then_some(())
+    })
+    .await;
+
+    let after = user.job(job.id).await;
+    assert_eq!((after.status.as_str(), after.attempt), ("succeeded", 1));
+    assert_eq!(after.result, before.result);
 }

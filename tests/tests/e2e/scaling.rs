@@ -1,6 +1,5 @@
 use std::collections::HashMap;
 
-use futures::{StreamExt, stream};
 use prepq_tests::TestApp;
 
 use crate::JOB_DEADLINE;
@@ -11,14 +10,7 @@ async fn two_worker_processes_share_a_queue_and_run_each_job_once() {
     let user = app.user().await;
     // Queued before the workers start, so neither can keep up alone and both must take
     // a share (an idle worker only looks when its poll interval fires).
-    let jobs: Vec<_> = stream::iter(0..200)
-        .map(|n| {
-            let user = user.clone();
-            async move { user.echo(&format!("job {n}"), 50).await.id }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+    let jobs = user.echo_many(200, 50, 16).await;
     app.start_workers(2, &[]).await;
 
     let mut runs_per_process: HashMap<String, usize> = HashMap::new();
@@ -30,8 +22,8 @@ async fn two_worker_processes_share_a_queue_and_run_each_job_once() {
             "job {id}"
         );
         let worker = job.result.unwrap()["worker"].as_str().unwrap().to_owned();
-        // Worker names are `{process}-{queue}-{restart}`.
-        let process = worker.rsplitn(3, '-').nth(2).unwrap().to_owned();
+        // Worker names are `{process}-{queue}-l{lane}-{restart}`.
+        let process = worker.rsplitn(4, '-').nth(3).unwrap().to_owned();
         *runs_per_process.entry(process).or_default() += 1;
     }
     assert_eq!(runs_per_process.values().sum::<usize>(), 200);

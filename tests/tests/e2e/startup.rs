@@ -1,0 +1,15 @@
+use futures::future::join_all;
+use prepq_tests::fresh_database;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_starting_together_apply_each_migration_once() {
+    let url = fresh_database().await;
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+        .unwrap()
+        .filter(|entry| entry.as_ref().unwrap().path().is_dir())
+        .count();
+
+    let runs = join_all((0..4).map(|_| prepq_schema::migrate(&url))).await;
+    let applied: usize = runs.into_iter().map(|run| run.expect("migrating")).sum();
+    assert_eq!(applied, migrations);
+}
