@@ -12,23 +12,25 @@ pub struct RedisServer {
 impl RedisServer {
     pub async fn start() -> Self {
         let port = free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting redis-server (is it installed? run scripts/test)");
-        let server = Self { child, port };
-        let url = server.url();
+        let server = Self {
+            child: spawn(port),
+            port,
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    /// Stops the server and starts an empty one on the same port, as a crash and restart
+    /// of a Redis without persistence would.
+    pub async fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(self.port);
+        self.wait_ready().await;
+    }
+
+    async fn wait_ready(&self) {
+        let url = self.url();
         wait_until(
             "redis to answer",
             std::time::Duration::from_secs(10),
@@ -45,7 +47,6 @@ impl RedisServer {
             },
         )
         .await;
-        server
     }
 
     pub fn url(&self) -> String {
@@ -74,4 +75,22 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("finding a free port")
+}
+
+fn spawn(port: u16) -> Child {
+    Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting redis-server (is it installed? run scripts/test)")
 }

@@ -32,13 +32,8 @@ pub struct QueueWorker {
     pub config: Arc<WorkerConfig>,
 }
 
-/// Jobs one apalis worker loop runs at once. apalis acknowledges tasks one Redis round trip
-/// at a time per worker loop, which caps a loop near 1,000 jobs/s here whatever its
-/// concurrency; a queue's concurrency is therefore spread over several loops ("lanes").
-const LANE_CONCURRENCY: usize = 8;
-
-/// Registers the apalis workers of each configured queue. Names are unique per process,
-/// lane and restart: apalis-redis refuses a name that was alive within a heartbeat.
+/// Registers a worker for each of the configured queues. Names are unique per process and
+/// per restart: apalis-redis refuses a name that was alive within a heartbeat.
 pub fn register(
     mut monitor: Monitor,
     config: &Arc<WorkerConfig>,
@@ -47,37 +42,33 @@ pub fn register(
     process: &str,
 ) -> Monitor {
     let concurrency = config.concurrency.max(1);
-    let lanes = concurrency.div_ceil(LANE_CONCURRENCY);
-    let per_lane = concurrency.div_ceil(lanes);
     for kind in config.queues() {
-        for lane in 0..lanes {
-            let config = config.clone();
-            let services = services.clone();
-            let redis = redis.clone();
-            let process = process.to_owned();
-            monitor = monitor.register(move |restart| {
-                let name = format!("{process}-{kind}-l{lane}-{restart}");
-                let queue_worker = Arc::new(QueueWorker {
-                    kind,
-                    worker: Arc::from(name.as_str()),
-                    services: services.clone(),
-                    redis: redis.clone(),
-                    config: config.clone(),
-                });
-                let apalis_config = queue::apalis_config(kind)
-                    .batch_size(per_lane)
-                    // PostgreSQL leases guard each job; apalis' per-task locks cost O(n) each.
-                    .lock_tasks(false);
-                let backend = RedisStorage::<Dispatch>::new(redis.clone())
-                    .with_config(apalis_config)
-                    .poll_with_interval(Duration::from_millis(config.poll_ms));
-                WorkerBuilder::new(name)
-                    .backend(backend)
-                    .concurrency(per_lane)
-                    .data(queue_worker)
-                    .build(handle)
+        let config = config.clone();
+        let services = services.clone();
+        let redis = redis.clone();
+        let process = process.to_owned();
+        monitor = monitor.register(move |restart| {
+            let name = format!("{process}-{kind}-{restart}");
+            let queue_worker = Arc::new(QueueWorker {
+                kind,
+                worker: Arc::from(name.as_str()),
+                services: services.clone(),
+                redis: redis.clone(),
+                config: config.clone(),
             });
-        }
+            let apalis_config = queue::apalis_config(kind)
+                .batch_size(concurrency)
+                // PostgreSQL leases guard each job; apalis' per-task locks cost O(n) each.
+                .lock_tasks(false);
+            let backend = RedisStorage::<Dispatch>::new(redis.clone())
+                .with_config(apalis_config)
+                .poll_with_interval(Duration::from_millis(config.poll_ms));
+            WorkerBuilder::new(name)
+                .backend(backend)
+                .concurrency(concurrency)
+                .data(queue_worker)
+                .build(handle)
+        });
     }
     monitor
 }

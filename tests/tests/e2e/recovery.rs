@@ -137,3 +137,26 @@ async fn a_finished_job_delivered_again_changes_nothing() {
     assert_eq!((after.status.as_str(), after.attempt), ("succeeded", 1));
     assert_eq!(after.result, before.result);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn platform_recovers_from_a_redis_restart() {
+    let mut app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let before = user.echo("before the restart", 0).await;
+    assert_eq!(
+        user.finished(before.id, JOB_DEADLINE).await.status,
+        "succeeded"
+    );
+
+    app.redis.restart().await;
+
+    let after = user.echo_many(20, 0, 4).await;
+    for id in after {
+        let job = user.finished(id, JOB_DEADLINE).await;
+        assert_eq!(
+            (job.status.as_str(), job.attempt),
+            ("succeeded", 1),
+            "job {id}"
+        );
+    }
+}

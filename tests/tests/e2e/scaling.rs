@@ -22,8 +22,8 @@ async fn two_worker_processes_share_a_queue_and_run_each_job_once() {
             "job {id}"
         );
         let worker = job.result.unwrap()["worker"].as_str().unwrap().to_owned();
-        // Worker names are `{process}-{queue}-l{lane}-{restart}`.
-        let process = worker.rsplitn(4, '-').nth(3).unwrap().to_owned();
+        // Worker names are `{process}-{queue}-{restart}`.
+        let process = worker.rsplitn(3, '-').nth(2).unwrap().to_owned();
         *runs_per_process.entry(process).or_default() += 1;
     }
     assert_eq!(runs_per_process.values().sum::<usize>(), 200);
