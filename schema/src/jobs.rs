@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{
+    dsl::now,
+    pg::data_types::PgInterval,
     prelude::*,
-    sql_types::{Array, BigInt, Double, Int4, Jsonb, Text, Uuid as SqlUuid},
+    sql_types::{Array, BigInt, Double, Int4, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
 use prepq_jobs::{JobEvent, JobStatus, NewJob};
@@ -225,19 +227,24 @@ pub async fn claim(
     worker: &str,
     lease_secs: f64,
 ) -> Result<Option<JobRow>, StoreError> {
-    let row = diesel::sql_query(
-        "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $2,
-                lease_expires_at = now() + make_interval(secs => $3), heartbeat_at = now(),
-                started_at = coalesce(started_at, now()), updated_at = now()
-         WHERE id = $1 AND status = 'queued' AND run_after <= now()
-         RETURNING *",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(worker)
-    .bind::<Double, _>(lease_secs)
-    .get_result::<JobRow>(conn)
-    .await
-    .optional()?;
+    let row = diesel::update(jobs::table)
+        .filter(jobs::id.eq(id))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .filter(jobs::run_after.le(now))
+        .set((
+            jobs::status.eq(JobStatus::Running.as_str()),
+            jobs::attempt.eq(jobs::attempt + 1),
+            jobs::worker.eq(worker),
+            jobs::lease_expires_at
+                .eq((now.into_sql::<Timestamptz>() + interval(lease_secs)).nullable()),
+            jobs::heartbeat_at.eq(now),
+            jobs::started_at.eq(coalesce(jobs::started_at, now)),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
     Ok(row)
 }
 
@@ -250,17 +257,16 @@ pub async fn heartbeat(
     lease_secs: f64,
     progress: i16,
 ) -> Result<bool, StoreError> {
-    let renewed = diesel::sql_query(
-        "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3),
-                heartbeat_at = now(), progress = greatest(progress, $4), updated_at = now()
-         WHERE id = $1 AND attempt = $2 AND status = 'running'",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Int4, _>(attempt)
-    .bind::<Double, _>(lease_secs)
-    .bind::<diesel::sql_types::SmallInt, _>(progress.clamp(0, 100))
-    .execute(conn)
-    .await?;
+    let renewed = diesel::update(owned_attempt(id, attempt))
+        .set((
+            jobs::lease_expires_at
+                .eq((now.into_sql::<Timestamptz>() + interval(lease_secs)).nullable()),
+            jobs::heartbeat_at.eq(now),
+            jobs::progress.eq(greatest(jobs::progress, progress.clamp(0, 100))),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
     Ok(renewed == 1)
 }
 
@@ -285,35 +291,41 @@ pub async fn finish(
     attempt: i32,
     outcome: &Outcome,
 ) -> Result<Option<JobRow>, StoreError> {
-    const OWNED: &str = "WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING *";
     let row = match outcome {
         Outcome::Succeeded(result) => {
-            diesel::sql_query(format!(
-                "UPDATE jobs SET status = 'succeeded', result = $3, error = NULL, progress = 100,
-                    lease_expires_at = NULL, finished_at = now(), updated_at = now() {OWNED}"
-            ))
-            .bind::<SqlUuid, _>(id)
-            .bind::<Int4, _>(attempt)
-            .bind::<Jsonb, _>(result)
-            .get_result::<JobRow>(conn)
-            .await
+            diesel::update(owned_attempt(id, attempt))
+                .set((
+                    jobs::status.eq(JobStatus::Succeeded.as_str()),
+                    jobs::result.eq(result),
+                    jobs::error.eq(None::<String>),
+                    jobs::progress.eq(100),
+                    jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
+                    jobs::finished_at.eq(now),
+                    jobs::updated_at.eq(now),
+                ))
+                .returning(JobRow::as_returning())
+                .get_result(conn)
+                .await
         }
         Outcome::Failed(reason) => {
-            diesel::sql_query(format!(
-                "UPDATE jobs SET status = 'failed', error = $3, lease_expires_at = NULL,
-                    finished_at = now(), updated_at = now() {OWNED}"
-            ))
-            .bind::<SqlUuid, _>(id)
-            .bind::<Int4, _>(attempt)
-            .bind::<Text, _>(reason)
-            .get_result::<JobRow>(conn)
-            .await
+            diesel::update(owned_attempt(id, attempt))
+                .set((
+                    jobs::status.eq(JobStatus::Failed.as_str()),
+                    jobs::error.eq(reason),
+                    jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
+                    jobs::finished_at.eq(now),
+                    jobs::updated_at.eq(now),
+                ))
+                .returning(JobRow::as_returning())
+                .get_result(conn)
+                .await
         }
+        // Rare, and needs the attempt count to choose: plain SQL.
         Outcome::Retry {
             reason,
             backoff_secs,
         } => {
-            diesel::sql_query(format!(
+            diesel::sql_query(
                 "UPDATE jobs SET
                     status = CASE WHEN attempt < max_attempts THEN 'queued' ELSE 'failed' END,
                     error = CASE WHEN attempt < max_attempts THEN $3
@@ -321,8 +333,9 @@ pub async fn finish(
                     finished_at = CASE WHEN attempt < max_attempts THEN NULL ELSE now() END,
                     run_after = now() + make_interval(secs => $4),
                     dispatched_at = NULL, dispatch_id = NULL, lease_expires_at = NULL,
-                    updated_at = now() {OWNED}"
-            ))
+                    updated_at = now()
+                 WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING *",
+            )
             .bind::<SqlUuid, _>(id)
             .bind::<Int4, _>(attempt)
             .bind::<Text, _>(reason)
@@ -333,6 +346,32 @@ pub async fn finish(
     };
     Ok(row.optional()?)
 }
+
+/// The job, if attempt `attempt` still holds it: the fence of every write an attempt makes.
+/// Built from diesel's DSL, so each connection prepares these hot statements once.
+fn owned_attempt(
+    id: Uuid,
+    attempt: i32,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, Uuid>>,
+        diesel::dsl::Eq<jobs::attempt, i32>,
+    >,
+    diesel::dsl::Eq<jobs::status, &'static str>,
+> {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::attempt.eq(attempt))
+        .filter(jobs::status.eq(JobStatus::Running.as_str()))
+}
+
+/// A lease's length. Added to PostgreSQL's `now`, so leases are judged by one clock.
+fn interval(secs: f64) -> PgInterval {
+    PgInterval::from_microseconds((secs * 1e6) as i64)
+}
+
+diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<Timestamptz>, y: Timestamptz) -> diesel::sql_types::Nullable<Timestamptz>);
+diesel::define_sql_function!(fn greatest(x: diesel::sql_types::SmallInt, y: diesel::sql_types::SmallInt) -> diesel::sql_types::SmallInt);
 
 /// Due, undispatched jobs of one kind, oldest first.
 pub async fn undispatched(

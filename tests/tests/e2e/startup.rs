@@ -9,7 +9,15 @@ async fn processes_starting_together_apply_each_migration_once() {
         .filter(|entry| entry.as_ref().unwrap().path().is_dir())
         .count();
 
-    let runs = join_all((0..4).map(|_| prepq_schema::migrate(&url))).await;
-    let applied: usize = runs.into_iter().map(|run| run.expect("migrating")).sum();
+    // Each on a task of its own, as each process would be.
+    let runs = join_all((0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move { prepq_schema::migrate(&url).await })
+    }))
+    .await;
+    let applied: usize = runs
+        .into_iter()
+        .map(|run| run.expect("migration task").expect("migrating"))
+        .sum();
     assert_eq!(applied, migrations);
 }
