@@ -68,20 +68,20 @@ pub async fn enqueue(
     }
     metrics::counter!("prepq_jobs_accepted_total", "kind" => job.kind).increment(1);
     // Published before the push, so no worker's `running` can overtake it.
-    if let Ok(event) = row.event() {
-        if let Err(e) = queue::publish(&mut redis, &event).await {
-            tracing::warn!(job_id = %id, error = %e, "publishing the queued event failed");
-        }
+    if let Ok(event) = row.event()
+        && let Err(e) = queue::publish(&mut redis, &event).await
+    {
+        tracing::warn!(job_id = %id, error = %e, "publishing the queued event failed");
     }
-    if let Some(dispatch_id) = dispatch_id {
-        if let Err(e) = queue::push(&mut redis, job.kind, &[(id, dispatch_id.clone())]).await {
-            tracing::warn!(job_id = %id, error = %e, "push failed; leaving the job to the dispatcher");
-            if let Ok(mut conn) = state.db.get().await {
-                // If this fails too, the dispatcher finds the push missing from Redis.
-                let _ = jobs::undispatch(&mut conn, id, &dispatch_id).await;
-            }
-            give_back_slot(&mut redis, job.kind, id, true).await;
+    if let Some(dispatch_id) = dispatch_id
+        && let Err(e) = queue::push(&mut redis, job.kind, &[(id, dispatch_id.clone())]).await
+    {
+        tracing::warn!(job_id = %id, error = %e, "push failed; leaving the job to the dispatcher");
+        if let Ok(mut conn) = state.db.get().await {
+            // If this fails too, the dispatcher finds the push missing from Redis.
+            let _ = jobs::undispatch(&mut conn, id, &dispatch_id).await;
         }
+        give_back_slot(&mut redis, job.kind, id, true).await;
     }
     Ok(row)
 }
@@ -92,10 +92,8 @@ async fn give_back_slot(
     id: Uuid,
     admitted: bool,
 ) {
-    if admitted {
-        if let Err(e) = queue::release(redis, kind, id).await {
-            tracing::warn!(job_id = %id, error = %e, "releasing a window slot failed; the dispatcher will repair it");
-        }
+    if admitted && let Err(e) = queue::release(redis, kind, id).await {
+        tracing::warn!(job_id = %id, error = %e, "releasing a window slot failed; the dispatcher will repair it");
     }
 }
 

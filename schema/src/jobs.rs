@@ -347,18 +347,17 @@ pub async fn finish(
     Ok(row.optional()?)
 }
 
-/// The job, if attempt `attempt` still holds it: the fence of every write an attempt makes.
-/// Built from diesel's DSL, so each connection prepares these hot statements once.
-fn owned_attempt(
-    id: Uuid,
-    attempt: i32,
-) -> diesel::dsl::Filter<
+type OwnedAttempt = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, Uuid>>,
         diesel::dsl::Eq<jobs::attempt, i32>,
     >,
     diesel::dsl::Eq<jobs::status, &'static str>,
-> {
+>;
+
+/// The job, if attempt `attempt` still holds it: the fence of every write an attempt makes.
+/// Built from diesel's DSL, so each connection prepares these hot statements once.
+fn owned_attempt(id: Uuid, attempt: i32) -> OwnedAttempt {
     jobs::table
         .filter(jobs::id.eq(id))
         .filter(jobs::attempt.eq(attempt))

@@ -23,6 +23,22 @@ impl SseReader {
             .unwrap_or_else(|_| panic!("no server-sent event within {deadline:?}"))
     }
 
+    /// The states one job goes through, read until it finishes.
+    pub async fn states_of(&mut self, job_id: uuid::Uuid, deadline: Duration) -> Vec<String> {
+        let mut states = Vec::new();
+        let finished = |s: &str| matches!(s, "succeeded" | "failed" | "cancelled");
+        while !states.last().is_some_and(|s: &String| finished(s)) {
+            let event = self
+                .next(deadline)
+                .await
+                .expect("the stream ended before the job did");
+            if event["job_id"] == job_id.to_string() {
+                states.push(event["status"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        states
+    }
+
     async fn next_event(&mut self) -> Option<serde_json::Value> {
         loop {
             while let Some(end) = self.buffer.find("\n\n") {

@@ -37,17 +37,10 @@ async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
 
-    let mut seen = Vec::new();
-    while seen.last().map(String::as_str) != Some("succeeded") {
-        let event = events
-            .next(JOB_DEADLINE)
-            .await
-            .expect("the stream stays open");
-        if event["job_id"] == accepted.id.to_string() {
-            seen.push(event["status"].as_str().unwrap().to_owned());
-        }
-    }
-    assert_eq!(seen, ["queued", "running", "succeeded"]);
+    assert_eq!(
+        events.states_of(accepted.id, JOB_DEADLINE).await,
+        ["queued", "running", "succeeded"]
+    );
 
     // A finished job's own stream says where it is, then ends.
     let mut job_events = user
@@ -73,14 +66,8 @@ async fn events_reach_clients_of_every_api_instance() {
     let mut events = on_second.events("/api/v1/events").await;
 
     let job = user.echo("across instances", 0).await;
-    let mut seen = Vec::new();
-    while seen.last().map(String::as_str) != Some("succeeded") {
-        let event = events
-            .next(JOB_DEADLINE)
-            .await
-            .expect("the stream stays open");
-        assert_eq!(event["job_id"], job.id.to_string());
-        seen.push(event["status"].as_str().unwrap().to_owned());
-    }
-    assert_eq!(seen, ["queued", "running", "succeeded"]);
+    assert_eq!(
+        events.states_of(job.id, JOB_DEADLINE).await,
+        ["queued", "running", "succeeded"]
+    );
 }
