@@ -6,7 +6,7 @@ use diesel::{
     dsl::now,
     pg::data_types::PgInterval,
     prelude::*,
-    sql_types::{Array, BigInt, Double, Int4, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{Array, BigInt, Double, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
 use prepq_jobs::{JobEvent, JobStatus, NewJob};
@@ -219,16 +219,17 @@ pub async fn undispatch(
     Ok(())
 }
 
-/// Takes a due, queued job for one attempt under a lease. `None` means another delivery
-/// already has it, it is finished or cancelled, or its retry is not due: skip it.
-pub async fn claim(
+/// Takes due, queued jobs for one attempt each under a lease, in one statement. Returns
+/// the rows taken; an id missing from the answer means another delivery already has that
+/// job, it is finished or cancelled, or its retry is not due: skip it.
+pub async fn claim_many(
     conn: &mut PooledConn,
-    id: Uuid,
+    ids: &[Uuid],
     worker: &str,
     lease_secs: f64,
-) -> Result<Option<JobRow>, StoreError> {
-    let row = diesel::update(jobs::table)
-        .filter(jobs::id.eq(id))
+) -> Result<Vec<JobRow>, StoreError> {
+    let rows = diesel::update(jobs::table)
+        .filter(jobs::id.eq_any(ids))
         .filter(jobs::status.eq(JobStatus::Queued.as_str()))
         .filter(jobs::run_after.le(now))
         .set((
@@ -242,10 +243,9 @@ pub async fn claim(
             jobs::updated_at.eq(now),
         ))
         .returning(JobRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(row)
+        .get_results(conn)
+        .await?;
+    Ok(rows)
 }
 
 /// Renews the lease of attempt `attempt`, recording progress; false when the attempt has
@@ -270,44 +270,25 @@ pub async fn heartbeat(
     Ok(renewed == 1)
 }
 
-/// How an attempt ended.
+/// How an attempt that did not succeed ended.
 #[derive(Debug, Clone)]
-pub enum Outcome {
-    Succeeded(serde_json::Value),
+pub enum Setback {
     /// Will not get better by trying again.
     Failed(String),
     /// May work later: retried after `backoff_secs` while attempts remain.
-    Retry {
-        reason: String,
-        backoff_secs: f64,
-    },
+    Retry { reason: String, backoff_secs: f64 },
 }
 
-/// Records the end of attempt `attempt`. Returns the new row, or `None` when that attempt
-/// no longer owns the job, in which case nothing changes.
+/// Records that attempt `attempt` did not succeed. Returns the new row, or `None` when that
+/// attempt no longer owns the job, in which case nothing changes.
 pub async fn finish(
     conn: &mut PooledConn,
     id: Uuid,
     attempt: i32,
-    outcome: &Outcome,
+    setback: &Setback,
 ) -> Result<Option<JobRow>, StoreError> {
-    let row = match outcome {
-        Outcome::Succeeded(result) => {
-            diesel::update(owned_attempt(id, attempt))
-                .set((
-                    jobs::status.eq(JobStatus::Succeeded.as_str()),
-                    jobs::result.eq(result),
-                    jobs::error.eq(None::<String>),
-                    jobs::progress.eq(100),
-                    jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
-                    jobs::finished_at.eq(now),
-                    jobs::updated_at.eq(now),
-                ))
-                .returning(JobRow::as_returning())
-                .get_result(conn)
-                .await
-        }
-        Outcome::Failed(reason) => {
+    let row = match setback {
+        Setback::Failed(reason) => {
             diesel::update(owned_attempt(id, attempt))
                 .set((
                     jobs::status.eq(JobStatus::Failed.as_str()),
@@ -321,7 +302,7 @@ pub async fn finish(
                 .await
         }
         // Rare, and needs the attempt count to choose: plain SQL.
-        Outcome::Retry {
+        Setback::Retry {
             reason,
             backoff_secs,
         } => {
@@ -371,6 +352,30 @@ fn interval(secs: f64) -> PgInterval {
 
 diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<Timestamptz>, y: Timestamptz) -> diesel::sql_types::Nullable<Timestamptz>);
 diesel::define_sql_function!(fn greatest(x: diesel::sql_types::SmallInt, y: diesel::sql_types::SmallInt) -> diesel::sql_types::SmallInt);
+
+/// Records successful attempts, in one statement: `(job, attempt, result)`. Returns the rows
+/// changed; an attempt that no longer owns its job changes nothing and is not returned.
+pub async fn succeed_many(
+    conn: &mut PooledConn,
+    done: &[(Uuid, i32, serde_json::Value)],
+) -> Result<Vec<JobRow>, StoreError> {
+    let ids: Vec<Uuid> = done.iter().map(|d| d.0).collect();
+    let attempts: Vec<i32> = done.iter().map(|d| d.1).collect();
+    let results: Vec<serde_json::Value> = done.iter().map(|d| d.2.clone()).collect();
+    let rows = diesel::sql_query(
+        "UPDATE jobs SET status = 'succeeded', result = done.result, error = NULL,
+                progress = 100, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+         FROM unnest($1::uuid[], $2::int4[], $3::jsonb[]) AS done(id, attempt, result)
+         WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.status = 'running'
+         RETURNING jobs.*",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Int4>, _>(attempts)
+    .bind::<Array<Jsonb>, _>(results)
+    .get_results::<JobRow>(conn)
+    .await?;
+    Ok(rows)
+}
 
 /// Due, undispatched jobs of one kind, oldest first.
 pub async fn undispatched(

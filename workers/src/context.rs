@@ -6,8 +6,9 @@ use std::{
     },
 };
 
-use crate::config::ExtractLimits;
 use prepq_schema::DbPool;
+
+use crate::{config::ExtractLimits, store::JobStore};
 
 /// What a job's `run` gets: who it is, and the shared services it may use.
 #[derive(Clone)]
@@ -49,6 +50,7 @@ pub struct Services {
     pub db: DbPool,
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
+    pub store: Arc<JobStore>,
 }
 
 /// Why a job's attempt did not succeed.

@@ -1,6 +1,7 @@
 //! The `workers` binary: apalis workers for the chosen queues, the dispatcher, and the
 //! isolated extractors they start for untrusted files.
 
+mod batcher;
 mod config;
 mod context;
 mod dispatcher;
@@ -8,6 +9,7 @@ mod engines;
 mod health;
 mod kinds;
 mod runner;
+mod store;
 
 use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
@@ -114,6 +116,11 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
         db: db.clone(),
         blob_dir: config.blob_dir.clone(),
         limits: config.extract.clone(),
+        store: Arc::new(store::JobStore::spawn(
+            db.clone(),
+            process.clone(),
+            config.lease_secs,
+        )),
     };
     let monitor = Monitor::new()
         .shutdown_timeout(Duration::from_secs(config.shutdown_grace_secs))

@@ -13,7 +13,7 @@ use std::{
 use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
 use apalis_redis::RedisStorage;
 use prepq_jobs::{Dispatch, queue};
-use prepq_schema::jobs::{self, Outcome};
+use prepq_schema::jobs::{self, Setback};
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
@@ -89,7 +89,9 @@ impl QueueWorker {
         if let Err(e) = queue::release(&mut redis, self.kind, job_id).await {
             tracing::warn!(%job_id, error = %e, "releasing the window slot failed; the dispatcher will repair it");
         }
-        let Some(job) = self.claim(job_id).await else {
+        let Some(job) = self.services.store.claims.run(job_id).await.flatten() else {
+            tracing::debug!(%job_id, "delivery skipped: the job is taken, finished or not due");
+            metrics::counter!("prepq_deliveries_skipped_total", "kind" => self.kind).increment(1);
             return;
         };
         self.publish(&job).await;
@@ -109,17 +111,27 @@ impl QueueWorker {
                 return;
             }
         };
-        let outcome = match result {
-            Ok(value) => Outcome::Succeeded(value),
-            Err(JobError::Permanent(reason)) => Outcome::Failed(reason),
-            Err(JobError::Transient(reason)) => Outcome::Retry {
-                reason,
-                backoff_secs: self.config.backoff(attempt).as_secs_f64(),
-            },
-        };
-        let finished = match self.services.db.get().await {
-            Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &outcome).await,
-            Err(e) => Err(e.into()),
+        let finished = match result {
+            Ok(value) => Ok(self
+                .services
+                .store
+                .successes
+                .run((job_id, attempt, value))
+                .await
+                .flatten()),
+            Err(error) => {
+                let setback = match error {
+                    JobError::Permanent(reason) => Setback::Failed(reason),
+                    JobError::Transient(reason) => Setback::Retry {
+                        reason,
+                        backoff_secs: self.config.backoff(attempt).as_secs_f64(),
+                    },
+                };
+                match self.services.db.get().await {
+                    Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &setback).await,
+                    Err(e) => Err(e.into()),
+                }
+            }
         };
         match finished {
             Ok(Some(row)) => {
@@ -130,33 +142,10 @@ impl QueueWorker {
                 self.publish(&row).await;
             }
             Ok(None) => {
-                tracing::warn!(%job_id, attempt, "attempt no longer owned the job; result dropped")
+                tracing::warn!(%job_id, attempt, "outcome not recorded: the attempt no longer owns the job, or the store failed")
             }
             Err(e) => {
                 tracing::error!(%job_id, attempt, error = %e, "recording the outcome failed; the lease will expire and the job run again")
-            }
-        }
-    }
-
-    /// Claims the job; `None` when this delivery must be skipped.
-    async fn claim(&self, job_id: Uuid) -> Option<jobs::JobRow> {
-        let claimed = match self.services.db.get().await {
-            Ok(mut conn) => {
-                jobs::claim(&mut conn, job_id, &self.worker, self.config.lease_secs).await
-            }
-            Err(e) => Err(e.into()),
-        };
-        match claimed {
-            Ok(Some(job)) => Some(job),
-            Ok(None) => {
-                tracing::debug!(%job_id, "delivery skipped: the job is taken, finished or not due");
-                metrics::counter!("prepq_deliveries_skipped_total", "kind" => self.kind)
-                    .increment(1);
-                None
-            }
-            Err(e) => {
-                tracing::warn!(%job_id, error = %e, "claim failed; the dispatcher will push the job again");
-                None
             }
         }
     }
