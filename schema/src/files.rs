@@ -1,4 +1,4 @@
-//! Uploaded files, always read through their owner.
+//! Uploaded files.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -25,18 +25,4 @@ pub async fn insert(conn: &mut PooledConn, file: &StoredFile) -> Result<(), Stor
         .execute(conn)
         .await?;
     Ok(())
-}
-
-pub async fn find_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    id: Uuid,
-) -> Result<Option<StoredFile>, StoreError> {
-    let found = files::table
-        .filter(files::id.eq(id).and(files::owner_id.eq(owner_id)))
-        .select(StoredFile::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
 }

@@ -125,16 +125,6 @@ pub async fn find_owned(
     Ok(found)
 }
 
-pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
-    let found = jobs::table
-        .find(id)
-        .select(JobRow::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
     pub kind: Option<String>,

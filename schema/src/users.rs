@@ -46,14 +46,4 @@ pub async fn find_by_email(conn: &mut PooledConn, email: &str) -> Result<Option<
     Ok(found)
 }
 
-pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<User>, StoreError> {
-    let found = users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
-}
-
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

@@ -1,4 +1,4 @@
-//! A TCP proxy a test can break and restore: how we take a dependency away from one
+//! A TCP proxy a test can break: how we take a dependency away from one
 //! process (the API's Redis link, say) without mocking anything.
 
 use std::{
@@ -65,10 +65,6 @@ impl ChaosProxy {
     pub fn break_links(&self) {
         self.broken.store(true, Ordering::SeqCst);
         let _ = self.cut.send(());
-    }
-
-    pub fn restore(&self) {
-        self.broken.store(false, Ordering::SeqCst);
     }
 }
 
