@@ -35,9 +35,11 @@ pub fn queue_name(kind: &str) -> String {
     format!("prepq:{kind}")
 }
 
-/// How often apalis workers report alive, and how many reports they may miss.
-pub const WORKER_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
-pub const WORKER_MISSED_HEARTBEATS: usize = 3;
+/// How often apalis workers report alive, and how many reports they may miss. Short on
+/// purpose: apalis-redis 1.0 was measured here losing an idle worker's poll wake-up, so
+/// that it slept until its next heartbeat; the heartbeat bounds idle pickup latency.
+pub const WORKER_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(1);
+pub const WORKER_MISSED_HEARTBEATS: usize = 10;
 
 /// The apalis configuration of a kind's queue.
 pub fn apalis_config(kind: &str) -> Config {

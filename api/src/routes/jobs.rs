@@ -69,7 +69,7 @@ pub struct JobPage {
 /// Rejects an upload before reading it when its declared length is over the limit
 /// (with room for the multipart envelope). The file's own size is checked again after.
 fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
-    ep.before(|req: Request| async move {
+    ep.before(|mut req: Request| async move {
         let max = req.data::<AppState>().map_or(usize::MAX, |s| {
             s.config.max_upload_bytes.saturating_add(64 * 1024)
         });
@@ -78,6 +78,12 @@ fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
             .and_then(|v| v.parse::<usize>().ok())
             .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::LENGTH_REQUIRED))?;
         if length > max {
+            // Answering before the client has sent its body closes the connection under
+            // it, and it may see a broken pipe instead of the 413; reading a bounded
+            // amount first lets ordinary clients read the answer.
+            if length <= DRAIN_MAX {
+                let _ = req.take_body().into_bytes_limit(DRAIN_MAX).await;
+            }
             return Err(poem::Error::from_status(
                 poem::http::StatusCode::PAYLOAD_TOO_LARGE,
             ));
@@ -85,6 +91,9 @@ fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
         Ok(req)
     })
 }
+
+/// Most of a refused upload's body read (and dropped) before answering.
+const DRAIN_MAX: usize = 8 * 1024 * 1024;
 
 #[OpenApi(tag = "ApiTags::Jobs")]
 impl JobsApi {
