@@ -51,6 +51,7 @@ async fn main() {
         throughput(&args, workers).await;
     }
     latency(&args).await;
+    idle_pickup(&args).await;
 }
 
 async fn platform(args: &Args) -> TestApp {
@@ -147,5 +148,28 @@ async fn latency(args: &Args) {
         at(0.50).as_secs_f64() * 1e3,
         at(0.99).as_secs_f64() * 1e3,
         latencies[latencies.len() - 1].as_secs_f64() * 1e3
+    );
+}
+
+/// One job at a time to idle workers: how long from acceptance to `succeeded`, seen on the
+/// event stream. Bounded by how soon an idle worker looks.
+async fn idle_pickup(args: &Args) {
+    let mut app = platform(args).await;
+    app.start_workers(1, &[]).await;
+    let user = app.user().await;
+    let mut events = user.events("/api/v1/events").await;
+    let mut took = Vec::new();
+    for n in 0..20 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sent = Instant::now();
+        let job = user.echo(&format!("idle {n}"), 0).await;
+        events.states_of(job.id, Duration::from_secs(30)).await;
+        took.push(sent.elapsed());
+    }
+    took.sort();
+    println!(
+        "idle pickup, 20 single jobs 300 ms apart: p50 {:.1} ms, max {:.1} ms",
+        took[took.len() / 2].as_secs_f64() * 1e3,
+        took[took.len() - 1].as_secs_f64() * 1e3
     );
 }
