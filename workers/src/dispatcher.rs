@@ -235,11 +235,12 @@ impl Dispatcher {
     /// apalis keeps every finished task's data and id; PostgreSQL has the record, so drop them.
     async fn vacuum(&self, redis: &mut ConnectionManager, kind: &str) -> Result<(), DispatchError> {
         use apalis_core::backend::Vacuum;
-        let mut storage = apalis_redis::RedisStorage::<prepq_jobs::Dispatch>::new(redis.clone())
-            .with_config(queue::apalis_config(kind));
-        storage.vacuum().await?;
         let config = queue::apalis_config(kind);
-        let _: () = redis.del(config.done_jobs_set()).await?;
+        let done = config.done_jobs_set();
+        let mut storage = apalis_redis::RedisStorage::<prepq_jobs::Dispatch>::new(redis.clone())
+            .with_config(config);
+        storage.vacuum().await?;
+        let _: () = redis.del(done).await?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use prepq_schema::jobs;
-use prepq_tests::{TestApp, wait_until};
+use prepq_tests::{Memory, TestApp, wait_until};
 
 #[derive(Parser)]
 struct Args {
@@ -68,13 +68,7 @@ async fn platform(args: &Args) -> TestApp {
 async fn throughput(args: &Args, workers: usize) {
     let mut app = platform(args).await;
     app.start_workers(workers, &[]).await;
-    let idle: Vec<String> = std::iter::once(&app.api)
-        .chain(&app.workers)
-        .filter_map(|p| {
-            p.memory()
-                .map(|m| format!("{} {} MiB", p.name, m.rss_kib / 1024))
-        })
-        .collect();
+    let idle = memory(&app, |m| m.rss_kib);
     let user = app.user().await;
     let db = app.db();
 
@@ -98,13 +92,7 @@ async fn throughput(args: &Args, workers: usize) {
     )
     .await;
     let total = started.elapsed();
-    let peak: Vec<String> = std::iter::once(&app.api)
-        .chain(&app.workers)
-        .filter_map(|p| {
-            p.memory()
-                .map(|m| format!("{} {} MiB", p.name, m.peak_kib / 1024))
-        })
-        .collect();
+    let peak = memory(&app, |m| m.peak_kib);
     println!(
         "{workers} worker process(es): {} jobs accepted in {:.2} s ({:.0}/s), all succeeded after {:.2} s: {:.0} jobs/s end to end",
         args.jobs,
@@ -113,8 +101,20 @@ async fn throughput(args: &Args, workers: usize) {
         total.as_secs_f64(),
         args.jobs as f64 / total.as_secs_f64()
     );
-    println!("  idle RSS: {}", idle.join(", "));
-    println!("  peak RSS: {}", peak.join(", "));
+    println!("  idle RSS: {idle}");
+    println!("  peak RSS: {peak}");
+}
+
+/// One figure of every process, in MiB: `api 14 MiB, workers-0 10 MiB`.
+fn memory(app: &TestApp, kib: impl Fn(Memory) -> u64) -> String {
+    std::iter::once(&app.api)
+        .chain(&app.workers)
+        .filter_map(|p| {
+            p.memory()
+                .map(|m| format!("{} {} MiB", p.name, kib(m) / 1024))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn latency(args: &Args) {
