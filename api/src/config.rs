@@ -2,6 +2,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Args;
 
+use crate::rate_limit::Quota;
+
 /// The API's configuration: flags, else environment, else local defaults. Read once.
 #[derive(Debug, Clone, Args)]
 pub struct ApiConfig {
@@ -21,6 +23,33 @@ pub struct ApiConfig {
     pub jwt_secret: Option<String>,
     #[arg(long, env = "PREPQ_ACCESS_TOKEN_SECS", default_value_t = 900)]
     pub access_token_secs: u64,
+    #[arg(long, env = "PREPQ_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    pub refresh_token_days: i64,
+    #[arg(long, env = "PREPQ_VERIFY_TOKEN_HOURS", default_value_t = 48)]
+    pub verify_token_hours: u32,
+    #[arg(long, env = "PREPQ_RESET_TOKEN_MINUTES", default_value_t = 30)]
+    pub reset_token_minutes: u32,
+    /// This API as users' mail clients reach it: verification links point here.
+    #[arg(
+        long,
+        env = "PREPQ_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// The web app: password-reset and job links point here. Defaults to the public URL.
+    #[arg(long, env = "PREPQ_APP_URL")]
+    pub app_url: Option<String>,
+    #[command(flatten)]
+    pub argon2: Argon2Cost,
+    /// Browser origins allowed to call the API (CORS), comma-separated; none by default.
+    #[arg(long, env = "PREPQ_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Take the client address from the last `X-Forwarded-For` hop: only behind a proxy
+    /// that sets it, else clients could choose their own rate-limit key.
+    #[arg(long, env = "PREPQ_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+    #[command(flatten)]
+    pub limits: RateLimits,
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "PREPQ_MAX_UPLOAD_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_upload_bytes: usize,
@@ -34,4 +63,47 @@ pub struct ApiConfig {
     /// Timeout of one Redis command, so a sick Redis slows enqueues down, never stops them.
     #[arg(long, env = "PREPQ_REDIS_TIMEOUT_MS", default_value_t = 1000)]
     pub redis_timeout_ms: u64,
+}
+
+impl ApiConfig {
+    pub fn app_url(&self) -> &str {
+        self.app_url.as_deref().unwrap_or(&self.public_url)
+    }
+}
+
+/// The argon2id cost of password hashes. The default takes about 100 ms on one core of the
+/// machine this was measured on (see the README); hashes made at another cost still verify.
+#[derive(Debug, Clone, Args)]
+pub struct Argon2Cost {
+    #[arg(long, env = "PREPQ_ARGON2_MEMORY_KIB", default_value_t = 65536)]
+    pub argon2_memory_kib: u32,
+    #[arg(long, env = "PREPQ_ARGON2_ITERATIONS", default_value_t = 3)]
+    pub argon2_iterations: u32,
+    /// Hashes computed at once; each holds its memory cost while it runs.
+    #[arg(long, env = "PREPQ_ARGON2_CONCURRENCY")]
+    pub argon2_concurrency: Option<usize>,
+}
+
+/// Requests allowed per window (`COUNT/WINDOW`, window in s, m or h), counted in Redis so
+/// they hold across API instances.
+#[derive(Debug, Clone, Args)]
+pub struct RateLimits {
+    /// Sign-in attempts per account.
+    #[arg(long, env = "PREPQ_RATE_LOGIN_ACCOUNT", default_value = "10/15m")]
+    pub login_account: Quota,
+    /// Sign-in attempts per client address.
+    #[arg(long, env = "PREPQ_RATE_LOGIN_IP", default_value = "50/15m")]
+    pub login_ip: Quota,
+    /// New accounts per client address.
+    #[arg(long, env = "PREPQ_RATE_REGISTER_IP", default_value = "10/1h")]
+    pub register_ip: Quota,
+    /// Mails asked for (password reset, verification resend) per address or account.
+    #[arg(long, env = "PREPQ_RATE_MAIL_ACCOUNT", default_value = "5/1h")]
+    pub mail_account: Quota,
+    /// Password-reset requests per client address.
+    #[arg(long, env = "PREPQ_RATE_RESET_IP", default_value = "20/1h")]
+    pub reset_ip: Quota,
+    /// Jobs submitted per user.
+    #[arg(long, env = "PREPQ_RATE_ENQUEUE_USER", default_value = "600/1m")]
+    pub enqueue_user: Quota,
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ErrorBody},
+    rate_limit,
     state::AppState,
 };
 
@@ -26,6 +27,8 @@ pub async fn enqueue(
     if let Some(key) = idempotency_key {
         validate_idempotency_key(key)?;
     }
+    let quota = state.config.limits.enqueue_user;
+    rate_limit::hit(&state.redis, "enqueue-user", &owner_id.to_string(), quota).await?;
     let id = Uuid::now_v7();
     let mut redis = state.redis.clone();
     let admitted = match queue::admit(&mut redis, job.kind, state.config.queue_window, &[id]).await
@@ -41,7 +44,7 @@ pub async fn enqueue(
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         let submission = Submission {
             id,
-            owner_id,
+            owner_id: Some(owner_id),
             job,
             idempotency_key,
             dispatch_id: dispatch_id.as_deref(),

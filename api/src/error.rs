@@ -5,6 +5,8 @@ use poem::{Endpoint, IntoResponse, Response, http::StatusCode};
 use poem_openapi::{ApiResponse, Object, payload::Json};
 use prepq_schema::StoreError;
 
+use crate::{accounts::AccountError, rate_limit::Limited};
+
 #[derive(Debug, Clone, Object)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -39,6 +41,9 @@ pub enum ApiError {
     /// No valid bearer token, or wrong credentials.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
+    /// Signed in, but not allowed to do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
     /// No such resource, or not yours.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
@@ -54,6 +59,9 @@ pub enum ApiError {
     /// The request is well-formed but its values are not acceptable.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Over a rate limit: try again after `Retry-After` seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// A dependency is down; try again.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -71,16 +79,66 @@ impl ApiError {
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::Unprocessable(ErrorBody::new("invalid_request", message))
     }
-}
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+    pub fn forbidden(message: &str) -> Self {
+        Self::Forbidden(ErrorBody::new("forbidden", message))
+    }
+
+    fn internal(cause: &dyn std::fmt::Display) -> Self {
         // The cause goes to the log, never to the client.
-        tracing::error!(error = %e, "store error");
+        tracing::error!(error = %cause, "internal error");
         Self::Unavailable(ErrorBody::new(
             "unavailable",
             "the service is temporarily unavailable; try again",
         ))
+    }
+}
+
+impl From<Limited> for ApiError {
+    fn from(limited: Limited) -> Self {
+        let mut body = ErrorBody::new("rate_limited", limited.to_string());
+        body.0.error.details = Some(serde_json::json!({
+            "retry_after_secs": limited.retry_after_secs
+        }));
+        Self::TooManyRequests(body, limited.retry_after_secs)
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        let message = e.to_string();
+        match e {
+            AccountError::InvalidEmail | AccountError::WeakPassword(_) => {
+                Self::unprocessable(message)
+            }
+            AccountError::EmailTaken => Self::Conflict(ErrorBody::new("email_taken", message)),
+            AccountError::AlreadyVerified => {
+                Self::Conflict(ErrorBody::new("already_verified", message))
+            }
+            AccountError::WrongCredentials | AccountError::WrongPassword => {
+                Self::Unauthorized(ErrorBody::new("wrong_credentials", message))
+            }
+            AccountError::InvalidRefreshToken => {
+                Self::Unauthorized(ErrorBody::new("invalid_refresh_token", message))
+            }
+            AccountError::RefreshTokenReused => {
+                Self::Unauthorized(ErrorBody::new("refresh_token_reused", message))
+            }
+            AccountError::InvalidLinkToken => {
+                Self::BadRequest(ErrorBody::new("invalid_token", message))
+            }
+            AccountError::Gone => Self::unauthorized("the account no longer exists"),
+            AccountError::Limited(limited) => limited.into(),
+            AccountError::Store(e) => e.into(),
+            AccountError::Hash(e) => Self::internal(&e),
+            AccountError::Signing(e) => Self::internal(&e),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(&e)
     }
 }
 
@@ -114,6 +172,10 @@ pub async fn json_errors<E: Endpoint>(ep: E, req: poem::Request) -> poem::Result
         StatusCode::PAYLOAD_TOO_LARGE => (
             "payload_too_large",
             "the request body is over the size limit".to_owned(),
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "unavailable",
+            "the service is temporarily unavailable; try again".to_owned(),
         ),
         StatusCode::LENGTH_REQUIRED => (
             "length_required",

@@ -1,13 +1,17 @@
 //! The HTTP edge of PrepQ: accounts, job submission and status, event streams, health.
 
+mod accounts;
+pub mod admin;
 mod auth;
 pub mod config;
 mod enqueue;
 mod error;
 mod health;
 mod media;
+mod rate_limit;
 mod relay;
 mod routes;
+mod security;
 mod server;
 mod state;
 mod views;

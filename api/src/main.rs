@@ -23,10 +23,33 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Manage administrators (there is no API call that makes one).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Make EMAIL an administrator: create a verified account with the password read from
+    /// the first line of standard input, or promote the existing account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        config: Box<ApiConfig>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Admin {
+        command: AdminCommand::Create { email, config },
+    }) = cli.command
+    {
+        return run(prepq_api::admin::create(&config, &email));
+    }
     if let Some(Command::Openapi { out }) = cli.command {
         let spec = prepq_api::openapi_json();
         let written = match out {
@@ -52,6 +75,10 @@ fn main() -> ExitCode {
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
+    run(prepq_api::serve(cli.config))
+}
+
+fn run(task: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -62,10 +89,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(prepq_api::serve(cli.config)) {
+    match runtime.block_on(task) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("api stopped: {e:#}");
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

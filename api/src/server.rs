@@ -9,18 +9,34 @@ use prepq_schema::BlobStore;
 use tokio::sync::broadcast;
 
 use crate::{
-    auth::TokenKeys,
+    auth::{AccessTokens, Passwords},
     config::ApiConfig,
     error::json_errors,
     health, relay,
-    routes::{AccountsApi, EventsApi, JobsApi},
+    routes::{AccountsApi, AdminApi, EventsApi, FilesApi, JobsApi, ProfileApi},
+    security,
     state::AppState,
 };
 
-type Apis = (AccountsApi, JobsApi, EventsApi);
+type Apis = (
+    AccountsApi,
+    ProfileApi,
+    JobsApi,
+    FilesApi,
+    EventsApi,
+    AdminApi,
+);
 
 fn openapi() -> OpenApiService<Apis, ()> {
-    OpenApiService::new((AccountsApi, JobsApi, EventsApi), "PrepQ API", env!("CARGO_PKG_VERSION"))
+    let apis = (
+        AccountsApi,
+        ProfileApi,
+        JobsApi,
+        FilesApi,
+        EventsApi,
+        AdminApi,
+    );
+    OpenApiService::new(apis, "PrepQ API", env!("CARGO_PKG_VERSION"))
         .description("Submit typed background jobs (resume extraction, analysis, ...) and follow them by polling or server-sent events.")
         .server("/api/v1")
 }
@@ -64,10 +80,12 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
         events.clone(),
         relay_status.clone(),
     ));
+    let passwords = Passwords::new(&config.argon2).context("argon2 cost settings")?;
     let state = AppState {
         db,
         redis,
-        tokens: TokenKeys::new(&secret, Duration::from_secs(config.access_token_secs)),
+        tokens: AccessTokens::new(&secret, Duration::from_secs(config.access_token_secs)),
+        passwords,
         blobs: BlobStore::new(&config.blob_dir),
         config: config.clone(),
         events,
@@ -76,14 +94,20 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
     let api = openapi();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    let app = Route::new()
+    let routes = Route::new()
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
-        .at("/metrics", get(health::metrics))
+        .at("/metrics", get(health::metrics));
+    let routes = match security::cors(&config.cors_origins) {
+        Some(cors) => routes.with(cors).boxed(),
+        None => routes.boxed(),
+    };
+    let app = routes
         .around(json_errors)
+        .around(security::security_headers)
         .data(state)
         .data(relay_status)
         .data(metrics)

@@ -5,14 +5,18 @@ use prepq_schema::{BlobStore, DbPool};
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
 
-use crate::{auth::TokenKeys, config::ApiConfig};
+use crate::{
+    auth::{AccessTokens, Passwords},
+    config::ApiConfig,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DbPool,
     pub redis: ConnectionManager,
-    pub tokens: TokenKeys,
+    pub tokens: AccessTokens,
+    pub passwords: Passwords,
     pub blobs: BlobStore,
     pub config: Arc<ApiConfig>,
     /// Job events relayed from Redis to this instance's event streams.

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
-use prepq_jobs::{JobEvent, JobStatus};
+use prepq_jobs::{JobEvent, JobStatus, kinds::Language};
 use prepq_schema::jobs::JobRow;
 use uuid::Uuid;
 
@@ -36,6 +36,60 @@ impl From<JobState> for JobStatus {
             JobState::Succeeded => Self::Succeeded,
             JobState::Failed => Self::Failed,
             JobState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// The language of mail and of generated interview material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum InterviewLanguage {
+    #[oai(rename = "zh-CN")]
+    ZhCn,
+    #[oai(rename = "en")]
+    En,
+}
+
+impl From<InterviewLanguage> for Language {
+    fn from(language: InterviewLanguage) -> Self {
+        match language {
+            InterviewLanguage::ZhCn => Self::ZhCn,
+            InterviewLanguage::En => Self::En,
+        }
+    }
+}
+
+impl From<Language> for InterviewLanguage {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::ZhCn => Self::ZhCn,
+            Language::En => Self::En,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum Difficulty {
+    Easy,
+    Medium,
+    Hard,
+}
+
+impl Difficulty {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Easy => "easy",
+            Self::Medium => "medium",
+            Self::Hard => "hard",
+        }
+    }
+
+    /// The column has a CHECK constraint; anything else reads as the default.
+    pub fn from_stored(value: &str) -> Self {
+        match value {
+            "easy" => Self::Easy,
+            "hard" => Self::Hard,
+            _ => Self::Medium,
         }
     }
 }

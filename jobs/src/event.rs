@@ -9,7 +9,8 @@ use crate::JobStatus;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobEvent {
     pub job_id: Uuid,
-    pub owner_id: Uuid,
+    /// `None` for system jobs, which no user's stream shows.
+    pub owner_id: Option<Uuid>,
     pub kind: String,
     pub status: JobStatus,
     pub attempt: i32,

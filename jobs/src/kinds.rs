@@ -1,12 +1,14 @@
 //! Every job kind, and the one list of them.
 
 mod echo;
+mod email_send;
 mod resume_extract;
 
 pub use echo::{Echo, EchoOutput};
+pub use email_send::{Email, EmailSend, EmailSent, Language};
 pub use resume_extract::{ResumeExtract, ResumeText};
 
 use crate::Job;
 
 /// Every kind the platform runs; each is also a queue.
-pub const KINDS: &[&str] = &[Echo::KIND, ResumeExtract::KIND];
+pub const KINDS: &[&str] = &[Echo::KIND, ResumeExtract::KIND, EmailSend::KIND];

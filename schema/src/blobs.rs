@@ -24,10 +24,15 @@ impl BlobStore {
         valid.then(|| self.root.join(&sha256[..2]).join(sha256))
     }
 
+    pub fn digest(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
     /// Stores the bytes and returns their hash. Written to a temporary file and renamed,
     /// so a reader never sees half a blob and concurrent writers of one blob agree.
-    pub async fn put(&self, bytes: &[u8]) -> io::Result<String> {
-        let sha256 = hex::encode(Sha256::digest(bytes));
+    /// Callers that record a file go through `files::insert`, which holds the blob's lock.
+    pub(crate) async fn put(&self, bytes: &[u8]) -> io::Result<String> {
+        let sha256 = Self::digest(bytes);
         let path = self.path(&sha256).expect("a fresh digest is valid hex");
         if tokio::fs::try_exists(&path).await? {
             return Ok(sha256);
@@ -38,6 +43,17 @@ impl BlobStore {
         tokio::fs::write(&tmp, bytes).await?;
         tokio::fs::rename(&tmp, &path).await?;
         Ok(sha256)
+    }
+
+    /// Removes a blob; one already gone is not an error.
+    pub(crate) async fn remove(&self, sha256: &str) -> io::Result<()> {
+        let Some(path) = self.path(sha256) else {
+            return Ok(());
+        };
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 }
 

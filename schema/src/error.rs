@@ -9,6 +9,8 @@ pub enum StoreError {
     Connection(#[from] diesel::ConnectionError),
     #[error("migrations failed: {0}")]
     Migration(String),
+    #[error("blob store: {0}")]
+    Blob(#[from] std::io::Error),
     #[error("stored value is not valid: {0}")]
     Corrupt(String),
 }

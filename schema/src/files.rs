@@ -1,11 +1,13 @@
-//! Uploaded files.
+//! Uploaded files: the owner's record of a blob. A blob is shared by every file with its
+//! hash and removed with the last of them; a per-hash advisory lock orders the upload that
+//! needs a blob against the deletion that would remove it.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::{PooledConn, StoreError, schema::files};
+use crate::{BlobStore, PooledConn, StoreError, schema::files};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = files, check_for_backend(diesel::pg::Pg))]
@@ -19,9 +21,113 @@ pub struct StoredFile {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn insert(conn: &mut PooledConn, file: &StoredFile) -> Result<(), StoreError> {
-    diesel::insert_into(files::table)
-        .values(file)
+/// Stores the bytes (if no file has them yet) and records the file, under the blob's lock.
+pub async fn insert(
+    conn: &mut PooledConn,
+    blobs: &BlobStore,
+    file: &StoredFile,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    conn.transaction(async |conn| {
+        lock_blob(conn, &file.sha256).await?;
+        blobs.put(bytes).await?;
+        diesel::insert_into(files::table)
+            .values(file)
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn find_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<StoredFile>, StoreError> {
+    let found = files::table
+        .filter(files::id.eq(id))
+        .filter(files::owner_id.eq(owner_id))
+        .select(StoredFile::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found)
+}
+
+/// One page of the owner's files, newest first.
+pub async fn list_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<StoredFile>, StoreError> {
+    let mut query = files::table
+        .filter(files::owner_id.eq(owner_id))
+        .select(StoredFile::as_select())
+        .order(files::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(files::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// Deletes one of the owner's files, and its blob if no other file uses it. False when
+/// there is no such file of theirs.
+pub async fn delete_owned(
+    conn: &mut PooledConn,
+    blobs: &BlobStore,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<bool, StoreError> {
+    let hash = diesel::delete(files::table)
+        .filter(files::id.eq(id))
+        .filter(files::owner_id.eq(owner_id))
+        .returning(files::sha256)
+        .get_result::<String>(conn)
+        .await
+        .optional()?;
+    match hash {
+        Some(hash) => {
+            forget_blobs(conn, blobs, &[hash]).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Removes the blobs among `hashes` that no file uses any more. Returns how many went.
+pub async fn forget_blobs(
+    conn: &mut PooledConn,
+    blobs: &BlobStore,
+    hashes: &[String],
+) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    for hash in hashes {
+        let gone = conn
+            .transaction(async |conn| {
+                lock_blob(conn, hash).await?;
+                let used = diesel::select(diesel::dsl::exists(
+                    files::table.filter(files::sha256.eq(hash)),
+                ))
+                .get_result::<bool>(conn)
+                .await?;
+                if !used {
+                    blobs.remove(hash).await?;
+                }
+                Ok::<_, StoreError>(!used)
+            })
+            .await?;
+        removed += usize::from(gone);
+    }
+    Ok(removed)
+}
+
+async fn lock_blob(conn: &mut AsyncPgConnection, sha256: &str) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(sha256)
         .execute(conn)
         .await?;
     Ok(())

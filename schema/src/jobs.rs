@@ -18,7 +18,8 @@ use crate::{PooledConn, StoreError, schema::jobs};
 #[diesel(table_name = jobs, check_for_backend(diesel::pg::Pg))]
 pub struct JobRow {
     pub id: Uuid,
-    pub owner_id: Uuid,
+    /// `None` for system jobs (mail, crawls, audits), which no user sees.
+    pub owner_id: Option<Uuid>,
     pub kind: String,
     pub status: String,
     pub attempt: i32,
@@ -66,7 +67,7 @@ impl JobRow {
 #[derive(Debug, Clone)]
 pub struct Submission<'a> {
     pub id: Uuid,
-    pub owner_id: Uuid,
+    pub owner_id: Option<Uuid>,
     pub job: &'a NewJob,
     pub idempotency_key: Option<&'a str>,
     /// Set when the API already holds a window slot and will push the job itself.
@@ -102,13 +103,35 @@ pub async fn submit(
     let key = sub
         .idempotency_key
         .ok_or_else(|| StoreError::Corrupt(format!("job id {} already exists", sub.id)))?;
+    let owner = sub
+        .owner_id
+        .ok_or_else(|| StoreError::Corrupt("system jobs take no idempotency key".into()))?;
     let existing = jobs::table
-        .filter(jobs::owner_id.eq(sub.owner_id))
+        .filter(jobs::owner_id.eq(owner))
         .filter(jobs::idempotency_key.eq(key))
         .select(JobRow::as_select())
         .first(conn)
         .await?;
     Ok((existing, false))
+}
+
+/// Inserts a system job (no owner) for the dispatcher to push; for use inside the
+/// transaction of the change that calls for it, so the two commit together.
+pub async fn insert_system(
+    conn: &mut diesel_async::AsyncPgConnection,
+    job: &NewJob,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id),
+            jobs::kind.eq(job.kind),
+            jobs::max_attempts.eq(job.max_attempts),
+            jobs::payload.eq(&job.payload),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
 }
 
 pub async fn find_owned(
@@ -133,19 +156,29 @@ pub struct JobFilter {
     pub before: Option<Uuid>,
 }
 
-/// One page of the owner's jobs, newest first.
-pub async fn list_owned(
+/// Whose jobs a listing shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Owner(Uuid),
+    /// Every job, system jobs included: for admins.
+    All,
+}
+
+/// One page of jobs, newest first.
+pub async fn list(
     conn: &mut PooledConn,
-    owner_id: Uuid,
+    scope: Scope,
     filter: &JobFilter,
     limit: i64,
 ) -> Result<Vec<JobRow>, StoreError> {
     let mut query = jobs::table
-        .filter(jobs::owner_id.eq(owner_id))
         .select(JobRow::as_select())
         .order(jobs::id.desc())
         .limit(limit)
         .into_boxed();
+    if let Scope::Owner(owner_id) = scope {
+        query = query.filter(jobs::owner_id.eq(owner_id));
+    }
     if let Some(kind) = &filter.kind {
         query = query.filter(jobs::kind.eq(kind.clone()));
     }
@@ -191,6 +224,93 @@ pub async fn cancel_owned(
             None => CancelOutcome::NotFound,
         },
     })
+}
+
+/// Cancels every unfinished job of the owner, running ones too (their attempt loses its
+/// fence and its result is dropped). Returns the cancelled rows.
+pub async fn cancel_all_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+) -> Result<Vec<JobRow>, StoreError> {
+    let rows = diesel::update(jobs::table)
+        .filter(jobs::owner_id.eq(owner_id))
+        .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .set((
+            jobs::status.eq(JobStatus::Cancelled.as_str()),
+            jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
+            jobs::finished_at.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning())
+        .get_results(conn)
+        .await?;
+    Ok(rows)
+}
+
+#[derive(Debug)]
+pub enum DeleteOutcome {
+    Deleted,
+    NotFound,
+    /// Still queued or running (the status): cancel it first.
+    Unfinished(String),
+}
+
+/// Deletes one of the owner's finished jobs.
+pub async fn delete_owned(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<DeleteOutcome, StoreError> {
+    let finished = [
+        JobStatus::Succeeded.as_str(),
+        JobStatus::Failed.as_str(),
+        JobStatus::Cancelled.as_str(),
+    ];
+    let deleted = diesel::delete(jobs::table)
+        .filter(jobs::id.eq(id))
+        .filter(jobs::owner_id.eq(owner_id))
+        .filter(jobs::status.eq_any(finished))
+        .execute(conn)
+        .await?;
+    if deleted == 1 {
+        return Ok(DeleteOutcome::Deleted);
+    }
+    Ok(match find_owned(conn, owner_id, id).await? {
+        Some(row) => DeleteOutcome::Unfinished(row.status),
+        None => DeleteOutcome::NotFound,
+    })
+}
+
+/// An admin's second chance for a failed job: queued again now, with as many attempts
+/// as it first had. Attempt numbers keep counting up, so no stale worker's fence matches.
+pub async fn retry_failed(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
+    let row = diesel::update(jobs::table)
+        .filter(jobs::id.eq(id))
+        .filter(jobs::status.eq(JobStatus::Failed.as_str()))
+        .set((
+            jobs::status.eq(JobStatus::Queued.as_str()),
+            jobs::max_attempts.eq(jobs::attempt + jobs::max_attempts),
+            jobs::run_after.eq(now),
+            jobs::finished_at.eq(None::<DateTime<Utc>>),
+            jobs::dispatched_at.eq(None::<DateTime<Utc>>),
+            jobs::dispatch_id.eq(None::<String>),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(row)
+}
+
+pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
+    let found = jobs::table
+        .find(id)
+        .select(JobRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found)
 }
 
 /// Gives a job back to the dispatcher after the API failed to push it.

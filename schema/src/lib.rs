@@ -1,12 +1,14 @@
 //! PrepQ's state of record in PostgreSQL: the diesel schema, its models, the queries
 //! every binary shares, the pool and the embedded migrations.
 
+pub mod account_tokens;
 pub mod blobs;
 mod db;
 mod error;
 pub mod files;
 pub mod jobs;
 mod schema;
+pub mod sessions;
 pub mod users;
 
 pub use blobs::BlobStore;

@@ -6,6 +6,44 @@ diesel::table! {
         email -> Text,
         password_hash -> Text,
         created_at -> Timestamptz,
+        role -> Text,
+        email_verified_at -> Nullable<Timestamptz>,
+        display_name -> Nullable<Text>,
+        language -> Text,
+        difficulty -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        refreshed_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Uuid,
+        issued_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    account_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Uuid,
+        purpose -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -24,7 +62,7 @@ diesel::table! {
 diesel::table! {
     jobs (id) {
         id -> Uuid,
-        owner_id -> Uuid,
+        owner_id -> Nullable<Uuid>,
         kind -> Text,
         status -> Text,
         attempt -> Int4,
@@ -49,4 +87,14 @@ diesel::table! {
 
 diesel::joinable!(files -> users (owner_id));
 diesel::joinable!(jobs -> users (owner_id));
-diesel::allow_tables_to_appear_in_same_query!(users, files, jobs);
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(account_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    files,
+    jobs,
+    sessions,
+    refresh_tokens,
+    account_tokens
+);

@@ -1,11 +1,18 @@
-//! Accounts: just enough for every job to have an owner.
+//! Accounts: identity, role, verification and the preferences the product uses.
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel::{dsl::now, prelude::*};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::{PooledConn, StoreError, schema::users};
+use prepq_jobs::NewJob;
+
+use crate::{
+    PooledConn, StoreError,
+    account_tokens::{self, Grant},
+    schema::{files, users},
+    sessions,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -14,26 +21,59 @@ pub struct User {
     pub email: String,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    /// `user` or `admin`.
+    pub role: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub display_name: Option<String>,
+    /// Of mail and of generated interview material: `zh-CN` or `en`.
+    pub language: String,
+    /// `easy`, `medium` or `hard`.
+    pub difficulty: String,
+    pub updated_at: DateTime<Utc>,
 }
 
-/// Inserts a user, or returns `None` when the address is taken (case-insensitively).
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == ADMIN
+    }
+}
+
+pub const ADMIN: &str = "admin";
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub language: &'a str,
+}
+
+/// Inserts a user with their verification token and its mail, in one transaction; `None`
+/// when the address is taken (case-insensitively), and then nothing is stored.
 pub async fn create(
     conn: &mut PooledConn,
-    email: &str,
-    password_hash: &str,
+    new: NewUser<'_>,
+    verification: Grant<'_>,
+    mail: &NewJob,
 ) -> Result<Option<User>, StoreError> {
-    let inserted = diesel::insert_into(users::table)
-        .values((
-            users::id.eq(Uuid::now_v7()),
-            users::email.eq(email),
-            users::password_hash.eq(password_hash),
-        ))
-        .on_conflict_do_nothing()
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(inserted)
+    conn.transaction(async |conn| {
+        let inserted = diesel::insert_into(users::table)
+            .values((
+                users::id.eq(Uuid::now_v7()),
+                users::email.eq(new.email),
+                users::password_hash.eq(new.password_hash),
+                users::language.eq(new.language),
+            ))
+            .on_conflict_do_nothing()
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        if let Some(user) = &inserted {
+            account_tokens::issue_in(conn, user.id, verification, mail).await?;
+        }
+        Ok(inserted)
+    })
+    .await
 }
 
 pub async fn find_by_email(conn: &mut PooledConn, email: &str) -> Result<Option<User>, StoreError> {
@@ -44,6 +84,133 @@ pub async fn find_by_email(conn: &mut PooledConn, email: &str) -> Result<Option<
         .await
         .optional()?;
     Ok(found)
+}
+
+pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<User>, StoreError> {
+    let found = users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found)
+}
+
+/// A change of preferences; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChange {
+    /// `Some(None)` clears the name.
+    pub display_name: Option<Option<String>>,
+    pub language: Option<String>,
+    pub difficulty: Option<String>,
+}
+
+pub async fn update_profile(
+    conn: &mut PooledConn,
+    id: Uuid,
+    change: &ProfileChange,
+) -> Result<Option<User>, StoreError> {
+    let updated = diesel::update(users::table.find(id))
+        .set((change, users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(updated)
+}
+
+/// Sets a new password hash and ends every session of the user, in one transaction.
+pub async fn replace_password(
+    conn: &mut PooledConn,
+    id: Uuid,
+    password_hash: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    conn.transaction(async |conn| {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        sessions::revoke_all_in(conn, id, reason).await
+    })
+    .await
+}
+
+pub async fn mark_verified(conn: &mut PooledConn, id: Uuid) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .filter(users::email_verified_at.is_null())
+        .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes the address an admin: creates the account (verified, with this password hash)
+/// or promotes the existing one, keeping its password. True when it was created.
+pub async fn make_admin(
+    conn: &mut PooledConn,
+    email: &str,
+    password_hash: &str,
+) -> Result<bool, StoreError> {
+    conn.transaction(async |conn| {
+        let promoted = diesel::update(users::table)
+            .filter(lower(users::email).eq(email.to_lowercase()))
+            .set((users::role.eq(ADMIN), users::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+        if promoted > 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(Uuid::now_v7()),
+                users::email.eq(email),
+                users::password_hash.eq(password_hash),
+                users::role.eq(ADMIN),
+                users::email_verified_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Deletes the user and, by cascade, their sessions, tokens, files and jobs. Returns the
+/// blob hashes their files used, for the caller to remove the ones nobody else uses.
+pub async fn delete(conn: &mut PooledConn, id: Uuid) -> Result<Vec<String>, StoreError> {
+    conn.transaction(async |conn| {
+        let hashes = files::table
+            .filter(files::owner_id.eq(id))
+            .select(files::sha256)
+            .distinct()
+            .load::<String>(conn)
+            .await?;
+        diesel::delete(users::table.find(id)).execute(conn).await?;
+        Ok(hashes)
+    })
+    .await
+}
+
+/// One page of users, newest first: for admins.
+pub async fn list(
+    conn: &mut PooledConn,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<User>, StoreError> {
+    let mut query = users::table
+        .select(User::as_select())
+        .order(users::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(users::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

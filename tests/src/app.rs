@@ -10,6 +10,9 @@ use crate::{
     redis_server::free_port, wait_until,
 };
 
+/// The password of every user the harness makes.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// Generous: a cold debug binary on a loaded 2-core machine can be slow to come up.
 const START_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -42,6 +45,17 @@ impl TestAppBuilder {
         self.api_env(key, value).worker_env(key, value)
     }
 
+    /// The workers send mail to this server instead of the outbox.
+    pub fn smtp(mut self, server: &crate::SmtpServer) -> Self {
+        self.worker_env.extend(
+            server
+                .worker_env()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v)),
+        );
+        self
+    }
+
     /// The API reaches Redis through a proxy the test can break.
     pub fn api_redis_via_proxy(mut self) -> Self {
         self.api_via_proxy = true;
@@ -68,16 +82,23 @@ impl TestAppBuilder {
             .as_ref()
             .map_or(redis.url(), |p| format!("redis://127.0.0.1:{}", p.port));
         let api_port = free_port();
+        let base_url = format!("http://127.0.0.1:{api_port}");
+        let jwt_secret = format!("test-{}", Uuid::now_v7());
         let mut api_env = common.clone();
-        api_env.extend([
-            ("REDIS_URL".to_owned(), api_redis),
-            ("PREPQ_BIND".to_owned(), format!("127.0.0.1:{api_port}")),
-            (
-                "PREPQ_JWT_SECRET".to_owned(),
-                format!("test-{}", Uuid::now_v7()),
-            ),
-            ("PREPQ_REDIS_TIMEOUT_MS".to_owned(), "300".to_owned()),
-        ]);
+        api_env.extend(
+            [
+                ("REDIS_URL", api_redis.as_str()),
+                ("PREPQ_BIND", &format!("127.0.0.1:{api_port}")),
+                ("PREPQ_JWT_SECRET", &jwt_secret),
+                ("PREPQ_REDIS_TIMEOUT_MS", "300"),
+                ("PREPQ_PUBLIC_URL", &base_url),
+                // Every scenario's users come from 127.0.0.1; the limit scenarios set their own.
+                ("PREPQ_RATE_REGISTER_IP", "100000/1m"),
+                ("PREPQ_RATE_LOGIN_IP", "100000/1m"),
+                ("PREPQ_RATE_ENQUEUE_USER", "10000000/1m"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
         api_env.extend(self.api_env);
         let mut worker_env = common;
         worker_env.extend(
@@ -90,6 +111,10 @@ impl TestAppBuilder {
                 ("PREPQ_RETRY_BASE_MS", "100"),
                 ("PREPQ_POLL_MS", "20"),
                 ("PREPQ_SHUTDOWN_GRACE_SECS", "15"),
+                (
+                    "PREPQ_MAIL_OUTBOX",
+                    &run_dir.join("outbox").display().to_string(),
+                ),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -99,7 +124,8 @@ impl TestAppBuilder {
             other_apis: Vec::new(),
             worker_health: Vec::new(),
             api_env,
-            base_url: format!("http://127.0.0.1:{api_port}"),
+            jwt_secret,
+            base_url,
             http: reqwest::Client::new(),
             database_url,
             redis,
@@ -130,6 +156,8 @@ pub struct TestApp {
     pub database_url: String,
     pub proxy: Option<ChaosProxy>,
     pub redis: RedisServer,
+    /// The key the API signs access tokens with, to forge them in scenarios.
+    pub jwt_secret: String,
     api_env: Vec<(String, String)>,
     worker_env: Vec<(String, String)>,
     run_dir: PathBuf,
@@ -208,34 +236,78 @@ impl TestApp {
     /// Registers and signs in a new user.
     pub async fn user(&self) -> User {
         let email = format!("user-{}@example.com", Uuid::now_v7().simple());
-        let credentials = json!({"email": email, "password": "correct horse battery"});
-        let registered = self
-            .http
+        let registered = self.register(&email, PASSWORD).await;
+        assert_eq!(registered.status(), 201, "register");
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    /// An administrator, made the only way there is: `api admin create`.
+    pub async fn admin(&self) -> User {
+        let email = format!("admin-{}@example.com", Uuid::now_v7().simple());
+        let mut command = tokio::process::Command::new(bin_dir().join("api"));
+        command
+            .args(["admin", "create", "--email", &email])
+            .env_clear()
+            .envs(self.api_env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("api admin create");
+        let mut stdin = child.stdin.take().expect("stdin");
+        tokio::io::AsyncWriteExt::write_all(&mut stdin, format!("{PASSWORD}\n").as_bytes())
+            .await
+            .expect("writing the password");
+        drop(stdin);
+        let output = child.wait_with_output().await.expect("api admin create");
+        assert!(
+            output.status.success(),
+            "api admin create: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
             .post(format!("{}/api/v1/auth/register", self.base_url))
-            .json(&credentials)
+            .json(&json!({"email": email, "password": password}))
             .send()
             .await
-            .expect("register");
-        assert_eq!(registered.status(), 201, "register");
-        let login: serde_json::Value = self
-            .http
+            .expect("register")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
             .post(format!("{}/api/v1/auth/login", self.base_url))
-            .json(&credentials)
+            .json(&json!({"email": email, "password": password}))
             .send()
             .await
             .expect("login")
-            .json()
-            .await
-            .expect("login body");
+    }
+
+    /// Signs in, asserting it works.
+    pub async fn sign_in(&self, email: &str, password: &str) -> User {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), 200, "login of {email}");
+        let tokens: serde_json::Value = response.json().await.expect("login body");
         User {
             http: self.http.clone(),
             base: self.base_url.clone(),
-            token: login["access_token"]
+            token: tokens["access_token"]
                 .as_str()
                 .expect("access token")
                 .to_owned(),
-            email,
+            refresh_token: tokens["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+            email: email.to_owned(),
         }
+    }
+
+    /// Where the workers write mail when no SMTP server is configured.
+    pub fn outbox(&self) -> PathBuf {
+        self.run_dir.join("outbox")
     }
 
     /// A counter from worker `index`'s Prometheus metrics, summed over its labels.

@@ -25,6 +25,7 @@ pub struct User {
     pub http: reqwest::Client,
     pub base: String,
     pub token: String,
+    pub refresh_token: String,
     pub email: String,
 }
 

@@ -8,15 +8,17 @@ mod database;
 mod process;
 mod proxy;
 mod redis_server;
+mod smtp;
 mod sse;
 mod wait;
 
-pub use app::{TestApp, TestAppBuilder};
+pub use app::{PASSWORD, TestApp, TestAppBuilder};
 pub use client::{JobView, User};
 pub use database::fresh_database;
 pub use process::{Memory, Process};
 pub use proxy::ChaosProxy;
 pub use redis_server::RedisServer;
+pub use smtp::{ReceivedMail, SmtpServer};
 pub use sse::SseReader;
 pub use wait::wait_until;
 

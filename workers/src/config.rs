@@ -56,6 +56,45 @@ pub struct WorkerConfig {
     pub db_pool: usize,
     #[command(flatten)]
     pub extract: ExtractLimits,
+    #[command(flatten)]
+    pub mail: MailConfig,
+}
+
+/// Where mail goes. Without an SMTP host it is written to the outbox directory instead,
+/// one `.eml` file a message, which is what a developer machine wants.
+#[derive(Debug, Clone, Args)]
+pub struct MailConfig {
+    #[arg(long, env = "PREPQ_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "PREPQ_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    #[arg(long, env = "PREPQ_SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls)]
+    pub smtp_tls: SmtpTls,
+    #[arg(long, env = "PREPQ_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "PREPQ_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// Connecting and each command's answer, in seconds.
+    #[arg(long, env = "PREPQ_SMTP_TIMEOUT_SECS", default_value_t = 20)]
+    pub smtp_timeout_secs: u64,
+    #[arg(
+        long,
+        env = "PREPQ_MAIL_FROM",
+        default_value = "PrepQ <no-reply@prepq.local>"
+    )]
+    pub mail_from: String,
+    #[arg(long, env = "PREPQ_MAIL_OUTBOX", default_value = "data/outbox")]
+    pub mail_outbox: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on the same host or a test server.
+    None,
+    /// Upgrade with STARTTLS, required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 /// Limits on parsing one untrusted file, enforced on the child process that parses it.

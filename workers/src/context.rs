@@ -8,7 +8,7 @@ use std::{
 
 use prepq_schema::DbPool;
 
-use crate::{config::ExtractLimits, store::JobStore};
+use crate::{config::ExtractLimits, engines::email::Mailer, store::JobStore};
 
 /// What a job's `run` gets: who it is, and the shared services it may use.
 #[derive(Clone)]
@@ -18,6 +18,7 @@ pub struct JobContext {
     pub worker: Arc<str>,
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
+    pub mailer: Arc<Mailer>,
     progress: Arc<AtomicI16>,
 }
 
@@ -33,6 +34,7 @@ impl JobContext {
             worker,
             blob_dir: services.blob_dir.clone(),
             limits: services.limits.clone(),
+            mailer: services.mailer.clone(),
             progress,
         }
     }
@@ -50,6 +52,7 @@ pub struct Services {
     pub db: DbPool,
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
+    pub mailer: Arc<Mailer>,
     pub store: Arc<JobStore>,
 }
 

@@ -5,7 +5,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use prepq_jobs::{KINDS, queue};
-use prepq_schema::{DbPool, SessionLock, StoreError, jobs};
+use prepq_schema::{DbPool, SessionLock, StoreError, account_tokens, jobs, sessions};
 use redis::{AsyncCommands, aio::ConnectionManager};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ const LEADER_LOCK: i64 = 0x7072_6570_715f_6470; // "prepq_dp"
 const BATCH: usize = 500;
 /// A window slot this old is checked against PostgreSQL for a leak.
 const SLOT_AUDIT_AFTER_MS: i64 = 30_000;
-/// Cycles between housekeeping passes (slot audit, apalis vacuum).
+/// Cycles between housekeeping passes (slot audit, apalis vacuum, expired tokens).
 const HOUSEKEEPING_EVERY: u64 = 25;
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,11 @@ impl Dispatcher {
                 self.audit_slots(&mut conn, &mut redis, kind).await?;
                 self.vacuum(&mut redis, kind).await?;
             }
+        }
+        if housekeeping {
+            // Used refresh tokens are kept until expiry to recognise reuse; then they go.
+            sessions::purge_expired(&mut conn).await?;
+            account_tokens::purge_expired(&mut conn).await?;
         }
         Ok(())
     }

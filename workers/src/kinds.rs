@@ -4,7 +4,7 @@ use std::future::Future;
 
 use prepq_jobs::{
     Job,
-    kinds::{Echo, ResumeExtract},
+    kinds::{Echo, EmailSend, ResumeExtract},
 };
 
 use crate::context::{JobContext, JobError};
@@ -23,6 +23,7 @@ pub async fn execute(
     match kind {
         Echo::KIND => run::<Echo>(payload, ctx).await,
         ResumeExtract::KIND => run::<ResumeExtract>(payload, ctx).await,
+        EmailSend::KIND => run::<EmailSend>(payload, ctx).await,
         other => Err(JobError::Permanent(format!(
             "no worker knows the job kind `{other}`"
         ))),

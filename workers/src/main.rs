@@ -116,6 +116,7 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
         db: db.clone(),
         blob_dir: config.blob_dir.clone(),
         limits: config.extract.clone(),
+        mailer: Arc::new(engines::email::Mailer::from_config(&config.mail).await?),
         store: Arc::new(store::JobStore::spawn(
             db.clone(),
             process.clone(),

@@ -1,26 +1,42 @@
-use std::sync::LazyLock;
-
-use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
-use prepq_schema::{StoreError, users};
+use poem::{Request, web::Data};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Query},
+    payload::Json,
+};
+use prepq_jobs::kinds::Language;
 use uuid::Uuid;
 
-use super::ApiTags;
+use super::{ApiTags, profile::Profile};
 use crate::{
-    auth::{hash_password, verify_password},
-    error::{ApiError, ErrorBody},
+    accounts::{self, Session},
+    auth::BearerAuth,
+    error::ApiError,
+    rate_limit::client_ip,
     state::AppState,
+    views::InterviewLanguage,
 };
 
 pub struct AccountsApi;
 
 #[derive(Debug, Object)]
-pub struct Credentials {
-    /// Your email address.
+pub struct Registration {
+    /// Your email address; a verification link is sent to it.
     #[oai(validator(max_length = 254))]
     pub email: String,
-    /// At least 8 characters.
-    #[oai(validator(max_length = 256))]
+    /// 8 to 128 characters, not a common password, not containing your email address.
+    #[oai(validator(max_length = 512))]
+    pub password: String,
+    /// Language of mail and of interview material. Default: from `Accept-Language`,
+    /// else `zh-CN`.
+    pub language: Option<InterviewLanguage>,
+}
+
+#[derive(Debug, Object)]
+pub struct Credentials {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 512))]
     pub password: String,
 }
 
@@ -30,107 +46,180 @@ pub struct Account {
     pub email: String,
 }
 
+/// A signed-in session's tokens.
 #[derive(Debug, Object)]
-pub struct AccessToken {
+pub struct TokenPair {
+    /// Send as `Authorization: Bearer ...`.
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Seconds until the token expires.
+    /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// Exchange at `POST /auth/refresh` for a new pair; works once.
+    pub refresh_token: String,
+    pub refresh_expires_in: u64,
+}
+
+impl From<Session> for TokenPair {
+    fn from(session: Session) -> Self {
+        Self {
+            access_token: session.access_token,
+            token_type: "Bearer".into(),
+            expires_in: session.access_expires_in,
+            refresh_token: session.refresh_token,
+            refresh_expires_in: session.refresh_expires_in,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct RefreshRequest {
+    #[oai(validator(max_length = 128))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ResetRequest {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ResetConfirmation {
+    /// The `token` of the link in the reset mail.
+    #[oai(validator(max_length = 128))]
+    pub token: String,
+    #[oai(validator(max_length = 512))]
+    pub new_password: String,
+}
+
+#[derive(Debug, Object)]
+pub struct Notice {
+    pub message: String,
 }
 
 #[derive(ApiResponse)]
 pub enum Registered {
+    /// Created; the verification mail is on its way.
     #[oai(status = 201)]
     Created(Json<Account>),
 }
 
-/// Checked when the address is unknown, so a wrong address costs as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("no such account").unwrap_or_default());
+#[derive(ApiResponse)]
+pub enum Accepted {
+    #[oai(status = 202)]
+    Accepted(Json<Notice>),
+}
+
+#[derive(ApiResponse)]
+pub enum Done {
+    #[oai(status = 204)]
+    NoContent,
+}
 
 #[OpenApi(prefix_path = "/auth", tag = "ApiTags::Accounts")]
 impl AccountsApi {
-    /// Create an account.
+    /// Create an account and send its verification mail.
     #[oai(path = "/register", method = "post")]
     async fn register(
         &self,
         state: Data<&AppState>,
-        body: Json<Credentials>,
+        req: &Request,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+        body: Json<Registration>,
     ) -> Result<Registered, ApiError> {
-        let email = normalise_email(&body.email)?;
-        if body.password.chars().count() < 8 {
-            return Err(ApiError::unprocessable(
-                "the password must be at least 8 characters",
-            ));
-        }
-        let password = body.password.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|hash| hash)
-            .map_err(|e| StoreError::Corrupt(format!("hashing a password: {e}")))?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
-        match users::create(&mut conn, &email, &hash).await? {
-            Some(user) => Ok(Registered::Created(Json(Account {
-                id: user.id,
-                email: user.email,
-            }))),
-            None => Err(ApiError::Conflict(ErrorBody::new(
-                "email_taken",
-                "an account with this email already exists",
-            ))),
-        }
+        let language = body
+            .language
+            .map(Language::from)
+            .unwrap_or_else(|| Language::from_tag(accept_language.0.as_deref().unwrap_or("zh-CN")));
+        let ip = client_ip(req, state.config.trust_forwarded_for);
+        let user = accounts::register(&state, &ip, &body.email, &body.password, language).await?;
+        Ok(Registered::Created(Json(Account {
+            id: user.id,
+            email: user.email,
+        })))
     }
 
-    /// Sign in: exchange email and password for a bearer access token.
+    /// Sign in: an access token (15 minutes) and a refresh token (30 days).
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         body: Json<Credentials>,
-    ) -> Result<Json<AccessToken>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
-        let user = users::find_by_email(&mut conn, body.email.trim()).await?;
-        drop(conn);
-        let hash = user
-            .as_ref()
-            .map_or(DUMMY_HASH.clone(), |u| u.password_hash.clone());
-        let password = body.password.clone();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .unwrap_or(false);
-        let user = match user {
-            Some(user) if matches => user,
-            _ => return Err(ApiError::unauthorized("wrong email or password")),
-        };
-        let token = state
-            .tokens
-            .issue(user.id)
-            .map_err(|e| StoreError::Corrupt(format!("signing a token: {e}")))?;
-        Ok(Json(AccessToken {
-            access_token: token,
-            token_type: "Bearer".into(),
-            expires_in: state.tokens.ttl().as_secs(),
-        }))
+    ) -> Result<Json<TokenPair>, ApiError> {
+        let ip = client_ip(req, state.config.trust_forwarded_for);
+        let session = accounts::login(&state, &ip, &body.email, &body.password).await?;
+        Ok(Json(session.into()))
     }
-}
 
-fn normalise_email(raw: &str) -> Result<String, ApiError> {
-    let email = raw.trim();
-    let valid = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.chars().any(char::is_whitespace)
-        }
-        None => false,
-    };
-    if valid {
-        Ok(email.to_owned())
-    } else {
-        Err(ApiError::unprocessable("that is not an email address"))
+    /// Exchange a refresh token for a new pair. Each refresh token works once; presenting
+    /// a used one signs out its whole session, as it means the token was copied.
+    #[oai(path = "/refresh", method = "post")]
+    async fn refresh(
+        &self,
+        state: Data<&AppState>,
+        body: Json<RefreshRequest>,
+    ) -> Result<Json<TokenPair>, ApiError> {
+        let session = accounts::refresh(&state, &body.refresh_token).await?;
+        Ok(Json(session.into()))
+    }
+
+    /// Sign out this session: its access and refresh tokens stop working.
+    #[oai(path = "/logout", method = "post")]
+    async fn logout(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Done, ApiError> {
+        accounts::logout(&state, &auth.0).await?;
+        Ok(Done::NoContent)
+    }
+
+    /// The link in the verification mail.
+    #[oai(path = "/verify-email", method = "get")]
+    async fn verify_email(
+        &self,
+        state: Data<&AppState>,
+        #[oai(validator(max_length = 128))] token: Query<String>,
+    ) -> Result<Json<Profile>, ApiError> {
+        let user = accounts::verify_email(&state, &token.0).await?;
+        Ok(Json(user.into()))
+    }
+
+    /// Send the verification mail again.
+    #[oai(path = "/verify-email/resend", method = "post")]
+    async fn resend_verification(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Accepted, ApiError> {
+        accounts::resend_verification(&state, &auth.0).await?;
+        Ok(Accepted::Accepted(Json(Notice {
+            message: "a new verification mail is on its way".into(),
+        })))
+    }
+
+    /// Ask for a password-reset mail. The answer is the same whether or not the address
+    /// has an account.
+    #[oai(path = "/password-reset", method = "post")]
+    async fn request_reset(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<ResetRequest>,
+    ) -> Result<Accepted, ApiError> {
+        let ip = client_ip(req, state.config.trust_forwarded_for);
+        accounts::request_password_reset(&state, &ip, &body.email).await?;
+        Ok(Accepted::Accepted(Json(Notice {
+            message: "if an account has this address, a reset link is on its way".into(),
+        })))
+    }
+
+    /// Set a new password with the token from the reset mail. Every session ends.
+    #[oai(path = "/password-reset/confirm", method = "post")]
+    async fn confirm_reset(
+        &self,
+        state: Data<&AppState>,
+        body: Json<ResetConfirmation>,
+    ) -> Result<Done, ApiError> {
+        accounts::reset_password(&state, &body.token, &body.new_password).await?;
+        Ok(Done::NoContent)
     }
 }

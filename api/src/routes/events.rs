@@ -63,7 +63,7 @@ fn owner_events(
         std::future::ready(
             event
                 .ok()
-                .filter(|e| e.owner_id == owner)
+                .filter(|e| e.owner_id == Some(owner))
                 .map(JobEventView::from),
         )
     })

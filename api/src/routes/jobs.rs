@@ -10,8 +10,8 @@ use prepq_jobs::{
     kinds::{Echo, ResumeExtract},
 };
 use prepq_schema::{
-    StoreError, files,
-    jobs::{self, CancelOutcome, JobFilter},
+    BlobStore, StoreError, files,
+    jobs::{self, CancelOutcome, DeleteOutcome, JobFilter, Scope},
 };
 use uuid::Uuid;
 
@@ -188,30 +188,27 @@ impl JobsApi {
         )]
         limit: Query<i64>,
     ) -> Result<Json<JobPage>, ApiError> {
-        let before = cursor
-            .0
-            .map(|c| c.parse::<Uuid>())
-            .transpose()
-            .map_err(|_| {
-                ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
-            })?;
-        let filter = JobFilter {
-            kind: kind.0,
-            status: status.0.map(Into::into),
-            before,
-        };
+        let filter = job_filter(kind.0, status.0, cursor.0)?;
+        job_page(&state, Scope::Owner(auth.0.user_id), &filter, limit.0).await
+    }
+
+    /// Delete one of your finished jobs.
+    #[oai(path = "/jobs/:id", method = "delete")]
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Deleted, ApiError> {
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
-        let rows = jobs::list_owned(&mut conn, auth.0.user_id, &filter, limit.0 + 1).await?;
-        let more = rows.len() as i64 > limit.0;
-        let items = rows
-            .into_iter()
-            .take(limit.0 as usize)
-            .map(JobView::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = more
-            .then(|| items.last().map(|j| j.id.to_string()))
-            .flatten();
-        Ok(Json(JobPage { items, next_cursor }))
+        match jobs::delete_owned(&mut conn, auth.0.user_id, id.0).await? {
+            DeleteOutcome::Deleted => Ok(Deleted::NoContent),
+            DeleteOutcome::NotFound => Err(ApiError::not_found("job")),
+            DeleteOutcome::Unfinished(status) => Err(ApiError::Conflict(ErrorBody::new(
+                "not_finished",
+                format!("the job is {status}; cancel it or let it finish first"),
+            ))),
+        }
     }
 
     /// Cancel one of your jobs while it is still queued.
@@ -243,8 +240,55 @@ impl JobsApi {
     }
 }
 
-fn default_limit() -> i64 {
+pub(super) fn default_limit() -> i64 {
     20
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// A listing's filter from its query parameters.
+pub(super) fn job_filter(
+    kind: Option<String>,
+    status: Option<JobState>,
+    cursor: Option<String>,
+) -> Result<JobFilter, ApiError> {
+    Ok(JobFilter {
+        kind,
+        status: status.map(Into::into),
+        before: parse_cursor(cursor)?,
+    })
+}
+
+/// A cursor is the id of the last item of the previous page.
+pub(super) fn parse_cursor(cursor: Option<String>) -> Result<Option<Uuid>, ApiError> {
+    cursor.map(|c| c.parse::<Uuid>()).transpose().map_err(|_| {
+        ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
+    })
+}
+
+/// One page of jobs, with the cursor of the next.
+pub(super) async fn job_page(
+    state: &AppState,
+    scope: Scope,
+    filter: &JobFilter,
+    limit: i64,
+) -> Result<Json<JobPage>, ApiError> {
+    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let rows = jobs::list(&mut conn, scope, filter, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(JobView::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = more
+        .then(|| items.last().map(|j| j.id.to_string()))
+        .flatten();
+    Ok(Json(JobPage { items, next_cursor }))
 }
 
 /// Checks and stores an uploaded resume, returning the job that will read it.
@@ -270,13 +314,7 @@ async fn store_resume(
             "the file is not a PDF; only PDF resumes are accepted for now",
         ))
     })?;
-    let sha256 = state.blobs.put(bytes).await.map_err(|e| {
-        tracing::error!(error = %e, "writing a blob failed");
-        ApiError::Unavailable(ErrorBody::new(
-            "unavailable",
-            "the file could not be stored; try again",
-        ))
-    })?;
+    let sha256 = BlobStore::digest(bytes);
     let file = files::StoredFile {
         id: Uuid::now_v7(),
         owner_id,
@@ -287,7 +325,7 @@ async fn store_resume(
         created_at: chrono::Utc::now(),
     };
     let mut conn = state.db.get().await.map_err(StoreError::from)?;
-    files::insert(&mut conn, &file).await?;
+    files::insert(&mut conn, &state.blobs, &file, bytes).await?;
     Ok(ResumeExtract {
         file_id: file.id,
         sha256,

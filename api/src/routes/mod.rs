@@ -2,19 +2,29 @@
 //! and map its result.
 
 mod accounts;
+mod admin;
 mod events;
+mod files;
 mod jobs;
+mod profile;
 
 pub use accounts::AccountsApi;
+pub use admin::AdminApi;
 pub use events::EventsApi;
+pub use files::FilesApi;
 pub use jobs::JobsApi;
+pub use profile::ProfileApi;
 
 #[derive(poem_openapi::Tags)]
 pub enum ApiTags {
-    /// Registration and sign-in.
+    /// Registration, sign-in, sessions, your profile and your account.
     Accounts,
     /// Submitting jobs and following them.
     Jobs,
+    /// Files you uploaded.
+    Files,
     /// Server-sent events of job state changes.
     Events,
+    /// For administrators only.
+    Admin,
 }

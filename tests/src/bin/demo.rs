@@ -13,6 +13,9 @@ struct Args {
     api: String,
     #[arg(long)]
     file: PathBuf,
+    /// The workers' mail outbox: the demo reads its verification mail there.
+    #[arg(long)]
+    outbox: PathBuf,
 }
 
 #[tokio::main]
@@ -48,9 +51,14 @@ async fn main() -> anyhow::Result<()> {
             .as_str()
             .unwrap_or_default()
             .to_owned(),
+        refresh_token: login["refresh_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         email: email.clone(),
     };
     println!("registered and signed in as {email}");
+    verify_from_outbox(&user, &args.outbox).await?;
 
     let mut events = user.events("/api/v1/events").await;
     let bytes = std::fs::read(&args.file)?;
@@ -105,4 +113,45 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("the job did not succeed: {}", done["error"]),
     }
+}
+
+/// The verification mail goes through the `email.send` queue into the outbox (no SMTP
+/// host in development); find it, show it, and follow its link.
+async fn verify_from_outbox(user: &User, outbox: &std::path::Path) -> anyhow::Result<()> {
+    let mail = wait_until("the verification mail", Duration::from_secs(60), || async {
+        let entries = std::fs::read_dir(outbox).ok()?;
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| Some((e.path(), std::fs::read(e.path()).ok()?)))
+            .find(|(_, bytes)| String::from_utf8_lossy(bytes).contains(&user.email))
+    })
+    .await;
+    let (path, bytes) = mail;
+    let message = mail_parser::MessageParser::default()
+        .parse(&bytes)
+        .ok_or_else(|| anyhow::anyhow!("{} is not a mail", path.display()))?;
+    let text = message.body_text(0).unwrap_or_default();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/auth/verify-email?token="))
+        .ok_or_else(|| anyhow::anyhow!("no verification link in {}", path.display()))?;
+    println!(
+        "email.send wrote \"{}\" to {}",
+        message.subject().unwrap_or_default(),
+        path.display()
+    );
+    let verified: Value = user
+        .http
+        .get(link)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    println!(
+        "followed its link: email_verified = {}",
+        verified["email_verified"]
+    );
+    Ok(())
 }

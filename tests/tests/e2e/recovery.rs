@@ -67,7 +67,7 @@ async fn job_committed_but_never_pushed_is_dispatched() {
     });
     let submission = jobs::Submission {
         id,
-        owner_id: owner.id,
+        owner_id: Some(owner.id),
         job: &echo,
         idempotency_key: None,
         dispatch_id: Some(&queue::new_dispatch_id()),

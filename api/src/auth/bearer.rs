@@ -1,0 +1,58 @@
+//! The bearer scheme: a valid access token whose session is still live.
+
+use poem::{Request, http::StatusCode};
+use poem_openapi::{SecurityScheme, auth::Bearer};
+use prepq_schema::{sessions, users::ADMIN};
+use uuid::Uuid;
+
+use crate::{error::ApiError, state::AppState};
+
+/// The signed-in caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub is_admin: bool,
+}
+
+impl Caller {
+    /// Admin-only operations answer 403 to everyone else.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("this needs an administrator"))
+        }
+    }
+}
+
+/// Bearer access token (JWT) from `POST /auth/login` or `POST /auth/refresh`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "check_bearer")]
+pub struct BearerAuth(pub Caller);
+
+/// Signature and expiry first (no I/O), then one indexed lookup: the session is live and
+/// the user still exists. Logout, a new password and deleting the account all take effect
+/// on the next request, not when the token expires.
+async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    let unauthorized = || poem::Error::from_status(StatusCode::UNAUTHORIZED);
+    let state = req.data::<AppState>().ok_or_else(unauthorized)?;
+    let claims = state
+        .tokens
+        .verify(&bearer.token)
+        .ok_or_else(unauthorized)?;
+    let unavailable = |e: prepq_schema::StoreError| {
+        tracing::error!(error = %e, "checking a session failed");
+        poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE)
+    };
+    let mut conn = state.db.get().await.map_err(|e| unavailable(e.into()))?;
+    let live = sessions::live(&mut conn, claims.user_id, claims.session_id)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(unauthorized)?;
+    Ok(Caller {
+        user_id: claims.user_id,
+        session_id: claims.session_id,
+        is_admin: live.role == ADMIN,
+    })
+}

@@ -1,0 +1,124 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
+use prepq_schema::{StoreError, jobs, jobs::Scope, users};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    jobs::{JobPage, default_limit, job_filter, job_page, parse_cursor},
+};
+use crate::{
+    auth::BearerAuth,
+    error::{ApiError, ErrorBody},
+    state::AppState,
+    views::{JobState, JobView},
+};
+
+/// Operations for administrators; everyone else gets 403. Admins are made with
+/// `api admin create`, never through the API.
+pub struct AdminApi;
+
+#[derive(Debug, Object)]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub email_verified: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct UserPage {
+    pub items: Vec<UserSummary>,
+    pub next_cursor: Option<String>,
+}
+
+#[OpenApi(prefix_path = "/admin", tag = "ApiTags::Admin")]
+impl AdminApi {
+    /// Every account, newest first.
+    #[oai(path = "/users", method = "get")]
+    async fn users(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<UserPage>, ApiError> {
+        auth.0.require_admin()?;
+        let before = parse_cursor(cursor.0)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = users::list(&mut conn, before, limit.0 + 1).await?;
+        let more = rows.len() as i64 > limit.0;
+        let items: Vec<UserSummary> = rows
+            .into_iter()
+            .take(limit.0 as usize)
+            .map(|u| UserSummary {
+                id: u.id,
+                email_verified: u.email_verified_at.is_some(),
+                email: u.email,
+                role: u.role,
+                created_at: u.created_at,
+            })
+            .collect();
+        let next_cursor = more
+            .then(|| items.last().map(|u| u.id.to_string()))
+            .flatten();
+        Ok(Json(UserPage { items, next_cursor }))
+    }
+
+    /// Every job, system jobs (mail, crawls) included, newest first.
+    #[oai(path = "/jobs", method = "get")]
+    async fn jobs(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        kind: Query<Option<String>>,
+        status: Query<Option<JobState>>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<JobPage>, ApiError> {
+        auth.0.require_admin()?;
+        let filter = job_filter(kind.0, status.0, cursor.0)?;
+        job_page(&state, Scope::All, &filter, limit.0).await
+    }
+
+    /// Queue a failed job again, with as many attempts as it first had.
+    #[oai(path = "/jobs/:id/retry", method = "post")]
+    async fn retry(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, ApiError> {
+        auth.0.require_admin()?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        match jobs::retry_failed(&mut conn, id.0).await? {
+            Some(row) => {
+                if let Ok(event) = row.event() {
+                    let mut redis = state.redis.clone();
+                    let _ = prepq_jobs::queue::publish(&mut redis, &event).await;
+                }
+                Ok(Json(JobView::from_row(row)?))
+            }
+            None => match jobs::find(&mut conn, id.0).await? {
+                Some(row) => Err(ApiError::Conflict(ErrorBody::new(
+                    "not_failed",
+                    format!(
+                        "the job is {}; only a failed job can be retried",
+                        row.status
+                    ),
+                ))),
+                None => Err(ApiError::not_found("job")),
+            },
+        }
+    }
+}

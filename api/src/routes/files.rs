@@ -1,0 +1,104 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
+use prepq_schema::{StoreError, files};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    jobs::{Deleted, default_limit, parse_cursor},
+};
+use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+
+pub struct FilesApi;
+
+/// A file you uploaded.
+#[derive(Debug, Object)]
+pub struct FileView {
+    pub id: Uuid,
+    /// Detected from the content, not from the name.
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub original_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<files::StoredFile> for FileView {
+    fn from(file: files::StoredFile) -> Self {
+        Self {
+            id: file.id,
+            media_type: file.media_type,
+            size_bytes: file.size_bytes,
+            original_name: file.original_name,
+            created_at: file.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct FilePage {
+    pub items: Vec<FileView>,
+    pub next_cursor: Option<String>,
+}
+
+#[OpenApi(tag = "ApiTags::Files")]
+impl FilesApi {
+    /// Your files, newest first.
+    #[oai(path = "/files", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<FilePage>, ApiError> {
+        let before = parse_cursor(cursor.0)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = files::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let more = rows.len() as i64 > limit.0;
+        let items: Vec<FileView> = rows
+            .into_iter()
+            .take(limit.0 as usize)
+            .map(Into::into)
+            .collect();
+        let next_cursor = more
+            .then(|| items.last().map(|f| f.id.to_string()))
+            .flatten();
+        Ok(Json(FilePage { items, next_cursor }))
+    }
+
+    /// One of your files.
+    #[oai(path = "/files/:id", method = "get")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<FileView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let file = files::find_owned(&mut conn, auth.0.user_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("file"))?;
+        Ok(Json(file.into()))
+    }
+
+    /// Delete one of your files. A job still to read it fails with a clear reason.
+    #[oai(path = "/files/:id", method = "delete")]
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Deleted, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        if files::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
+            Ok(Deleted::NoContent)
+        } else {
+            Err(ApiError::not_found("file"))
+        }
+    }
+}
