@@ -305,6 +305,23 @@ impl TestApp {
         }
     }
 
+    /// Jobs of one kind, system jobs included, newest first, read from the record.
+    pub async fn jobs_of_kind(&self, kind: &str) -> Vec<prepq_schema::jobs::JobRow> {
+        let filter = prepq_schema::jobs::JobFilter {
+            kind: Some(kind.to_owned()),
+            ..Default::default()
+        };
+        let mut conn = self.db().get().await.expect("test connection");
+        prepq_schema::jobs::list(&mut conn, prepq_schema::jobs::Scope::All, &filter, 1000)
+            .await
+            .expect("listing jobs")
+    }
+
+    /// Where uploaded bytes are stored, by content hash.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.run_dir.join("blobs")
+    }
+
     /// Where the workers write mail when no SMTP server is configured.
     pub fn outbox(&self) -> PathBuf {
         self.run_dir.join("outbox")

@@ -43,6 +43,33 @@ impl User {
             .expect("GET")
     }
 
+    /// Any call, with this user's access token.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("HTTP call")
+    }
+
+    /// Presents a refresh token (no access token needed).
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/auth/refresh"))
+            .json(&json!({"refresh_token": refresh_token}))
+            .send()
+            .await
+            .expect("refresh")
+    }
+
     pub async fn post_json(
         &self,
         path: &str,

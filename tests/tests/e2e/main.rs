@@ -2,13 +2,17 @@
 //! and a real Redis, one fresh platform per test. Run through `scripts/test`.
 
 mod access;
+mod accounts;
 mod backlog;
 mod idempotency;
 mod lifecycle;
+mod limits;
+mod mail;
 mod openapi;
 mod pipeline;
 mod recovery;
 mod scaling;
+mod security;
 mod startup;
 mod uploads;
 

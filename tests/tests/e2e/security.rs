@@ -1,0 +1,91 @@
+use prepq_tests::TestApp;
+use reqwest::Method;
+use serde_json::Value;
+
+const HEADERS: [&str; 4] = [
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+    "content-security-policy",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_answer_carries_security_headers_and_errors_keep_one_shape() {
+    let app = TestApp::builder().start().await;
+    let user = app.user().await;
+    let cases = [
+        (Method::GET, "/healthz", 200),
+        (Method::GET, "/api/v1/jobs", 200),
+        (Method::GET, "/api/v1/no-such-thing", 404),
+        (Method::PATCH, "/api/v1/jobs", 405),
+        (Method::GET, "/api/v1/jobs?limit=1000", 400),
+    ];
+    for (method, path, status) in cases {
+        let response = user.call(method.clone(), path, None).await;
+        assert_eq!(response.status(), status, "{method} {path}");
+        for header in HEADERS {
+            assert!(
+                response.headers().contains_key(header),
+                "{header} on {method} {path}"
+            );
+        }
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        if status >= 400 {
+            let body: Value = response.json().await.unwrap();
+            assert!(body["error"]["code"].is_string(), "{method} {path}: {body}");
+            assert!(
+                body["error"]["message"].is_string(),
+                "{method} {path}: {body}"
+            );
+        }
+    }
+    let malformed = app
+        .http
+        .post(format!("{}/api/v1/auth/login", app.base_url))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    let body: Value = malformed.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_request");
+}
+
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.http
+        .request(Method::OPTIONS, format!("{}/api/v1/jobs", app.base_url))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_allows_only_the_configured_origins() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_CORS_ORIGINS", "https://app.prepq.example")
+        .start()
+        .await;
+    let allowed = preflight(&app, "https://app.prepq.example").await;
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.prepq.example"
+    );
+    let evil = preflight(&app, "https://evil.example").await;
+    assert!(!evil.headers().contains_key("access-control-allow-origin"));
+
+    let closed = TestApp::builder().start().await;
+    let refused = preflight(&closed, "https://app.prepq.example").await;
+    assert!(
+        !refused
+            .headers()
+            .contains_key("access-control-allow-origin"),
+        "no origin is allowed by default"
+    );
+}
