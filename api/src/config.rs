@@ -77,7 +77,7 @@ impl ApiConfig {
 pub struct Argon2Cost {
     #[arg(long, env = "PREPQ_ARGON2_MEMORY_KIB", default_value_t = 65536)]
     pub argon2_memory_kib: u32,
-    #[arg(long, env = "PREPQ_ARGON2_ITERATIONS", default_value_t = 3)]
+    #[arg(long, env = "PREPQ_ARGON2_ITERATIONS", default_value_t = 2)]
     pub argon2_iterations: u32,
     /// Hashes computed at once; each holds its memory cost while it runs.
     #[arg(long, env = "PREPQ_ARGON2_CONCURRENCY")]

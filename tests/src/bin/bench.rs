@@ -1,11 +1,14 @@
 //! PrepQ's throughput, latency and memory on this machine, through the real HTTP API:
 //! no-op (echo) jobs from acceptance to `succeeded` as read back from PostgreSQL, with one
 //! and with two worker processes; enqueue latency at a fixed request rate; resident memory
-//! of each process idle and at its peak. Run by `scripts/bench`; prints figures, asserts nothing.
+//! of each process idle and at its peak; sign-ins per second at the configured argon2 cost
+//! and the latency of an authenticated read. Run by `scripts/bench`; prints figures,
+//! asserts nothing.
 
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use futures::StreamExt;
 use prepq_schema::jobs;
 use prepq_tests::{Memory, TestApp, wait_until};
 
@@ -31,6 +34,19 @@ struct Args {
     /// Only this many worker processes (default: runs with 1 and with 2).
     #[arg(long)]
     workers: Option<usize>,
+    /// Which parts to run, comma-separated: throughput, latency, pickup, auth.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "throughput,latency,pickup,auth"
+    )]
+    phases: Vec<String>,
+    /// Sign-ins of the auth run.
+    #[arg(long, default_value_t = 100)]
+    logins: usize,
+    /// Authenticated reads of the auth run.
+    #[arg(long, default_value_t = 10_000)]
+    reads: usize,
 }
 
 fn parse_setting(s: &str) -> Result<(String, String), String> {
@@ -46,12 +62,21 @@ async fn main() {
         "PrepQ bench: {} no-op jobs per run, {} clients, worker concurrency {}",
         args.jobs, args.clients, args.concurrency
     );
-    let runs = args.workers.map_or(vec![1, 2], |n| vec![n]);
-    for workers in runs {
-        throughput(&args, workers).await;
+    let phase = |name: &str| args.phases.iter().any(|p| p == name);
+    if phase("throughput") {
+        for workers in args.workers.map_or(vec![1, 2], |n| vec![n]) {
+            throughput(&args, workers).await;
+        }
     }
-    latency(&args).await;
-    idle_pickup(&args).await;
+    if phase("latency") {
+        latency(&args).await;
+    }
+    if phase("pickup") {
+        idle_pickup(&args).await;
+    }
+    if phase("auth") {
+        auth(&args).await;
+    }
 }
 
 async fn platform(args: &Args) -> TestApp {
@@ -171,5 +196,66 @@ async fn idle_pickup(args: &Args) {
         "idle pickup, 20 single jobs 300 ms apart: p50 {:.1} ms, max {:.1} ms",
         took[took.len() / 2].as_secs_f64() * 1e3,
         took[took.len() - 1].as_secs_f64() * 1e3
+    );
+}
+
+/// Sign-ins are argon2-bound: one at a time shows the cost of a hash on one core; with
+/// more clients than cores they show the rate the API sustains. Then an authenticated
+/// `GET /jobs/{id}`: token check, session lookup and the read, from many clients.
+async fn auth(args: &Args) {
+    let app = TestApp::builder()
+        .api_env("PREPQ_RATE_LOGIN_ACCOUNT", "1000000/1m")
+        .start()
+        .await;
+    let user = app.user().await;
+    let mut one_at_a_time = Vec::new();
+    for _ in 0..10 {
+        let sent = Instant::now();
+        app.sign_in(&user.email, prepq_tests::PASSWORD).await;
+        one_at_a_time.push(sent.elapsed());
+    }
+    one_at_a_time.sort();
+    let started = Instant::now();
+    futures::stream::iter(0..args.logins)
+        .for_each_concurrent(8, |_| async {
+            app.sign_in(&user.email, prepq_tests::PASSWORD).await;
+        })
+        .await;
+    let elapsed = started.elapsed();
+    println!(
+        "sign-in: {:.1} ms each one at a time (p50 of 10); {} sign-ins from 8 clients in {:.2} s: {:.1}/s",
+        one_at_a_time[5].as_secs_f64() * 1e3,
+        args.logins,
+        elapsed.as_secs_f64(),
+        args.logins as f64 / elapsed.as_secs_f64()
+    );
+
+    let job = user.echo("read me", 0).await;
+    let path = format!("/api/v1/jobs/{}", job.id);
+    let started = Instant::now();
+    let mut latencies: Vec<Duration> = futures::stream::iter(0..args.reads)
+        .map(|_| {
+            let user = user.clone();
+            let path = path.clone();
+            async move {
+                let sent = Instant::now();
+                let response = user.get(&path).await;
+                assert_eq!(response.status(), 200);
+                let _ = response.bytes().await;
+                sent.elapsed()
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "authenticated GET /jobs/{{id}}, {} reads from 16 clients: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
+        args.reads,
+        args.reads as f64 / elapsed.as_secs_f64(),
+        at(0.50).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3
     );
 }
