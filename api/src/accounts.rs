@@ -21,6 +21,7 @@ use crate::{
         tokens::AccessClaims,
     },
     rate_limit::{self, Limited},
+    relay,
     state::AppState,
 };
 
@@ -359,12 +360,7 @@ pub async fn delete_account(state: &AppState, caller: &Caller, password: &str) -
     check_password(state, &user, password).await?;
     let mut conn = state.db.get().await.map_err(StoreError::from)?;
     let cancelled = jobs::cancel_all_owned(&mut conn, user.id).await?;
-    let mut redis = state.redis.clone();
-    for row in &cancelled {
-        if let Ok(event) = row.event() {
-            let _ = prepq_jobs::queue::publish(&mut redis, &event).await;
-        }
-    }
+    relay::announce(&state.redis, &cancelled).await;
     let hashes = users::delete(&mut conn, user.id).await?;
     let removed = files::forget_blobs(&mut conn, &state.blobs, &hashes).await?;
     tracing::info!(user_id = %user.id, cancelled = cancelled.len(), blobs_removed = removed, "account deleted");

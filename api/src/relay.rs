@@ -56,3 +56,15 @@ async fn relay(
     }
     Ok(())
 }
+
+/// Publishes the state change of rows just committed, for every instance's streams. Best
+/// effort: a client that misses it still reads the job's state with a GET.
+pub async fn announce(redis: &redis::aio::ConnectionManager, rows: &[prepq_schema::jobs::JobRow]) {
+    let mut redis = redis.clone();
+    for row in rows {
+        let Ok(event) = row.event() else { continue };
+        if let Err(e) = prepq_jobs::queue::publish(&mut redis, &event).await {
+            tracing::warn!(job_id = %row.id, error = %e, "publishing a job event failed");
+        }
+    }
+}

@@ -6,11 +6,13 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    jobs::{JobPage, default_limit, job_filter, job_page, parse_cursor},
+    jobs::{JobPage, job_filter, job_page},
+    paging::{default_limit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
     error::{ApiError, ErrorBody},
+    relay,
     state::AppState,
     views::{JobState, JobView},
 };
@@ -53,21 +55,20 @@ impl AdminApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         let rows = users::list(&mut conn, before, limit.0 + 1).await?;
-        let more = rows.len() as i64 > limit.0;
-        let items: Vec<UserSummary> = rows
-            .into_iter()
-            .take(limit.0 as usize)
-            .map(|u| UserSummary {
-                id: u.id,
-                email_verified: u.email_verified_at.is_some(),
-                email: u.email,
-                role: u.role,
-                created_at: u.created_at,
-            })
-            .collect();
-        let next_cursor = more
-            .then(|| items.last().map(|u| u.id.to_string()))
-            .flatten();
+        let (items, next_cursor) = page(
+            rows,
+            limit.0,
+            |u| u.id,
+            |u| {
+                Ok::<_, ApiError>(UserSummary {
+                    id: u.id,
+                    email_verified: u.email_verified_at.is_some(),
+                    email: u.email,
+                    role: u.role,
+                    created_at: u.created_at,
+                })
+            },
+        )?;
         Ok(Json(UserPage { items, next_cursor }))
     }
 
@@ -103,10 +104,7 @@ impl AdminApi {
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         match jobs::retry_failed(&mut conn, id.0).await? {
             Some(row) => {
-                if let Ok(event) = row.event() {
-                    let mut redis = state.redis.clone();
-                    let _ = prepq_jobs::queue::publish(&mut redis, &event).await;
-                }
+                relay::announce(&state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
             }
             None => match jobs::find(&mut conn, id.0).await? {

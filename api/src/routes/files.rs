@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    jobs::{Deleted, default_limit, parse_cursor},
+    jobs::Deleted,
+    paging::{default_limit, page, parse_cursor},
 };
 use crate::{auth::BearerAuth, error::ApiError, state::AppState};
 
@@ -59,15 +60,7 @@ impl FilesApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         let rows = files::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
-        let more = rows.len() as i64 > limit.0;
-        let items: Vec<FileView> = rows
-            .into_iter()
-            .take(limit.0 as usize)
-            .map(Into::into)
-            .collect();
-        let next_cursor = more
-            .then(|| items.last().map(|f| f.id.to_string()))
-            .flatten();
+        let (items, next_cursor) = page(rows, limit.0, |f| f.id, |f| Ok::<_, ApiError>(f.into()))?;
         Ok(Json(FilePage { items, next_cursor }))
     }
 

@@ -15,12 +15,15 @@ use prepq_schema::{
 };
 use uuid::Uuid;
 
-use super::ApiTags;
+use super::{
+    ApiTags,
+    paging::{default_limit, page, parse_cursor},
+};
 use crate::{
     auth::BearerAuth,
     enqueue::enqueue,
     error::{ApiError, ErrorBody},
-    media,
+    media, relay,
     state::AppState,
     views::{JobState, JobView},
 };
@@ -222,10 +225,7 @@ impl JobsApi {
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         match jobs::cancel_owned(&mut conn, auth.0.user_id, id.0).await? {
             CancelOutcome::Cancelled(row) => {
-                if let Ok(event) = row.event() {
-                    let mut redis = state.redis.clone();
-                    let _ = prepq_jobs::queue::publish(&mut redis, &event).await;
-                }
+                relay::announce(&state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
             }
             CancelOutcome::NotFound => Err(ApiError::not_found("job")),
@@ -238,10 +238,6 @@ impl JobsApi {
             ))),
         }
     }
-}
-
-pub(super) fn default_limit() -> i64 {
-    20
 }
 
 #[derive(ApiResponse)]
@@ -263,13 +259,6 @@ pub(super) fn job_filter(
     })
 }
 
-/// A cursor is the id of the last item of the previous page.
-pub(super) fn parse_cursor(cursor: Option<String>) -> Result<Option<Uuid>, ApiError> {
-    cursor.map(|c| c.parse::<Uuid>()).transpose().map_err(|_| {
-        ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
-    })
-}
-
 /// One page of jobs, with the cursor of the next.
 pub(super) async fn job_page(
     state: &AppState,
@@ -279,15 +268,7 @@ pub(super) async fn job_page(
 ) -> Result<Json<JobPage>, ApiError> {
     let mut conn = state.db.get().await.map_err(StoreError::from)?;
     let rows = jobs::list(&mut conn, scope, filter, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let items = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(JobView::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = more
-        .then(|| items.last().map(|j| j.id.to_string()))
-        .flatten();
+    let (items, next_cursor) = page(rows, limit, |r| r.id, JobView::from_row)?;
     Ok(Json(JobPage { items, next_cursor }))
 }
 

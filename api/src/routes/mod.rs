@@ -6,6 +6,7 @@ mod admin;
 mod events;
 mod files;
 mod jobs;
+mod paging;
 mod profile;
 
 pub use accounts::AccountsApi;
