@@ -35,9 +35,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Internal: extract one PDF's text and print a JSON report (run under limits).
+    /// Internal: extract one untrusted file's text and print a JSON report (run under limits).
     #[command(hide = true)]
-    ExtractPdf {
+    Extract {
+        #[arg(long)]
+        media_type: String,
         #[arg(long)]
         max_pages: u32,
         path: PathBuf,
@@ -46,8 +48,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::ExtractPdf { max_pages, path }) = cli.command {
-        return engines::pdf::extract_command(&path, max_pages);
+    if let Some(Command::Extract {
+        media_type,
+        max_pages,
+        path,
+    }) = cli.command
+    {
+        return engines::sandbox::extract_command(&path, &media_type, max_pages);
     }
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -289,11 +289,8 @@ async fn store_resume(
     if bytes.is_empty() {
         return Err(ApiError::unprocessable("the file is empty"));
     }
-    let media_type = media::sniff_resume(bytes).ok_or_else(|| {
-        ApiError::UnsupportedMediaType(ErrorBody::new(
-            "unsupported_media_type",
-            "the file is not a PDF; only PDF resumes are accepted for now",
-        ))
+    let media_type = media::sniff_resume(bytes, original_name.as_deref()).map_err(|refusal| {
+        ApiError::UnsupportedMediaType(ErrorBody::new("unsupported_media_type", refusal))
     })?;
     let sha256 = BlobStore::digest(bytes);
     let file = files::StoredFile {

@@ -71,3 +71,47 @@ async fn events_reach_clients_of_every_api_instance() {
         ["queued", "running", "succeeded"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docx_and_text_resumes_are_extracted_and_agree_with_the_pdf() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let mut texts = Vec::new();
+    let chinese =
+        "张伟\r\n软件工程师 | zhang.wei@example.com\r\n\r\n技能：Rust、Kubernetes、机器学习\r\n";
+    for (bytes, name) in [
+        (fixture("scorelia_sample_resume.docx"), "sample.docx"),
+        (fixture("scorelia_sample_resume.pdf"), "sample.pdf"),
+        (chinese.as_bytes().to_vec(), "简历.txt"),
+    ] {
+        let response = user.upload(bytes, name).await;
+        assert_eq!(response.status(), 202, "{name}");
+        let job: JobView = response.json().await.unwrap();
+        let job = user.finished(job.id, JOB_DEADLINE).await;
+        assert_eq!(job.status, "succeeded", "{name}: {:?}", job.error);
+        let text = job.result.unwrap()["text"].as_str().unwrap().to_owned();
+        texts.push(text);
+    }
+    for expected in [
+        "John Doe",
+        "john.doe@email.com",
+        "Software Engineer at Google",
+        "Stanford University, 2020",
+        "FastAPI",
+    ] {
+        assert!(
+            texts[0].contains(expected),
+            "DOCX lacks {expected:?}: {}",
+            texts[0]
+        );
+        assert!(
+            texts[1].contains(expected),
+            "PDF lacks {expected:?}: {}",
+            texts[1]
+        );
+    }
+    assert_eq!(
+        texts[2],
+        "张伟\n软件工程师 | zhang.wei@example.com\n\n技能：Rust、Kubernetes、机器学习"
+    );
+}

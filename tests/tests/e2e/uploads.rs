@@ -9,17 +9,20 @@ async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
     let user = app.user().await;
 
     for (file, status, code) in [
+        // 71 bytes of ASCII named .pdf: a broken PDF to its owner, not a text resume.
         ("scorelia_corrupt_file.pdf", 415, "unsupported_media_type"),
         ("scorelia_empty_file.pdf", 422, "invalid_request"),
-        // A PNG named as a PDF is still a PNG.
-        ("textractor_resume.png", 415, "unsupported_media_type"),
     ] {
-        let name = file.replace(".png", ".pdf");
-        let response = user.upload(fixture(file), &name).await;
+        let response = user.upload(fixture(file), file).await;
         assert_eq!(response.status(), status, "{file}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], code, "{file}");
     }
+
+    let executable = user
+        .upload(b"\x7fELF\x02\x01\x01\x00".to_vec(), "cv.txt")
+        .await;
+    assert_eq!(executable.status(), 415);
 
     for (file, reason) in [
         (
@@ -29,6 +32,10 @@ async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
         (
             "scorelia_scanned_resume.pdf",
             "the PDF has no text layer (a scanned document?); text extraction from scans is not supported yet",
+        ),
+        (
+            "textractor_resume.png",
+            "text extraction from image/png is not supported yet",
         ),
     ] {
         let response = user.upload(fixture(file), file).await;

@@ -1,6 +1,8 @@
 //! The code that does each job kind's work.
 
+mod docx;
 mod echo;
 pub mod email;
-pub mod pdf;
+mod pdf;
 mod resume_extract;
+pub mod sandbox;

@@ -1,9 +1,13 @@
 use prepq_jobs::kinds::{ResumeExtract, ResumeText};
 use prepq_schema::BlobStore;
 
+use super::{
+    docx,
+    pdf::tidy,
+    sandbox::{self, ExtractedText},
+};
 use crate::{
     context::{JobContext, JobError},
-    engines::pdf,
     kinds::Run,
 };
 
@@ -17,20 +21,38 @@ impl Run for ResumeExtract {
                 "the uploaded file is no longer stored".into(),
             ));
         }
-        match self.media_type.as_str() {
-            "application/pdf" => {
-                ctx.progress(10);
-                let extracted = pdf::extract_isolated(&path, &ctx.limits).await?;
-                ctx.progress(90);
-                Ok(ResumeText {
-                    chars: extracted.text.chars().count() as u64,
-                    pages: extracted.pages,
-                    text: extracted.text,
-                })
+        ctx.progress(10);
+        let extracted = match self.media_type.as_str() {
+            "application/pdf" | docx::MEDIA_TYPE => {
+                sandbox::extract_isolated(&path, &self.media_type, &ctx.limits).await?
             }
-            other => Err(JobError::Permanent(format!(
-                "text extraction from {other} is not supported yet"
-            ))),
-        }
+            "text/plain" => plain_text(&path).await?,
+            other => {
+                return Err(JobError::Permanent(format!(
+                    "text extraction from {other} is not supported yet"
+                )));
+            }
+        };
+        ctx.progress(90);
+        Ok(ResumeText {
+            chars: extracted.text.chars().count() as u64,
+            pages: extracted.pages,
+            text: extracted.text,
+        })
     }
+}
+
+/// The API only accepts UTF-8 (a BOM allowed) as text, so decoding is a check, not a guess.
+async fn plain_text(path: &std::path::Path) -> Result<ExtractedText, JobError> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| JobError::Transient(format!("reading the stored file: {e}")))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| JobError::Permanent("the text file is not valid UTF-8".into()))?;
+    let text = tidy(&text.replace("\r\n", "\n"));
+    if text.is_empty() {
+        return Err(JobError::Permanent("the text file is empty".into()));
+    }
+    Ok(ExtractedText { text, pages: 1 })
 }
