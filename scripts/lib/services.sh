@@ -18,6 +18,12 @@ prepq_install_deps() {
     command -v cc >/dev/null || missing+=(gcc libc6-dev)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     command -v make >/dev/null || missing+=(make)
+    # OCR of images and scanned PDFs: tesseract with English and Simplified Chinese, and
+    # poppler's pdftoppm to rasterise pages.
+    command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+    ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
+    ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-chi-sim)
+    command -v pdftoppm >/dev/null || missing+=(poppler-utils)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

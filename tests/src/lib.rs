@@ -5,6 +5,7 @@
 mod app;
 mod client;
 mod database;
+pub mod files;
 mod process;
 mod proxy;
 mod redis_server;

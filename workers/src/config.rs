@@ -106,6 +106,9 @@ pub struct ExtractLimits {
     pub extract_memory_mb: u64,
     #[arg(long, env = "PREPQ_PDF_MAX_PAGES", default_value_t = 50)]
     pub pdf_max_pages: u32,
+    /// Largest image accepted for OCR, in pixels (width × height).
+    #[arg(long, env = "PREPQ_IMAGE_MAX_PIXELS", default_value_t = 40_000_000)]
+    pub image_max_pixels: u64,
 }
 
 impl WorkerConfig {

@@ -42,6 +42,8 @@ enum Command {
         media_type: String,
         #[arg(long)]
         max_pages: u32,
+        #[arg(long)]
+        max_pixels: u64,
         path: PathBuf,
     },
 }
@@ -51,10 +53,11 @@ fn main() -> ExitCode {
     if let Some(Command::Extract {
         media_type,
         max_pages,
+        max_pixels,
         path,
     }) = cli.command
     {
-        return engines::sandbox::extract_command(&path, &media_type, max_pages);
+        return engines::sandbox::extract_command(&path, &media_type, max_pages, max_pixels);
     }
     tracing_subscriber::fmt()
         .with_env_filter(

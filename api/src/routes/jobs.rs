@@ -58,7 +58,8 @@ pub struct EchoRequest {
 
 #[derive(Debug, Multipart)]
 pub struct ResumeUpload {
-    /// The resume: a PDF with a text layer.
+    /// The resume: PDF (text or scanned), DOCX, PNG, JPEG or UTF-8 text, typed by its
+    /// content; Chinese and English.
     pub file: Upload,
 }
 

@@ -8,6 +8,7 @@ mod idempotency;
 mod lifecycle;
 mod limits;
 mod mail;
+mod ocr;
 mod openapi;
 mod pipeline;
 mod recovery;

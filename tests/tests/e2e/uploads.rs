@@ -1,4 +1,4 @@
-use prepq_tests::{JobView, TestApp, fixture};
+use prepq_tests::{JobView, TestApp, files, fixture};
 use serde_json::Value;
 
 use crate::JOB_DEADLINE;
@@ -31,11 +31,7 @@ async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
         ),
         (
             "scorelia_scanned_resume.pdf",
-            "the PDF has no text layer (a scanned document?); text extraction from scans is not supported yet",
-        ),
-        (
-            "textractor_resume.png",
-            "text extraction from image/png is not supported yet",
+            "the PDF has no text layer and no text was found by OCR",
         ),
     ] {
         let response = user.upload(fixture(file), file).await;
@@ -45,6 +41,47 @@ async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
         assert_eq!((job.status.as_str(), job.attempt), ("failed", 1), "{file}");
         assert_eq!(job.error.as_deref(), Some(reason), "{file}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bombs_and_giants_fail_within_the_limits_and_the_worker_keeps_serving() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let cases = [
+        (
+            files::blank_png(20_000, 20_000),
+            "giant.png",
+            "the image is 20000 × 20000 pixels; the limit is 40 megapixels",
+        ),
+        (
+            files::docx_bomb(64 << 20),
+            "bomb.docx",
+            "the DOCX's document inflates to more than 32 MB: refused as a decompression bomb",
+        ),
+        (
+            files::blank_pdf(500),
+            "long.pdf",
+            "the PDF has 500 pages; the limit is 50",
+        ),
+    ];
+    for (bytes, name, reason) in cases {
+        assert!(
+            bytes.len() < 2 << 20,
+            "{name} is small on the wire: {}",
+            bytes.len()
+        );
+        let response = user.upload(bytes, name).await;
+        assert_eq!(response.status(), 202, "{name}");
+        let job: JobView = response.json().await.unwrap();
+        let job = user.finished(job.id, JOB_DEADLINE).await;
+        assert_eq!(job.status, "failed", "{name}");
+        assert_eq!(job.error.as_deref(), Some(reason), "{name}");
+    }
+    let echo = user.echo("still here", 0).await;
+    assert_eq!(
+        user.finished(echo.id, JOB_DEADLINE).await.status,
+        "succeeded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

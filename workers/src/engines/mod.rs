@@ -3,6 +3,8 @@
 mod docx;
 mod echo;
 pub mod email;
+mod ocr;
 mod pdf;
+mod poppler;
 mod resume_extract;
 pub mod sandbox;

@@ -4,8 +4,35 @@
 
 use super::sandbox::ExtractedText;
 
-/// Extracts the text, or says in words a user understands why it can't.
-pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, String> {
+/// Why a PDF's text layer gave nothing: refused in words a user understands, or simply
+/// absent (a scan), which OCR can still read.
+#[derive(Debug, thiserror::Error)]
+pub enum Unreadable {
+    #[error("the PDF has no text layer")]
+    NoTextLayer { pages: u32 },
+    /// Text is drawn, but much of it with fonts that don't say which characters their
+    /// glyphs are (CID fonts without a ToUnicode map, typical of Chinese LaTeX output):
+    /// pdf-extract drops those characters silently.
+    #[error("much of the PDF's text layer cannot be decoded")]
+    PoorTextLayer { pages: u32, glyphs: u64 },
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<String> for Unreadable {
+    fn from(reason: String) -> Self {
+        Self::Refused(reason)
+    }
+}
+
+impl From<&str> for Unreadable {
+    fn from(reason: &str) -> Self {
+        Self::Refused(reason.to_owned())
+    }
+}
+
+/// Extracts the text layer, or says why there is none to be had.
+pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, Unreadable> {
     if bytes.is_empty() {
         return Err("the file is empty".into());
     }
@@ -29,9 +56,7 @@ pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, String> {
         return Err("the PDF has no pages".into());
     }
     if pages > max_pages {
-        return Err(format!(
-            "the PDF has {pages} pages; the limit is {max_pages}"
-        ));
+        return Err(format!("the PDF has {pages} pages; the limit is {max_pages}").into());
     }
     let text = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes))
         .map_err(|_| {
@@ -40,11 +65,80 @@ pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, String> {
         .map_err(|e| format!("the PDF's text could not be extracted: {e}"))?;
     let text = tidy(&text);
     if text.is_empty() {
-        return Err("the PDF has no text layer (a scanned document?); \
-                    text extraction from scans is not supported yet"
-            .into());
+        return Err(Unreadable::NoTextLayer { pages });
+    }
+    let drawn = glyphs_drawn(&doc);
+    let replaced = text
+        .chars()
+        .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+        .count() as u64;
+    if drawn.unmapped * 10 > drawn.total || replaced * 50 > drawn.total.max(1) {
+        return Err(Unreadable::PoorTextLayer {
+            pages,
+            glyphs: drawn.total,
+        });
     }
     Ok(ExtractedText { text, pages })
+}
+
+/// Glyphs the pages' content streams draw, and how many of them use a composite font
+/// without a ToUnicode map (whose characters no extractor can name for sure).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct GlyphCount {
+    pub total: u64,
+    pub unmapped: u64,
+}
+
+pub fn glyphs_drawn(doc: &lopdf::Document) -> GlyphCount {
+    let mut count = GlyphCount::default();
+    for page_id in doc.get_pages().into_values() {
+        let fonts = doc.get_page_fonts(page_id).unwrap_or_default();
+        let Ok(content) = doc.get_and_decode_page_content(page_id) else {
+            continue;
+        };
+        // Bytes per glyph and whether the current font maps to Unicode.
+        let mut font = (1u64, true);
+        for operation in &content.operations {
+            match operation.operator.as_str() {
+                "Tf" => {
+                    let name = operation.operands.first().and_then(|o| o.as_name().ok());
+                    font = name
+                        .and_then(|n| fonts.get(n))
+                        .map_or((1, true), |dict| font_kind(dict));
+                }
+                "Tj" | "TJ" | "'" | "\"" => {
+                    let bytes: u64 = operation.operands.iter().map(string_bytes).sum();
+                    let glyphs = bytes / font.0;
+                    count.total += glyphs;
+                    if !font.1 {
+                        count.unmapped += glyphs;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
+fn font_kind(font: &lopdf::Dictionary) -> (u64, bool) {
+    let composite = font
+        .get(b"Subtype")
+        .and_then(lopdf::Object::as_name)
+        .is_ok_and(|s| s == b"Type0");
+    if composite {
+        (2, font.has(b"ToUnicode"))
+    } else {
+        (1, true)
+    }
+}
+
+fn string_bytes(operand: &lopdf::Object) -> u64 {
+    match operand {
+        lopdf::Object::String(bytes, _) => bytes.len() as u64,
+        lopdf::Object::Array(items) => items.iter().map(string_bytes).sum(),
+        _ => 0,
+    }
 }
 
 const ENCRYPTED: &str = "the PDF is password-protected; upload a copy without a password";
@@ -81,16 +175,10 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_readable_pdf() {
-        assert_eq!(extract(b"", 10).unwrap_err(), "the file is empty");
-        assert_eq!(
-            extract(b"hello world", 10).unwrap_err(),
-            "the file is not a PDF"
-        );
-        assert!(
-            extract(b"%PDF-1.4 garbage", 10)
-                .unwrap_err()
-                .contains("damaged")
-        );
+        let refusal = |bytes: &[u8]| extract(bytes, 10).unwrap_err().to_string();
+        assert_eq!(refusal(b""), "the file is empty");
+        assert_eq!(refusal(b"hello world"), "the file is not a PDF");
+        assert!(refusal(b"%PDF-1.4 garbage").contains("damaged"));
     }
 
     #[test]

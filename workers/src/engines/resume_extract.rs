@@ -23,7 +23,7 @@ impl Run for ResumeExtract {
         }
         ctx.progress(10);
         let extracted = match self.media_type.as_str() {
-            "application/pdf" | docx::MEDIA_TYPE => {
+            "application/pdf" | docx::MEDIA_TYPE | "image/png" | "image/jpeg" => {
                 sandbox::extract_isolated(&path, &self.media_type, &ctx.limits).await?
             }
             "text/plain" => plain_text(&path).await?,

@@ -10,7 +10,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use super::{docx, pdf};
+use super::{docx, ocr, pdf, poppler};
 use crate::{config::ExtractLimits, context::JobError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,8 @@ pub async fn extract_isolated(
         .arg(media_type)
         .arg("--max-pages")
         .arg(limits.pdf_max_pages.to_string())
+        .arg("--max-pixels")
+        .arg(limits.image_max_pixels.to_string())
         .arg(path)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -117,12 +119,20 @@ fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
 }
 
 /// Child side: the `extract` subcommand. Prints one report; a crash is the parent's to read.
-pub fn extract_command(path: &Path, media_type: &str, max_pages: u32) -> ExitCode {
+pub fn extract_command(path: &Path, media_type: &str, max_pages: u32, max_pixels: u64) -> ExitCode {
     let report = match std::fs::read(path) {
         Ok(bytes) => {
             let extracted = match media_type {
-                "application/pdf" => pdf::extract(&bytes, max_pages),
+                "application/pdf" => match pdf::extract(&bytes, max_pages) {
+                    Err(pdf::Unreadable::NoTextLayer { pages }) => ocr::pdf_text(path, pages),
+                    Err(pdf::Unreadable::PoorTextLayer { pages, glyphs }) => {
+                        poppler::pdf_text(path, pages, glyphs)
+                            .map_or_else(|| ocr::pdf_text(path, pages), Ok)
+                    }
+                    other => other.map_err(|e| e.to_string()),
+                },
                 docx::MEDIA_TYPE => docx::extract(&bytes),
+                "image/png" | "image/jpeg" => ocr::image_text(path, max_pixels),
                 other => Err(format!("text extraction from {other} is not supported")),
             };
             match extracted {
