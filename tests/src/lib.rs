@@ -16,7 +16,7 @@ mod wait;
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
 pub use client::{JobView, User};
 pub use database::fresh_database;
-pub use process::{Memory, Process};
+pub use process::{Memory, Process, bin_dir};
 pub use proxy::ChaosProxy;
 pub use redis_server::RedisServer;
 pub use smtp::{ReceivedMail, SmtpServer};

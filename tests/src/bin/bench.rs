@@ -34,11 +34,11 @@ struct Args {
     /// Only this many worker processes (default: runs with 1 and with 2).
     #[arg(long)]
     workers: Option<usize>,
-    /// Which parts to run, comma-separated: throughput, latency, pickup, auth.
+    /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth"
+        default_value = "throughput,latency,pickup,auth,extract"
     )]
     phases: Vec<String>,
     /// Sign-ins of the auth run.
@@ -76,6 +76,74 @@ async fn main() {
     }
     if phase("auth") {
         auth(&args).await;
+    }
+    if phase("extract") {
+        extract();
+    }
+}
+
+/// The sandboxed extractor on its own (`workers extract`, process start included): a
+/// two-page text PDF, a Chinese PDF read through poppler, a DOCX, and OCR of one A4 page
+/// at 300 dpi, each with the child's peak RSS.
+fn extract() {
+    let zh = prepq_tests::fixture("billryan_resume-zh_CN.pdf");
+    let page = prepq_tests::files::render_page(&zh, 1, 300);
+    let dir = std::env::temp_dir().join(format!("prepq-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let cases = [
+        (
+            "2-page text PDF (rm_john_doe)",
+            prepq_tests::fixture("rm_john_doe.pdf"),
+            "application/pdf",
+            50,
+        ),
+        ("1-page Chinese PDF via poppler", zh, "application/pdf", 20),
+        (
+            "DOCX (scorelia)",
+            prepq_tests::fixture("scorelia_sample_resume.docx"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            50,
+        ),
+        ("OCR, A4 page at 300 dpi, eng+chi_sim", page, "image/png", 3),
+    ];
+    for (what, bytes, media_type, runs) in cases {
+        let path = dir.join("input");
+        std::fs::write(&path, bytes).expect("writing the input");
+        let mut took = Vec::new();
+        let mut peak_kib = 0;
+        for _ in 0..runs {
+            let started = Instant::now();
+            let output = std::process::Command::new(prepq_tests::bin_dir().join("workers"))
+                .args(["extract", "--media-type", media_type])
+                .args(["--max-pages", "50", "--max-pixels", "40000000"])
+                .arg(&path)
+                .output()
+                .expect("running workers extract");
+            took.push(started.elapsed());
+            assert!(
+                String::from_utf8_lossy(&output.stdout).contains("\"extracted\""),
+                "{what}: {}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+            peak_kib = peak_kib.max(children_peak_kib());
+        }
+        took.sort();
+        println!(
+            "extract {what}: p50 {:.1} ms over {runs} runs, peak RSS of the children so far {} MiB",
+            took[took.len() / 2].as_secs_f64() * 1e3,
+            peak_kib / 1024
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The largest resident set of any child waited for so far (tesseract included).
+fn children_peak_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init().ru_maxrss
     }
 }
 
