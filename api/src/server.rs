@@ -13,7 +13,7 @@ use crate::{
     config::ApiConfig,
     error::json_errors,
     health, relay,
-    routes::{AccountsApi, AdminApi, EventsApi, FilesApi, JobsApi, ProfileApi},
+    routes::{AccountsApi, AdminApi, EventsApi, FilesApi, JobsApi, ProfileApi, ResumesApi},
     security,
     state::AppState,
 };
@@ -21,6 +21,7 @@ use crate::{
 type Apis = (
     AccountsApi,
     ProfileApi,
+    ResumesApi,
     JobsApi,
     FilesApi,
     EventsApi,
@@ -31,6 +32,7 @@ fn openapi() -> OpenApiService<Apis, ()> {
     let apis = (
         AccountsApi,
         ProfileApi,
+        ResumesApi,
         JobsApi,
         FilesApi,
         EventsApi,

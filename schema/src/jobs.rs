@@ -253,6 +253,8 @@ pub enum DeleteOutcome {
     NotFound,
     /// Still queued or running (the status): cancel it first.
     Unfinished(String),
+    /// A resume's current reading: delete the resume instead.
+    InUse,
 }
 
 /// Deletes one of the owner's finished jobs.
@@ -266,16 +268,21 @@ pub async fn delete_owned(
         JobStatus::Failed.as_str(),
         JobStatus::Cancelled.as_str(),
     ];
+    // A resume's current reading goes with the resume, not on its own.
     let deleted = diesel::delete(jobs::table)
         .filter(jobs::id.eq(id))
         .filter(jobs::owner_id.eq(owner_id))
         .filter(jobs::status.eq_any(finished))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            crate::schema::resumes::table.filter(crate::schema::resumes::job_id.eq(jobs::id)),
+        )))
         .execute(conn)
         .await?;
     if deleted == 1 {
         return Ok(DeleteOutcome::Deleted);
     }
     Ok(match find_owned(conn, owner_id, id).await? {
+        Some(row) if row.status()?.is_final() => DeleteOutcome::InUse,
         Some(row) => DeleteOutcome::Unfinished(row.status),
         None => DeleteOutcome::NotFound,
     })

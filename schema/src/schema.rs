@@ -85,7 +85,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    resumes (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        file_id -> Uuid,
+        job_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(resumes -> files (file_id));
+diesel::joinable!(resumes -> jobs (job_id));
 diesel::joinable!(jobs -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -96,5 +109,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     sessions,
     refresh_tokens,
-    account_tokens
+    account_tokens,
+    resumes
 );

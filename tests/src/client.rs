@@ -115,10 +115,21 @@ impl User {
     }
 
     pub async fn upload(&self, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {
+        self.upload_to("/api/v1/jobs/resume-extract", bytes, file_name)
+            .await
+    }
+
+    /// A multipart upload of one file, as field `file`.
+    pub async fn upload_to(
+        &self,
+        path: &str,
+        bytes: Vec<u8>,
+        file_name: &str,
+    ) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
         let form = reqwest::multipart::Form::new().part("file", part);
         self.http
-            .post(self.url("/api/v1/jobs/resume-extract"))
+            .post(self.url(path))
             .bearer_auth(&self.token)
             .multipart(form)
             .send()

@@ -72,7 +72,7 @@ pub struct JobPage {
 
 /// Rejects an upload before reading it when its declared length is over the limit
 /// (with room for the multipart envelope). The file's own size is checked again after.
-fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
+pub(super) fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
     ep.before(|mut req: Request| async move {
         let max = req.data::<AppState>().map_or(usize::MAX, |s| {
             s.config.max_upload_bytes.saturating_add(64 * 1024)
@@ -208,6 +208,10 @@ impl JobsApi {
         match jobs::delete_owned(&mut conn, auth.0.user_id, id.0).await? {
             DeleteOutcome::Deleted => Ok(Deleted::NoContent),
             DeleteOutcome::NotFound => Err(ApiError::not_found("job")),
+            DeleteOutcome::InUse => Err(ApiError::Conflict(ErrorBody::new(
+                "in_use",
+                "the job is a resume's current reading; delete the resume instead",
+            ))),
             DeleteOutcome::Unfinished(status) => Err(ApiError::Conflict(ErrorBody::new(
                 "not_finished",
                 format!("the job is {status}; cancel it or let it finish first"),
@@ -274,7 +278,7 @@ pub(super) async fn job_page(
 }
 
 /// Checks and stores an uploaded resume, returning the job that will read it.
-async fn store_resume(
+pub(super) async fn store_resume(
     state: &AppState,
     owner_id: Uuid,
     original_name: Option<String>,

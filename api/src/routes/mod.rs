@@ -8,6 +8,7 @@ mod files;
 mod jobs;
 mod paging;
 mod profile;
+mod resumes;
 
 pub use accounts::AccountsApi;
 pub use admin::AdminApi;
@@ -15,6 +16,7 @@ pub use events::EventsApi;
 pub use files::FilesApi;
 pub use jobs::JobsApi;
 pub use profile::ProfileApi;
+pub use resumes::ResumesApi;
 
 #[derive(poem_openapi::Tags)]
 pub enum ApiTags {
@@ -22,6 +24,8 @@ pub enum ApiTags {
     Accounts,
     /// Submitting jobs and following them.
     Jobs,
+    /// Your resumes: upload, read, delete.
+    Resumes,
     /// Files you uploaded.
     Files,
     /// Server-sent events of job state changes.

@@ -12,6 +12,7 @@ mod ocr;
 mod openapi;
 mod pipeline;
 mod recovery;
+mod resumes;
 mod scaling;
 mod security;
 mod startup;

@@ -1,0 +1,235 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use prepq_jobs::{NewJob, kinds::ResumeExtract};
+use prepq_schema::{
+    StoreError,
+    resumes::{self, Resume, ResumeRecord},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    files::FileView,
+    jobs::{Deleted, ResumeUpload, store_resume, upload_limit},
+    paging::{default_limit, page, parse_cursor},
+};
+use crate::{
+    auth::BearerAuth, enqueue::enqueue, error::ApiError, state::AppState, views::JobState,
+};
+
+pub struct ResumesApi;
+
+/// A resume you uploaded and what was read from it.
+#[derive(Debug, Object)]
+pub struct ResumeView {
+    pub id: Uuid,
+    /// The status of its latest reading: `queued`, `running`, `succeeded`, `failed`.
+    pub status: JobState,
+    /// 0–100 while it is read.
+    pub progress: i16,
+    /// The job reading it; follow it at `/jobs/{job_id}` or its events.
+    pub job_id: Uuid,
+    pub file: FileView,
+    /// The text read from the file, once read.
+    pub text: Option<String>,
+    pub pages: Option<u32>,
+    /// Why it could not be read, in words for people.
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ResumeView {
+    fn of((resume, file, job): ResumeRecord) -> Result<Self, ApiError> {
+        let text = job
+            .result
+            .as_ref()
+            .and_then(|r| r.get("text"))
+            .and_then(|t| t.as_str())
+            .map(str::to_owned);
+        let pages = job
+            .result
+            .as_ref()
+            .and_then(|r| r.get("pages"))
+            .and_then(serde_json::Value::as_u64)
+            .map(|p| p as u32);
+        Ok(Self {
+            id: resume.id,
+            status: job.status()?.into(),
+            progress: job.progress,
+            job_id: job.id,
+            file: file.into(),
+            text,
+            pages,
+            error: job.error,
+            created_at: resume.created_at,
+            updated_at: resume.updated_at.max(job.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ResumePage {
+    pub items: Vec<ResumeView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum ResumeAccepted {
+    /// Stored; it is being read. Follow it at `Location`.
+    #[oai(status = 202)]
+    Accepted(Json<ResumeView>, #[oai(header = "Location")] String),
+}
+
+impl ResumeAccepted {
+    fn of(record: ResumeRecord) -> Result<Self, ApiError> {
+        let location = format!("/api/v1/resumes/{}", record.0.id);
+        Ok(Self::Accepted(Json(ResumeView::of(record)?), location))
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Resumes")]
+impl ResumesApi {
+    /// Upload a resume: PDF (text or scanned), DOCX, PNG, JPEG or UTF-8 text.
+    #[oai(path = "/resumes", method = "post", transform = "upload_limit")]
+    async fn upload(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Repeat a request safely: the same key returns the same resume's job.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        upload: ResumeUpload,
+    ) -> Result<ResumeAccepted, ApiError> {
+        let owner = auth.0.user_id;
+        let name = upload
+            .file
+            .file_name()
+            .map(|n| n.chars().take(255).collect::<String>());
+        let bytes = upload.file.into_vec().await.map_err(|e| {
+            ApiError::BadRequest(crate::error::ErrorBody::new(
+                "invalid_upload",
+                format!("reading the upload: {e}"),
+            ))
+        })?;
+        let job = store_resume(&state, owner, name, &bytes).await?;
+        let row = enqueue(
+            &state,
+            owner,
+            &NewJob::of(&job),
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        // A repeated request finds the resume its first call made.
+        if let Some(existing) = resumes::find_by_job(&mut conn, owner, row.id).await? {
+            return ResumeAccepted::of(existing);
+        }
+        let now = Utc::now();
+        let resume = Resume {
+            id: Uuid::now_v7(),
+            owner_id: owner,
+            file_id: row_file_id(&row)?,
+            job_id: row.id,
+            created_at: now,
+            updated_at: now,
+        };
+        resumes::insert(&mut conn, &resume).await?;
+        let record = resumes::find_owned(&mut conn, owner, resume.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("resume"))?;
+        ResumeAccepted::of(record)
+    }
+
+    /// Your resumes, newest first.
+    #[oai(path = "/resumes", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<ResumePage>, ApiError> {
+        let before = parse_cursor(cursor.0)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let (items, next_cursor) = page(rows, limit.0, |r| r.0.id, ResumeView::of)?;
+        Ok(Json(ResumePage { items, next_cursor }))
+    }
+
+    /// One of your resumes.
+    #[oai(path = "/resumes/:id", method = "get")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<ResumeView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let record = resumes::find_owned(&mut conn, auth.0.user_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("resume"))?;
+        Ok(Json(ResumeView::of(record)?))
+    }
+
+    /// Delete one of your resumes: its file, its readings, everything read from it.
+    #[oai(path = "/resumes/:id", method = "delete")]
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Deleted, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        if resumes::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
+            Ok(Deleted::NoContent)
+        } else {
+            Err(ApiError::not_found("resume"))
+        }
+    }
+
+    /// Read the resume again (after a failure, or with a newer reader).
+    #[oai(path = "/resumes/:id/reparse", method = "post")]
+    async fn reparse(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<ResumeAccepted, ApiError> {
+        let owner = auth.0.user_id;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let (resume, file, _) = resumes::find_owned(&mut conn, owner, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("resume"))?;
+        drop(conn);
+        let job = ResumeExtract {
+            file_id: file.id,
+            sha256: file.sha256,
+            media_type: file.media_type,
+        };
+        let row = enqueue(&state, owner, &NewJob::of(&job), None).await?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        resumes::set_job(&mut conn, owner, resume.id, row.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("resume"))?;
+        let record = resumes::find_owned(&mut conn, owner, resume.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("resume"))?;
+        ResumeAccepted::of(record)
+    }
+}
+
+fn row_file_id(row: &prepq_schema::jobs::JobRow) -> Result<Uuid, ApiError> {
+    serde_json::from_value::<ResumeExtract>(row.payload.clone())
+        .map(|job| job.file_id)
+        .map_err(|e| StoreError::Corrupt(format!("resume job payload: {e}")).into())
+}
