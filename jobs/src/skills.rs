@@ -1,0 +1,121 @@
+//! The skills vocabulary: one canonical name per skill and the ways people write it
+//! (`k8s` → Kubernetes, `JS` → JavaScript, `机器学习` → Machine Learning). Shipped in
+//! `jobs/data/skills.tsv`; resumes and job postings are matched against the same list, so
+//! their skills compare.
+
+use std::sync::LazyLock;
+
+pub struct Skill {
+    pub name: &'static str,
+    aliases: Vec<String>,
+}
+
+static VOCABULARY: LazyLock<Vec<Skill>> = LazyLock::new(|| {
+    include_str!("../data/skills.tsv")
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let (name, aliases) = line.split_once('\t')?;
+            // The canonical name is not an alias by itself: `Go` must not match "go".
+            let mut aliases: Vec<String> = aliases
+                .split(',')
+                .map(|a| a.trim().to_lowercase())
+                .collect();
+            aliases.sort();
+            aliases.dedup();
+            Some(Skill { name, aliases })
+        })
+        .collect()
+});
+
+/// A skill found in a text, with how often it is mentioned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub skill: &'static str,
+    pub count: u32,
+}
+
+/// Every vocabulary skill the text mentions, most mentioned first.
+pub fn find(text: &str) -> Vec<Mention> {
+    let lower = text.to_lowercase();
+    let mut found: Vec<Mention> = VOCABULARY
+        .iter()
+        .filter_map(|skill| {
+            let count: u32 = skill
+                .aliases
+                .iter()
+                .map(|alias| occurrences(&lower, alias))
+                .sum();
+            (count > 0).then_some(Mention {
+                skill: skill.name,
+                count,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.count.cmp(&a.count).then(a.skill.cmp(b.skill)));
+    found
+}
+
+/// Occurrences of `alias` in `text`. An alias that starts or ends with a letter or digit
+/// must not continue a word there (`java` is not in `javascript`); Chinese has no spaces,
+/// so a CJK alias counts anywhere.
+fn occurrences(text: &str, alias: &str) -> u32 {
+    let mut count = 0;
+    let mut from = 0;
+    while let Some(at) = text[from..].find(alias) {
+        let start = from + at;
+        let end = start + alias.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let first = alias
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let last = alias
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let cut_before = first && word(before);
+        // `C++` and `C#` end in symbols; `Node.js`'s dot is part of the alias.
+        let cut_after =
+            last && (word(after) || (alias.len() == 1 && matches!(after, Some('+' | '#'))));
+        if !cut_before && !cut_after {
+            count += 1;
+        }
+        from = end;
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&'static str> {
+        let mut names: Vec<_> = find(text).into_iter().map(|m| m.skill).collect();
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn aliases_normalise_in_both_languages() {
+        assert_eq!(names("k8s and Docker"), ["Docker", "Kubernetes"]);
+        assert_eq!(names("JS, TypeScript"), ["JavaScript", "TypeScript"]);
+        assert_eq!(
+            names("熟悉机器学习与分布式系统"),
+            ["Distributed Systems", "Machine Learning"]
+        );
+        assert_eq!(names("C++ and C# and Go lang"), ["C#", "C++", "Go"]);
+    }
+
+    #[test]
+    fn words_are_not_found_inside_other_words() {
+        assert_eq!(names("JavaScript only"), ["JavaScript"]);
+        assert!(names("gitter scalable reacted").is_empty());
+        assert_eq!(
+            find("Python, python3 and Python").first().map(|m| m.count),
+            Some(3)
+        );
+    }
+}
