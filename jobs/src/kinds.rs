@@ -6,7 +6,9 @@ mod resume_extract;
 
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
-pub use resume_extract::{ResumeExtract, ResumeText};
+pub use resume_extract::{
+    Contact, Education, Experience, ResumeExtract, ResumeParse, ResumeText, Section, SkillMention,
+};
 
 use crate::Job;
 

@@ -10,6 +10,7 @@ mod limits;
 mod mail;
 mod ocr;
 mod openapi;
+mod parse;
 mod pipeline;
 mod recovery;
 mod resumes;

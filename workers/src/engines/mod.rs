@@ -1,5 +1,6 @@
 //! The code that does each job kind's work.
 
+mod dates;
 mod docx;
 mod echo;
 pub mod email;
@@ -7,4 +8,5 @@ mod ocr;
 mod pdf;
 mod poppler;
 mod resume_extract;
+mod resume_parse;
 pub mod sandbox;

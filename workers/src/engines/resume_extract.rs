@@ -1,9 +1,13 @@
 use prepq_jobs::kinds::{ResumeExtract, ResumeText};
 use prepq_schema::BlobStore;
 
+use chrono::Datelike;
+
 use super::{
+    dates::Point,
     docx,
     pdf::tidy,
+    resume_parse,
     sandbox::{self, ExtractedText},
 };
 use crate::{
@@ -34,9 +38,15 @@ impl Run for ResumeExtract {
             }
         };
         ctx.progress(90);
+        let today = chrono::Utc::now().date_naive();
+        let now = Point {
+            year: u16::try_from(today.year()).unwrap_or(u16::MAX),
+            month: Some(today.month() as u8),
+        };
         Ok(ResumeText {
             chars: extracted.text.chars().count() as u64,
             pages: extracted.pages,
+            parse: Some(resume_parse::parse(&extracted.text, now)),
             text: extracted.text,
         })
     }

@@ -1,0 +1,169 @@
+use prepq_tests::{JobView, TestApp, User, fixture};
+use serde_json::Value;
+
+use crate::JOB_DEADLINE;
+
+/// The extracted text and its parse.
+async fn parsed(user: &User, bytes: Vec<u8>, name: &str) -> (String, Value) {
+    let response = user.upload(bytes, name).await;
+    assert_eq!(response.status(), 202, "{name}");
+    let job: JobView = response.json().await.unwrap();
+    let job = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!(job.status, "succeeded", "{name}: {:?}", job.error);
+    let result = job.result.unwrap();
+    (
+        result["text"].as_str().unwrap().to_owned(),
+        result["parse"].clone(),
+    )
+}
+
+fn strings<'a>(parse: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    parse[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item[field].as_str())
+        .collect()
+}
+
+fn section<'t>(text: &'t str, parse: &Value, kind: &str) -> &'t str {
+    let found = parse["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} section in {parse}"));
+    let start = found["start"].as_u64().unwrap() as usize;
+    let end = found["end"].as_u64().unwrap() as usize;
+    &text[start..end]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pdf_and_the_docx_of_one_resume_parse_the_same() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let (pdf_text, pdf) = parsed(&user, fixture("scorelia_sample_resume.pdf"), "cv.pdf").await;
+    let (docx_text, docx) = parsed(&user, fixture("scorelia_sample_resume.docx"), "cv.docx").await;
+    for field in [
+        "contact",
+        "education",
+        "experience",
+        "skills",
+        "language",
+        "confidence",
+    ] {
+        assert_eq!(pdf[field], docx[field], "{field}");
+    }
+    assert_eq!(
+        strings(&pdf, "sections", "kind"),
+        strings(&docx, "sections", "kind")
+    );
+    assert_eq!(
+        strings(&pdf, "education", "institution"),
+        ["Stanford University", "MIT"]
+    );
+    assert_eq!(
+        strings(&pdf, "education", "degree"),
+        [
+            "B.Tech in Computer Science",
+            "Master of Science in Artificial Intelligence"
+        ]
+    );
+    assert_eq!(
+        strings(&pdf, "experience", "heading"),
+        ["Software Engineer at Google", "ML Engineer at Meta"]
+    );
+    assert_eq!(strings(&pdf, "experience", "start"), ["2020-01", "2019-06"]);
+    for (text, parse) in [(&pdf_text, &pdf), (&docx_text, &docx)] {
+        let skills = section(text, parse, "skills");
+        assert!(
+            skills.contains("FastAPI") && !skills.contains("Stanford"),
+            "{skills}"
+        );
+    }
+    let found = strings(&pdf, "skills", "skill");
+    for skill in [
+        "Python",
+        "FastAPI",
+        "SQL",
+        "Docker",
+        "PyTorch",
+        "Git",
+        "Machine Learning",
+    ] {
+        assert!(found.contains(&skill), "{skill} in {found:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn english_and_chinese_resumes_yield_sections_dates_and_skills() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+
+    let (text, john) = parsed(&user, fixture("rm_john_doe.pdf"), "john.pdf").await;
+    assert_eq!(john["language"], "en");
+    assert_eq!(john["contact"]["name"], "JOHN DOE");
+    assert_eq!(john["contact"]["emails"][0], "john.doe@email.com");
+    assert_eq!(john["contact"]["phones"][0], "(123) 456-7890");
+    assert_eq!(
+        strings(&john, "sections", "kind"),
+        [
+            "summary",
+            "skills",
+            "experience",
+            "education",
+            "certifications"
+        ]
+    );
+    assert!(section(&text, &john, "summary").contains("Full Stack Developer"));
+    assert_eq!(
+        strings(&john, "experience", "start"),
+        ["2018-06", "2016-07"]
+    );
+    assert_eq!(john["experience"][0]["current"], true);
+    assert_eq!(john["experience"][1]["end"], "2018-06");
+    assert_eq!(
+        strings(&john, "education", "institution"),
+        ["State University"]
+    );
+    let skills = strings(&john, "skills", "skill");
+    for skill in [
+        "Java",
+        "Spring Boot",
+        "Angular",
+        "JavaScript",
+        "MongoDB",
+        "Docker",
+        "JUnit",
+    ] {
+        assert!(skills.contains(&skill), "{skill} in {skills:?}");
+    }
+    assert!(john["years_of_experience"].as_f64().unwrap() >= 10.0);
+
+    let (_, zh) = parsed(&user, fixture("billryan_resume-zh_CN.pdf"), "zh.pdf").await;
+    assert_eq!(zh["language"], "zh-CN");
+    assert_eq!(zh["contact"]["name"], "你的大名");
+    assert_eq!(
+        strings(&zh, "sections", "kind"),
+        ["education", "experience", "skills"]
+    );
+    assert_eq!(
+        strings(&zh, "education", "institution"),
+        ["上海交通大学", "西安电子科技大学"]
+    );
+    assert!(
+        zh["education"][0]["degree"]
+            .as_str()
+            .unwrap()
+            .contains("硕士")
+    );
+    assert_eq!(zh["education"][1]["degree"], "学士 通信工程");
+    assert_eq!(strings(&zh, "education", "start"), ["2013", "2009"]);
+    assert_eq!(zh["experience"][0]["heading"], "黑科技公司上海");
+    assert_eq!(zh["experience"][0]["start"], "2015-03");
+    assert_eq!(zh["experience"][0]["end"], "2015-05");
+    let skills = strings(&zh, "skills", "skill");
+    for skill in ["Go", "Linux", "Python", "LaTeX"] {
+        assert!(skills.contains(&skill), "{skill} in {skills:?}");
+    }
+}

@@ -1,0 +1,173 @@
+//! Dates and date ranges as resumes write them: `Jan 2020 - Present`, `June 2018 – Present`,
+//! `2013.9 - 2017.6`, `2015 年 3 月 – 2015 年 5 月`, `2013 – 至今`.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+/// A month (`YYYY-MM`) or a year (`YYYY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Point {
+    pub year: u16,
+    pub month: Option<u8>,
+}
+
+impl Point {
+    pub fn label(self) -> String {
+        match self.month {
+            Some(month) => format!("{:04}-{month:02}", self.year),
+            None => format!("{:04}", self.year),
+        }
+    }
+
+    /// Months since year 0, taking a bare year as its `first` or last month.
+    fn months(self, first: bool) -> i32 {
+        let month = self.month.map_or(if first { 1 } else { 12 }, i32::from);
+        i32::from(self.year) * 12 + month - 1
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub start: Point,
+    /// `None`: up to now.
+    pub end: Option<Point>,
+    /// Byte span of the range in the searched text.
+    pub span: (usize, usize),
+}
+
+impl Range {
+    /// Whole months covered, `now` standing in for an open end.
+    pub fn months(self, now: Point) -> (i32, i32) {
+        let end = self.end.unwrap_or(now);
+        (self.start.months(true), end.months(false) + 1)
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+const DATE: &str = r"(?:(?P<mon{n}>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?P<my{n}>(?:19|20)\d{2})|(?P<zy{n}>(?:19|20)\d{2})\s*年\s*(?P<zm{n}>\d{1,2})\s*月|(?P<ny{n}>(?:19|20)\d{2})\s*[./-]\s*(?P<nm{n}>\d{1,2})\b|(?P<y{n}>(?:19|20)\d{2}))";
+
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    let start = DATE.replace("{n}", "1");
+    let end = DATE.replace("{n}", "2");
+    Regex::new(&format!(
+        r"(?i){start}\s*(?:-|–|—|~|to|至|到)\s*(?:{end}|(?P<now>present|now|current|today|至今|现在|今))"
+    ))
+    .expect("the date range pattern compiles")
+});
+
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:19|20)\d{2}\b").expect("the year pattern compiles"));
+
+/// Every date range in the text, in order.
+pub fn ranges(text: &str) -> Vec<Range> {
+    RANGE
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let whole = caps.get(0)?;
+            let start = point(&caps, "1")?;
+            let end = if caps.name("now").is_some() {
+                None
+            } else {
+                Some(point(&caps, "2")?)
+            };
+            Some(Range {
+                start,
+                end,
+                span: (whole.start(), whole.end()),
+            })
+        })
+        .collect()
+}
+
+/// The text with its plain years taken out.
+pub fn without_years(text: &str) -> String {
+    YEAR.replace_all(text, "").into_owned()
+}
+
+/// The last plain year in the text (`Stanford University, 2020`).
+pub fn last_year(text: &str) -> Option<Point> {
+    YEAR.find_iter(text).last().and_then(|m| {
+        Some(Point {
+            year: m.as_str().parse().ok()?,
+            month: None,
+        })
+    })
+}
+
+fn point(caps: &Captures<'_>, n: &str) -> Option<Point> {
+    let get = |name: &str| caps.name(&format!("{name}{n}")).map(|m| m.as_str());
+    let year = |s: &str| s.parse::<u16>().ok();
+    let month = |m: u8| (1..=12).contains(&m).then_some(m);
+    if let (Some(name), Some(y)) = (get("mon"), get("my")) {
+        let index = MONTHS
+            .iter()
+            .position(|m| name.to_lowercase().starts_with(m))?;
+        return Some(Point {
+            year: year(y)?,
+            month: Some(index as u8 + 1),
+        });
+    }
+    for (y, m) in [("zy", "zm"), ("ny", "nm")] {
+        if let (Some(y), Some(m)) = (get(y), get(m)) {
+            return Some(Point {
+                year: year(y)?,
+                month: Some(month(m.parse().ok()?)?),
+            });
+        }
+    }
+    Some(Point {
+        year: year(get("y")?)?,
+        month: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(text: &str) -> Vec<(String, Option<String>)> {
+        ranges(text)
+            .into_iter()
+            .map(|r| (r.start.label(), r.end.map(Point::label)))
+            .collect()
+    }
+
+    #[test]
+    fn ranges_in_english_and_chinese() {
+        assert_eq!(labels("Jan 2020 - Present"), [("2020-01".into(), None)]);
+        assert_eq!(
+            labels("Developer, June 2018 - Present; July 2016 - June 2018"),
+            [
+                ("2018-06".into(), None),
+                ("2016-07".into(), Some("2018-06".into()))
+            ]
+        );
+        assert_eq!(
+            labels("2015 年 3 月 – 2015 年 5 月"),
+            [("2015-03".into(), Some("2015-05".into()))]
+        );
+        assert_eq!(labels("2013 – 至今"), [("2013".into(), None)]);
+        assert_eq!(
+            labels("2013.9 - 2017.6"),
+            [("2013-09".into(), Some("2017-06".into()))]
+        );
+        assert!(labels("call 2013 or 131-221-87xxx").is_empty());
+    }
+
+    #[test]
+    fn months_count_whole_months_with_open_ends_up_to_now() {
+        let now = Point {
+            year: 2020,
+            month: Some(12),
+        };
+        let r = ranges("Jun 2019 - Aug 2019")[0];
+        let (a, b) = r.months(now);
+        assert_eq!(b - a, 3);
+        let (a, b) = ranges("Jan 2020 - Present")[0].months(now);
+        assert_eq!(b - a, 12);
+    }
+}

@@ -1,0 +1,454 @@
+//! The structured reading of a resume's text, in Chinese or English: contact details,
+//! sections with their spans, education and work entries with dates, vocabulary skills,
+//! years of experience, and how confident the reading is. Plain rules over lines: resumes
+//! are short and their conventions few.
+
+use std::sync::LazyLock;
+
+use prepq_jobs::{
+    kinds::{Contact, Education, Experience, ResumeParse, Section, SkillMention},
+    skills,
+};
+use regex::Regex;
+
+use super::dates::{self, Point};
+
+const HEADINGS: &[(&str, &[&str])] = &[
+    (
+        "summary",
+        &[
+            "summary",
+            "professional summary",
+            "profile",
+            "about me",
+            "objective",
+            "个人简介",
+            "自我评价",
+            "个人总结",
+            "个人优势",
+        ],
+    ),
+    ("education", &["education", "教育背景", "教育经历", "学历"]),
+    (
+        "experience",
+        &[
+            "experience",
+            "work experience",
+            "professional experience",
+            "employment",
+            "employment history",
+            "工作经历",
+            "工作经验",
+            "实习经历",
+            "实习/项目经历",
+        ],
+    ),
+    (
+        "projects",
+        &[
+            "projects",
+            "project experience",
+            "personal projects",
+            "项目经历",
+            "项目经验",
+        ],
+    ),
+    (
+        "skills",
+        &[
+            "skills",
+            "technical skills",
+            "core skills",
+            "技能",
+            "专业技能",
+            "技能清单",
+            "it 技能",
+        ],
+    ),
+    (
+        "certifications",
+        &[
+            "certifications",
+            "certificates",
+            "licenses",
+            "证书",
+            "资格证书",
+        ],
+    ),
+    ("languages", &["languages", "语言", "语言能力"]),
+];
+
+const INSTITUTION: &[&str] = &[
+    "university",
+    "college",
+    "institute",
+    "school",
+    "academy",
+    "大学",
+    "学院",
+    "学校",
+];
+const DEGREE: &[&str] = &[
+    "bachelor",
+    "master",
+    "phd",
+    "ph.d",
+    "doctor",
+    "b.sc",
+    "b.s.",
+    "b.a.",
+    "b.tech",
+    "m.sc",
+    "m.s.",
+    "mba",
+    "学士",
+    "硕士",
+    "博士",
+    "本科",
+    "研究生",
+];
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email pattern")
+});
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}\b|(?:\+\d{1,3}[\s-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
+        .expect("phone pattern")
+});
+static LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:https?://[^\s|,;·]+|(?:www\.)?(?:linkedin|github|gitlab)\.com/[^\s|,;·]+)",
+    )
+    .expect("link pattern")
+});
+
+/// Parses `text`; `now` closes ranges that run to the present.
+pub fn parse(text: &str, now: Point) -> ResumeParse {
+    let sections = sections(text);
+    let body = |kind: &str| {
+        sections
+            .iter()
+            .find(|s| s.kind == kind)
+            .map(|s| &text[s.start..s.end])
+    };
+    let education = body("education").map(education).unwrap_or_default();
+    let work = body("experience").map(dates::ranges).unwrap_or_default();
+    let experience = body("experience").map(experience).unwrap_or_default();
+    let skills: Vec<SkillMention> = skills::find(text)
+        .into_iter()
+        .map(|m| SkillMention {
+            skill: m.skill.to_owned(),
+            mentions: m.count,
+        })
+        .collect();
+    let contact = contact(text);
+    let confidence = [
+        contact.name.is_some(),
+        !contact.emails.is_empty() || !contact.phones.is_empty(),
+        sections.len() >= 2,
+        !education.is_empty(),
+        !experience.is_empty(),
+        !skills.is_empty(),
+    ]
+    .iter()
+    .filter(|found| **found)
+    .count() as f64
+        / 6.0;
+    ResumeParse {
+        language: language(text).to_owned(),
+        years_of_experience: years(&work, now),
+        contact,
+        sections,
+        education,
+        experience,
+        skills,
+        confidence: (confidence * 100.0).round() / 100.0,
+    }
+}
+
+fn language(text: &str) -> &'static str {
+    let cjk = text.chars().filter(|c| is_cjk(*c)).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if cjk * 5 > letters { "zh-CN" } else { "en" }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// Lines with their byte offsets.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, line| {
+        let at = *offset;
+        *offset += line.len();
+        Some((at, line.trim_end_matches(['\n', '\r'])))
+    })
+}
+
+fn heading_kind(line: &str) -> Option<&'static str> {
+    // Icons (private-use glyphs of icon fonts), bullets and numbering before a heading.
+    let normal = line
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim()
+        .trim_end_matches([':', '：'])
+        .trim()
+        .to_lowercase();
+    if normal.is_empty() || normal.chars().count() > 30 {
+        return None;
+    }
+    let normal = normal.split_whitespace().collect::<Vec<_>>().join(" ");
+    HEADINGS
+        .iter()
+        .find(|(_, aliases)| aliases.contains(&normal.as_str()))
+        .map(|(kind, _)| *kind)
+}
+
+fn sections(text: &str) -> Vec<Section> {
+    let mut found: Vec<Section> = Vec::new();
+    for (at, line) in lines(text) {
+        if let Some(kind) = heading_kind(line) {
+            if let Some(last) = found.last_mut() {
+                last.end = at;
+            }
+            let start = (at + line.len() + 1).min(text.len());
+            found.push(Section {
+                kind: kind.to_owned(),
+                heading: line.trim().to_owned(),
+                start,
+                end: text.len(),
+            });
+        }
+    }
+    found
+}
+
+fn contact(text: &str) -> Contact {
+    let mut emails: Vec<String> = EMAIL
+        .find_iter(text)
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    emails.dedup();
+    let phones = PHONE
+        .find_iter(text)
+        .map(|m| m.as_str().trim().to_owned())
+        .filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 10)
+        .collect();
+    let links = LINK
+        .find_iter(text)
+        .map(|m| m.as_str().trim_end_matches(['.', ')']).to_owned())
+        .filter(|l| !l.contains('@'))
+        .collect();
+    let name = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(5)
+        .find(|l| looks_like_name(l))
+        .map(str::to_owned);
+    Contact {
+        name,
+        emails,
+        phones,
+        links,
+    }
+}
+
+fn looks_like_name(line: &str) -> bool {
+    if heading_kind(line).is_some()
+        || line.contains('@')
+        || line.chars().any(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    let cjk = line.chars().filter(|c| is_cjk(*c)).count();
+    if cjk > 0 {
+        return (2..=6).contains(&line.chars().count());
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '.')
+        })
+}
+
+fn contains_any(line: &str, words: &[&str]) -> bool {
+    let lower = line.to_lowercase();
+    words.iter().any(|w| lower.contains(w))
+}
+
+/// Entries anchored on lines that date them: a range, or a year on a line naming a school
+/// (or short enough to be one: `MIT, 2022`). The layout decides where the degree is: when
+/// the section opens with a degree, each degree precedes its school; else it follows.
+fn education(body: &str) -> Vec<Education> {
+    let lines: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let degree_first = lines.first().is_some_and(|l| contains_any(l, DEGREE));
+    let anchors: Vec<usize> = (0..lines.len())
+        .filter(|&i| {
+            let line = lines[i];
+            if !dates::ranges(line).is_empty() {
+                return true;
+            }
+            let rest = without_dates(line);
+            dates::last_year(line).is_some()
+                && (contains_any(line, INSTITUTION) || rest.split_whitespace().count() <= 3)
+        })
+        .collect();
+    anchors
+        .iter()
+        .enumerate()
+        .map(|(n, &at)| {
+            let previous = if n == 0 { 0 } else { anchors[n - 1] + 1 };
+            let next = anchors.get(n + 1).copied().unwrap_or(lines.len());
+            let line = lines[at];
+            let institution = std::iter::once(at)
+                .chain((previous..at).rev())
+                .map(|i| lines[i])
+                .find(|l| contains_any(l, INSTITUTION))
+                .or_else(|| Some(line).filter(|l| !without_dates(l).is_empty()))
+                .map(|l| part_with(&without_dates(l), INSTITUTION));
+            let degree_lines: Vec<usize> = if degree_first {
+                (previous..at).rev().collect()
+            } else {
+                (at + 1..next).collect()
+            };
+            // `Bachelor of Science, State University, 2016`: both on the anchor line.
+            let degree = std::iter::once(at)
+                .filter(|_| contains_any(line, DEGREE))
+                .chain(
+                    degree_lines
+                        .into_iter()
+                        .filter(|&i| !contains_any(lines[i], INSTITUTION)),
+                )
+                .map(|i| lines[i])
+                .find(|l| contains_any(l, DEGREE))
+                .map(|l| part_with(l, DEGREE));
+            let (start, end) = match dates::ranges(line).first() {
+                Some(range) => (Some(range.start.label()), range.end.map(Point::label)),
+                None => (None, dates::last_year(line).map(Point::label)),
+            };
+            Education {
+                institution,
+                degree,
+                start,
+                end,
+            }
+        })
+        .collect()
+}
+
+/// The comma-separated part of `line` that holds one of `words`, else its first part.
+fn part_with(line: &str, words: &[&str]) -> String {
+    let mut parts = line.split([',', '，']).map(str::trim);
+    let first = parts.clone().next().unwrap_or(line);
+    parts
+        .find(|p| contains_any(p, words))
+        .unwrap_or(first)
+        .to_owned()
+}
+
+fn without_dates(line: &str) -> String {
+    let ranged = dates::ranges(line)
+        .iter()
+        .rev()
+        .fold(line.to_owned(), |mut l, r| {
+            l.replace_range(r.span.0..r.span.1, "");
+            l
+        });
+    dates::without_years(&ranged)
+        .trim()
+        .trim_matches([',', '，', ' ', '-', '–'])
+        .trim()
+        .to_owned()
+}
+
+/// One entry per date range; its heading is the range's line without the dates, or the
+/// nearest line above it when the range stands alone.
+fn experience(body: &str) -> Vec<Experience> {
+    let lines: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut entries = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(range) = dates::ranges(line).into_iter().next() else {
+            continue;
+        };
+        let own = without_dates(line);
+        let heading = if own.chars().count() >= 3 {
+            own
+        } else {
+            lines[..i]
+                .iter()
+                .rev()
+                .find(|l| !l.starts_with(['•', '-', '*']) && l.chars().count() >= 3)
+                .map_or_else(String::new, |l| l.to_string())
+        };
+        entries.push(Experience {
+            heading,
+            start: Some(range.start.label()),
+            end: range.end.map(Point::label),
+            current: range.end.is_none(),
+        });
+    }
+    entries
+}
+
+/// Years covered by the ranges, overlapping months counted once.
+fn years(ranges: &[dates::Range], now: Point) -> f64 {
+    let mut spans: Vec<(i32, i32)> = ranges.iter().map(|r| r.months(now)).collect();
+    spans.sort_unstable();
+    let mut months = 0;
+    let mut reach = i32::MIN;
+    for (start, end) in spans {
+        let start = start.max(reach);
+        if end > start {
+            months += end - start;
+        }
+        reach = reach.max(end);
+    }
+    (f64::from(months) / 12.0 * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Point = Point {
+        year: 2020,
+        month: Some(12),
+    };
+
+    #[test]
+    fn headings_behind_icons_open_sections_with_spans() {
+        let text = "王小明\n\u{f19d} 教育背景\n北京大学, 2016 – 2020\n本科 计算机科学\n专业技能：\nRust, k8s\n";
+        let parse = parse(text, NOW);
+        let kinds: Vec<&str> = parse.sections.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(kinds, ["education", "skills"]);
+        let skills = &parse.sections[1];
+        assert_eq!(&text[skills.start..skills.end], "Rust, k8s\n");
+        assert_eq!(parse.contact.name.as_deref(), Some("王小明"));
+        assert_eq!(parse.language, "zh-CN");
+        let school = &parse.education[0];
+        assert_eq!(school.institution.as_deref(), Some("北京大学"));
+        assert_eq!(school.degree.as_deref(), Some("本科 计算机科学"));
+        assert_eq!(
+            (school.start.as_deref(), school.end.as_deref()),
+            (Some("2016"), Some("2020"))
+        );
+    }
+
+    #[test]
+    fn overlapping_jobs_count_once_towards_years_of_experience() {
+        let text = "Experience\nDev, A, Jan 2018 - Dec 2019\nDev, B, Jan 2019 - Present\n";
+        let parse = parse(text, NOW);
+        assert_eq!(parse.experience.len(), 2);
+        assert!(parse.experience[1].current);
+        assert_eq!(parse.years_of_experience, 3.0);
+    }
+}
