@@ -136,25 +136,8 @@ impl JobsApi {
         idempotency_key: Header<Option<String>>,
         upload: ResumeUpload,
     ) -> Result<Accepted, ApiError> {
-        let owner = auth.0.user_id;
-        let name = upload
-            .file
-            .file_name()
-            .map(|n| n.chars().take(255).collect::<String>());
-        let bytes = upload.file.into_vec().await.map_err(|e| {
-            ApiError::BadRequest(ErrorBody::new(
-                "invalid_upload",
-                format!("reading the upload: {e}"),
-            ))
-        })?;
-        let job = store_resume(&state, owner, name, &bytes).await?;
-        let row = enqueue(
-            &state,
-            owner,
-            &NewJob::of(&job),
-            idempotency_key.0.as_deref(),
-        )
-        .await?;
+        let row =
+            accept_resume(&state, auth.0.user_id, upload, idempotency_key.0.as_deref()).await?;
         Accepted::of(row)
     }
 
@@ -277,8 +260,29 @@ pub(super) async fn job_page(
     Ok(Json(JobPage { items, next_cursor }))
 }
 
+/// Reads, checks and stores an uploaded resume and queues the job that reads it.
+pub(super) async fn accept_resume(
+    state: &AppState,
+    owner: Uuid,
+    upload: ResumeUpload,
+    idempotency_key: Option<&str>,
+) -> Result<prepq_schema::jobs::JobRow, ApiError> {
+    let name = upload
+        .file
+        .file_name()
+        .map(|n| n.chars().take(255).collect::<String>());
+    let bytes = upload.file.into_vec().await.map_err(|e| {
+        ApiError::BadRequest(ErrorBody::new(
+            "invalid_upload",
+            format!("reading the upload: {e}"),
+        ))
+    })?;
+    let job = store_resume(state, owner, name, &bytes).await?;
+    enqueue(state, owner, &NewJob::of(&job), idempotency_key).await
+}
+
 /// Checks and stores an uploaded resume, returning the job that will read it.
-pub(super) async fn store_resume(
+async fn store_resume(
     state: &AppState,
     owner_id: Uuid,
     original_name: Option<String>,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     files::FileView,
-    jobs::{Deleted, ResumeUpload, store_resume, upload_limit},
+    jobs::{Deleted, ResumeUpload, accept_resume, upload_limit},
     paging::{default_limit, page, parse_cursor},
 };
 use crate::{
@@ -107,24 +107,7 @@ impl ResumesApi {
         upload: ResumeUpload,
     ) -> Result<ResumeAccepted, ApiError> {
         let owner = auth.0.user_id;
-        let name = upload
-            .file
-            .file_name()
-            .map(|n| n.chars().take(255).collect::<String>());
-        let bytes = upload.file.into_vec().await.map_err(|e| {
-            ApiError::BadRequest(crate::error::ErrorBody::new(
-                "invalid_upload",
-                format!("reading the upload: {e}"),
-            ))
-        })?;
-        let job = store_resume(&state, owner, name, &bytes).await?;
-        let row = enqueue(
-            &state,
-            owner,
-            &NewJob::of(&job),
-            idempotency_key.0.as_deref(),
-        )
-        .await?;
+        let row = accept_resume(&state, owner, upload, idempotency_key.0.as_deref()).await?;
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         // A repeated request finds the resume its first call made.
         if let Some(existing) = resumes::find_by_job(&mut conn, owner, row.id).await? {
