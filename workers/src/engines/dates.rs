@@ -48,19 +48,20 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-const DATE: &str = r"(?:(?P<mon{n}>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?P<my{n}>(?:19|20)\d{2})|(?P<zy{n}>(?:19|20)\d{2})\s*年\s*(?P<zm{n}>\d{1,2})\s*月|(?P<ny{n}>(?:19|20)\d{2})\s*[./-]\s*(?P<nm{n}>\d{1,2})\b|(?P<y{n}>(?:19|20)\d{2}))";
+const DATE: &str = r"(?:(?P<mon{n}>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? +(?P<my{n}>(?:19|20)[0-9]{2})|(?P<zy{n}>(?:19|20)[0-9]{2}) *年 *(?P<zm{n}>[0-9]{1,2}) *月|(?P<ny{n}>(?:19|20)[0-9]{2}) *[./-] *(?P<nm{n}>[0-9]{1,2})(?-u:\b)|(?P<y{n}>(?:19|20)[0-9]{2}))";
 
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     let start = DATE.replace("{n}", "1");
     let end = DATE.replace("{n}", "2");
     Regex::new(&format!(
-        r"(?i){start}\s*(?:-|–|—|~|to|至|到)\s*(?:{end}|(?P<now>present|now|current|today|至今|现在|今))"
+        r"(?i){start} *(?:-|–|—|~|to|至|到) *(?:{end}|(?P<now>present|now|current|today|至今|现在|今))"
     ))
     .expect("the date range pattern compiles")
 });
 
-static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:19|20)\d{2}\b").expect("the year pattern compiles"));
+static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:19|20)[0-9]{2}(?-u:\b)").expect("the year pattern compiles")
+});
 
 /// Every date range in the text, in order.
 pub fn ranges(text: &str) -> Vec<Range> {

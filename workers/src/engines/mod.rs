@@ -6,6 +6,7 @@ mod echo;
 pub mod email;
 mod ocr;
 mod pdf;
+mod plain_text;
 mod poppler;
 mod resume_extract;
 mod resume_parse;

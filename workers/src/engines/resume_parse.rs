@@ -112,12 +112,12 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email pattern")
 });
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}\b|(?:\+\d{1,3}[\s-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
+    Regex::new(r"(?:\+86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?-u:\b)|(?:\+[0-9]{1,3}[ -]?)?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}(?-u:\b)")
         .expect("phone pattern")
 });
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:https?://[^\s|,;·]+|(?:www\.)?(?:linkedin|github|gitlab)\.com/[^\s|,;·]+)",
+        r"(?i)(?-u:\b)(?:https?://[^\s|,;·]+|(?:www\.)?(?:linkedin|github|gitlab)\.com/[^\s|,;·]+)",
     )
     .expect("link pattern")
 });

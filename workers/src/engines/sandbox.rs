@@ -8,12 +8,15 @@ use std::{
     time::Duration,
 };
 
+use chrono::Datelike;
+use prepq_jobs::kinds::ResumeText;
 use serde::{Deserialize, Serialize};
 
-use super::{docx, ocr, pdf, poppler};
+use super::{dates::Point, docx, ocr, pdf, plain_text, poppler, resume_parse};
 use crate::{config::ExtractLimits, context::JobError};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What a format's reader gives back, before the parse.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExtractedText {
     pub text: String,
     pub pages: u32,
@@ -23,16 +26,17 @@ pub struct ExtractedText {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 enum ChildReport {
-    Extracted(ExtractedText),
+    Extracted(Box<ResumeText>),
     Rejected { reason: String },
 }
 
-/// Parent side: extracts the text of the file at `path` in a limited child process.
+/// Parent side: reads and parses the file at `path` in a limited child process. The parse
+/// runs there too: its patterns meet untrusted text.
 pub async fn extract_isolated(
     path: &Path,
     media_type: &str,
     limits: &ExtractLimits,
-) -> Result<ExtractedText, JobError> {
+) -> Result<ResumeText, JobError> {
     let exe = std::env::current_exe()
         .map_err(|e| JobError::Transient(format!("locating the extractor: {e}")))?;
     let mut command = tokio::process::Command::new(exe);
@@ -76,7 +80,7 @@ pub async fn extract_isolated(
     };
     if output.status.success() {
         return match serde_json::from_slice::<ChildReport>(&output.stdout) {
-            Ok(ChildReport::Extracted(text)) => Ok(text),
+            Ok(ChildReport::Extracted(read)) => Ok(*read),
             Ok(ChildReport::Rejected { reason }) => Err(JobError::Permanent(reason)),
             Err(e) => Err(JobError::Permanent(format!(
                 "the extractor's report was unreadable: {e}"
@@ -99,6 +103,20 @@ pub async fn extract_isolated(
     };
     tracing::warn!(status = %output.status, stderr = %stderr.chars().take(500).collect::<String>(), "extractor failed");
     Err(JobError::Permanent(reason))
+}
+
+fn read(extracted: ExtractedText) -> ResumeText {
+    let today = chrono::Utc::now().date_naive();
+    let now = Point {
+        year: u16::try_from(today.year()).unwrap_or(u16::MAX),
+        month: u8::try_from(today.month()).ok(),
+    };
+    ResumeText {
+        chars: extracted.text.chars().count() as u64,
+        pages: extracted.pages,
+        parse: Some(resume_parse::parse(&extracted.text, now)),
+        text: extracted.text,
+    }
 }
 
 fn set_limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
@@ -133,10 +151,11 @@ pub fn extract_command(path: &Path, media_type: &str, max_pages: u32, max_pixels
                 },
                 docx::MEDIA_TYPE => docx::extract(&bytes),
                 "image/png" | "image/jpeg" => ocr::image_text(path, max_pixels),
+                "text/plain" => plain_text::extract(&bytes),
                 other => Err(format!("text extraction from {other} is not supported")),
             };
             match extracted {
-                Ok(text) => ChildReport::Extracted(text),
+                Ok(extracted) => ChildReport::Extracted(Box::new(read(extracted))),
                 Err(reason) => ChildReport::Rejected { reason },
             }
         }
