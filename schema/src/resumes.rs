@@ -39,20 +39,7 @@ pub async fn find_owned(
     owner_id: Uuid,
     id: Uuid,
 ) -> Result<Option<ResumeRecord>, StoreError> {
-    let found = resumes::table
-        .inner_join(files_table::table)
-        .inner_join(jobs::table)
-        .filter(resumes::id.eq(id))
-        .filter(resumes::owner_id.eq(owner_id))
-        .select((
-            Resume::as_select(),
-            StoredFile::as_select(),
-            JobRow::as_select(),
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
+    find(conn, owner_id, Which::Resume(id)).await
 }
 
 /// The resume whose current reading is this job, if any.
@@ -61,20 +48,34 @@ pub async fn find_by_job(
     owner_id: Uuid,
     job_id: Uuid,
 ) -> Result<Option<ResumeRecord>, StoreError> {
-    let found = resumes::table
+    find(conn, owner_id, Which::ReadBy(job_id)).await
+}
+
+enum Which {
+    Resume(Uuid),
+    ReadBy(Uuid),
+}
+
+async fn find(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    which: Which,
+) -> Result<Option<ResumeRecord>, StoreError> {
+    let query = resumes::table
         .inner_join(files_table::table)
         .inner_join(jobs::table)
-        .filter(resumes::job_id.eq(job_id))
         .filter(resumes::owner_id.eq(owner_id))
         .select((
             Resume::as_select(),
             StoredFile::as_select(),
             JobRow::as_select(),
         ))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
+        .into_boxed();
+    let query = match which {
+        Which::Resume(id) => query.filter(resumes::id.eq(id)),
+        Which::ReadBy(job_id) => query.filter(resumes::job_id.eq(job_id)),
+    };
+    Ok(query.first(conn).await.optional()?)
 }
 
 /// One page of the owner's resumes, newest first.
