@@ -109,6 +109,25 @@ async fn main() -> anyhow::Result<()> {
             for line in text.lines().filter(|l| !l.trim().is_empty()).take(6) {
                 println!("  | {line}");
             }
+            let parse = &done["result"]["parse"];
+            let names = |list: &str, field: &str| -> Vec<String> {
+                parse[list]
+                    .as_array()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|i| i[field].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            println!(
+                "parsed: sections {:?}; skills {:?}; {} years of experience (confidence {})",
+                names("sections", "kind"),
+                names("skills", "skill"),
+                parse["years_of_experience"],
+                parse["confidence"]
+            );
             Ok(())
         }
         _ => anyhow::bail!("the job did not succeed: {}", done["error"]),
