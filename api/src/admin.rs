@@ -30,10 +30,10 @@ pub async fn create(config: &ApiConfig, email: &str) -> anyhow::Result<()> {
         Some(password)
     };
     let hash = match &password {
-        Some(password) => Passwords::new(&config.argon2)?.hash(password).await?,
-        None => String::new(),
+        Some(password) => Some(Passwords::new(&config.argon2)?.hash(password).await?),
+        None => None,
     };
-    let created = users::make_admin(&mut conn, email, &hash).await?;
+    let created = users::make_admin(&mut conn, email, hash.as_deref()).await?;
     let what = if created { "created" } else { "promoted" };
     println!("{email}: administrator {what}");
     Ok(())

@@ -2,7 +2,6 @@
 //! each refresh uses up its token and issues the next; presenting a used token again means
 //! it was copied, and the whole family is revoked.
 
-use chrono::{DateTime, Utc};
 use diesel::{dsl::now, pg::data_types::PgInterval, prelude::*};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -180,26 +179,19 @@ async fn revoke_where(
     Ok(())
 }
 
-/// Who an access token's session speaks for, if the session is live.
-#[derive(Debug, Clone, Queryable)]
-pub struct LiveSession {
-    pub role: String,
-    /// Unverified accounts may sign in but not spend points.
-    pub email_verified_at: Option<DateTime<Utc>>,
-}
-
-/// The check behind every authenticated request: one indexed lookup.
+/// The check behind every authenticated request, one indexed lookup: the role of the
+/// user the session speaks for, if the session is live.
 pub async fn live(
     conn: &mut PooledConn,
     user_id: Uuid,
     session_id: Uuid,
-) -> Result<Option<LiveSession>, StoreError> {
+) -> Result<Option<String>, StoreError> {
     let found = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
-        .select((users::role, users::email_verified_at))
+        .select(users::role)
         .first(conn)
         .await
         .optional()?;

@@ -149,12 +149,13 @@ pub async fn mark_verified(conn: &mut PooledConn, id: Uuid) -> Result<(), StoreE
     Ok(())
 }
 
-/// Makes the address an admin: creates the account (verified, with this password hash)
-/// or promotes the existing one, keeping its password. True when it was created.
+/// Makes the address an admin: promotes the existing account, keeping its password, or
+/// creates it verified with `password_hash`. True when it was created; an unknown address
+/// without a hash is an error.
 pub async fn make_admin(
     conn: &mut PooledConn,
     email: &str,
-    password_hash: &str,
+    password_hash: Option<&str>,
 ) -> Result<bool, StoreError> {
     conn.transaction(async |conn| {
         let promoted = diesel::update(users::table)
@@ -165,6 +166,8 @@ pub async fn make_admin(
         if promoted > 0 {
             return Ok(false);
         }
+        let password_hash = password_hash
+            .ok_or_else(|| StoreError::Corrupt(format!("no account has the address {email}")))?;
         diesel::insert_into(users::table)
             .values((
                 users::id.eq(Uuid::now_v7()),

@@ -17,8 +17,11 @@ const LEADER_LOCK: i64 = 0x7072_6570_715f_6470; // "prepq_dp"
 const BATCH: usize = 500;
 /// A window slot this old is checked against PostgreSQL for a leak.
 const SLOT_AUDIT_AFTER_MS: i64 = 30_000;
-/// Cycles between housekeeping passes (slot audit, apalis vacuum, expired tokens).
+/// Cycles between housekeeping passes (slot audit, apalis vacuum).
 const HOUSEKEEPING_EVERY: u64 = 25;
+/// Cycles between purges of expired sessions and tokens (minutes at the default interval):
+/// tokens live for hours to days, and the purge reads every session.
+const PURGE_EVERY: u64 = 3_000;
 
 #[derive(Debug, thiserror::Error)]
 enum DispatchError {
@@ -30,6 +33,13 @@ enum DispatchError {
     Redis(#[from] redis::RedisError),
     #[error("vacuuming apalis data: {0}")]
     Vacuum(#[from] apalis_redis::Error),
+}
+
+/// The slower passes a dispatch cycle also makes.
+#[derive(Debug, Clone, Copy)]
+struct Chores {
+    housekeeping: bool,
+    purge: bool,
 }
 
 pub struct Dispatcher {
@@ -66,7 +76,11 @@ impl Dispatcher {
             };
             if leader.is_some() {
                 cycle += 1;
-                if let Err(e) = self.cycle(cycle % HOUSEKEEPING_EVERY == 1).await {
+                let chores = Chores {
+                    housekeeping: cycle % HOUSEKEEPING_EVERY == 1,
+                    purge: cycle % PURGE_EVERY == 1,
+                };
+                if let Err(e) = self.cycle(chores).await {
                     tracing::warn!(error = %e, "dispatch cycle failed; retrying next tick");
                 }
             }
@@ -77,7 +91,11 @@ impl Dispatcher {
         }
     }
 
-    async fn cycle(&self, housekeeping: bool) -> Result<(), DispatchError> {
+    async fn cycle(&self, chores: Chores) -> Result<(), DispatchError> {
+        let Chores {
+            housekeeping,
+            purge,
+        } = chores;
         let mut redis = self.redis.clone();
         let mut conn = self.db.get().await.map_err(StoreError::from)?;
         let wiped = self.redis_was_wiped(&mut redis).await?;
@@ -101,7 +119,7 @@ impl Dispatcher {
                 self.vacuum(&mut redis, kind).await?;
             }
         }
-        if housekeeping {
+        if purge {
             // Used refresh tokens are kept until expiry to recognise reuse; then they go.
             sessions::purge_expired(&mut conn).await?;
             account_tokens::purge_expired(&mut conn).await?;

@@ -46,13 +46,13 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE)
     };
     let mut conn = state.db.get().await.map_err(|e| unavailable(e.into()))?;
-    let live = sessions::live(&mut conn, claims.user_id, claims.session_id)
+    let role = sessions::live(&mut conn, claims.user_id, claims.session_id)
         .await
         .map_err(unavailable)?
         .ok_or_else(unauthorized)?;
     Ok(Caller {
         user_id: claims.user_id,
         session_id: claims.session_id,
-        is_admin: live.role == ADMIN,
+        is_admin: role == ADMIN,
     })
 }
