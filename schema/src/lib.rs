@@ -7,6 +7,7 @@ mod db;
 mod error;
 pub mod files;
 pub mod jobs;
+pub mod resume_parses;
 pub mod resumes;
 mod schema;
 pub mod sessions;

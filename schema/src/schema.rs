@@ -96,7 +96,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    resume_parse_results (resume_id) {
+        resume_id -> Uuid,
+        job_id -> Uuid,
+        language -> Text,
+        text -> Text,
+        pages -> Int4,
+        contact -> Jsonb,
+        sections -> Jsonb,
+        education -> Jsonb,
+        experience -> Jsonb,
+        years_of_experience -> Float8,
+        confidence -> Float8,
+        parsed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    skill_matches (resume_id, skill) {
+        resume_id -> Uuid,
+        skill -> Text,
+        mentions -> Int4,
+    }
+}
+
 diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(resume_parse_results -> resumes (resume_id));
+diesel::joinable!(skill_matches -> resumes (resume_id));
 diesel::joinable!(resumes -> files (file_id));
 diesel::joinable!(resumes -> jobs (job_id));
 diesel::joinable!(jobs -> users (owner_id));
@@ -110,5 +137,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     account_tokens,
-    resumes
+    resumes,
+    resume_parse_results,
+    skill_matches
 );

@@ -4,14 +4,42 @@ use std::future::Future;
 
 use prepq_jobs::{
     Job,
-    kinds::{Echo, EmailSend, ResumeExtract},
+    kinds::{Echo, EmailSend, ResumeExtract, ResumeText},
 };
+use prepq_schema::{PooledConn, StoreError, resume_parses};
+use uuid::Uuid;
 
 use crate::context::{JobContext, JobError};
 
 /// A job kind the workers know how to run.
 pub trait Run: Job {
     fn run(self, ctx: &JobContext) -> impl Future<Output = Result<Self::Output, JobError>> + Send;
+
+    /// What of the output is kept beyond the job's own result, in tables of its own.
+    fn record(_output: &Self::Output) -> Option<Record> {
+        None
+    }
+}
+
+/// What a successful attempt leaves behind.
+pub struct Success {
+    pub result: serde_json::Value,
+    /// Written in the transaction that marks the job succeeded, so that a job is never
+    /// `succeeded` without them, nor they kept for an attempt that lost its job.
+    pub record: Option<Record>,
+}
+
+/// Rows of record a job's success writes.
+pub enum Record {
+    ResumeRead(ResumeText),
+}
+
+impl Record {
+    pub async fn write(&self, conn: &mut PooledConn, job_id: Uuid) -> Result<(), StoreError> {
+        match self {
+            Self::ResumeRead(read) => resume_parses::record(conn, job_id, read).await.map(drop),
+        }
+    }
 }
 
 /// Runs a stored job: decodes its payload into the kind's type and encodes the result.
@@ -19,7 +47,7 @@ pub async fn execute(
     kind: &str,
     payload: serde_json::Value,
     ctx: &JobContext,
-) -> Result<serde_json::Value, JobError> {
+) -> Result<Success, JobError> {
     match kind {
         Echo::KIND => run::<Echo>(payload, ctx).await,
         ResumeExtract::KIND => run::<ResumeExtract>(payload, ctx).await,
@@ -30,13 +58,12 @@ pub async fn execute(
     }
 }
 
-async fn run<J: Run>(
-    payload: serde_json::Value,
-    ctx: &JobContext,
-) -> Result<serde_json::Value, JobError> {
+async fn run<J: Run>(payload: serde_json::Value, ctx: &JobContext) -> Result<Success, JobError> {
     let job: J = serde_json::from_value(payload)
         .map_err(|e| JobError::Permanent(format!("invalid {} payload: {e}", J::KIND)))?;
     let output = job.run(ctx).await?;
-    serde_json::to_value(output)
-        .map_err(|e| JobError::Permanent(format!("encoding the {} result: {e}", J::KIND)))
+    let record = J::record(&output);
+    let result = serde_json::to_value(output)
+        .map_err(|e| JobError::Permanent(format!("encoding the {} result: {e}", J::KIND)))?;
+    Ok(Success { result, record })
 }

@@ -12,15 +12,19 @@ use std::{
 
 use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
 use apalis_redis::RedisStorage;
+use diesel_async::AsyncConnection;
 use prepq_jobs::{Dispatch, queue};
-use prepq_schema::jobs::{self, Setback};
+use prepq_schema::{
+    StoreError,
+    jobs::{self, Setback},
+};
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::{
     config::WorkerConfig,
     context::{JobContext, JobError, Services},
-    kinds,
+    kinds::{self, Record, Success},
 };
 
 /// Everything one queue's handler needs.
@@ -112,13 +116,23 @@ impl QueueWorker {
             }
         };
         let finished = match result {
-            Ok(value) => Ok(self
+            Ok(Success {
+                result,
+                record: None,
+            }) => Ok(self
                 .services
                 .store
                 .successes
-                .run((job_id, attempt, value))
+                .run((job_id, attempt, result))
                 .await
                 .flatten()),
+            Ok(Success {
+                result,
+                record: Some(record),
+            }) => {
+                self.succeed_with_record(job_id, attempt, result, record)
+                    .await
+            }
             Err(error) => {
                 let setback = match error {
                     JobError::Permanent(reason) => Setback::Failed(reason),
@@ -148,6 +162,27 @@ impl QueueWorker {
                 tracing::error!(%job_id, attempt, error = %e, "recording the outcome failed; the lease will expire and the job run again")
             }
         }
+    }
+
+    /// Records a success and its rows of record in one transaction.
+    async fn succeed_with_record(
+        &self,
+        job_id: Uuid,
+        attempt: i32,
+        result: serde_json::Value,
+        record: Record,
+    ) -> Result<Option<jobs::JobRow>, StoreError> {
+        let mut conn = self.services.db.get().await?;
+        conn.transaction(async |conn| {
+            let row = jobs::succeed_many(conn, &[(job_id, attempt, result)])
+                .await?
+                .pop();
+            if row.is_some() {
+                record.write(conn, job_id).await?;
+            }
+            Ok(row)
+        })
+        .await
     }
 
     /// Renews the lease until the attempt loses the job; returns only then.

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
@@ -5,9 +7,13 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::Json,
 };
-use prepq_jobs::{NewJob, kinds::ResumeExtract};
+use prepq_jobs::{
+    NewJob,
+    kinds::{ResumeExtract, ResumeParse},
+};
 use prepq_schema::{
-    StoreError,
+    PooledConn, StoreError,
+    resume_parses::{self, ParsedResume},
     resumes::{self, Resume, ResumeRecord},
 };
 use uuid::Uuid;
@@ -35,9 +41,13 @@ pub struct ResumeView {
     /// The job reading it; follow it at `/jobs/{job_id}` or its events.
     pub job_id: Uuid,
     pub file: FileView,
-    /// The text read from the file, once read.
+    /// The text of its latest successful reading. A re-read replaces it when it succeeds.
     pub text: Option<String>,
     pub pages: Option<u32>,
+    /// What the latest successful reading found: contact, sections (byte spans into
+    /// `text`), education, experience, vocabulary skills, years of experience, confidence.
+    pub parse: Option<ResumeParse>,
+    pub parsed_at: Option<DateTime<Utc>>,
     /// Why it could not be read, in words for people.
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -45,19 +55,16 @@ pub struct ResumeView {
 }
 
 impl ResumeView {
-    fn of((resume, file, job): ResumeRecord) -> Result<Self, ApiError> {
-        let text = job
-            .result
-            .as_ref()
-            .and_then(|r| r.get("text"))
-            .and_then(|t| t.as_str())
-            .map(str::to_owned);
-        let pages = job
-            .result
-            .as_ref()
-            .and_then(|r| r.get("pages"))
-            .and_then(serde_json::Value::as_u64)
-            .map(|p| p as u32);
+    fn of((resume, file, job): ResumeRecord, read: Option<ParsedResume>) -> Result<Self, ApiError> {
+        let (text, pages, parse, parsed_at) = match read {
+            Some(read) => (
+                Some(read.text),
+                Some(read.pages),
+                Some(read.parse),
+                Some(read.parsed_at),
+            ),
+            None => (None, None, None, None),
+        };
         Ok(Self {
             id: resume.id,
             status: job.status()?.into(),
@@ -66,6 +73,8 @@ impl ResumeView {
             file: file.into(),
             text,
             pages,
+            parse,
+            parsed_at,
             error: job.error,
             created_at: resume.created_at,
             updated_at: resume.updated_at.max(job.updated_at),
@@ -87,10 +96,16 @@ pub enum ResumeAccepted {
 }
 
 impl ResumeAccepted {
-    fn of(record: ResumeRecord) -> Result<Self, ApiError> {
+    async fn of(conn: &mut PooledConn, record: ResumeRecord) -> Result<Self, ApiError> {
         let location = format!("/api/v1/resumes/{}", record.0.id);
-        Ok(Self::Accepted(Json(ResumeView::of(record)?), location))
+        Ok(Self::Accepted(Json(view(conn, record).await?), location))
     }
+}
+
+/// One resume's view, with its stored reading.
+async fn view(conn: &mut PooledConn, record: ResumeRecord) -> Result<ResumeView, ApiError> {
+    let read = resume_parses::find_many(conn, &[record.0.id]).await?.pop();
+    ResumeView::of(record, read)
 }
 
 #[OpenApi(tag = "ApiTags::Resumes")]
@@ -111,7 +126,7 @@ impl ResumesApi {
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         // A repeated request finds the resume its first call made.
         if let Some(existing) = resumes::find_by_job(&mut conn, owner, row.id).await? {
-            return ResumeAccepted::of(existing);
+            return ResumeAccepted::of(&mut conn, existing).await;
         }
         let now = Utc::now();
         let resume = Resume {
@@ -126,7 +141,7 @@ impl ResumesApi {
         let record = resumes::find_owned(&mut conn, owner, resume.id)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;
-        ResumeAccepted::of(record)
+        ResumeAccepted::of(&mut conn, record).await
     }
 
     /// Your resumes, newest first.
@@ -145,7 +160,21 @@ impl ResumesApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
-        let (items, next_cursor) = page(rows, limit.0, |r| r.0.id, ResumeView::of)?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
+        let mut reads: HashMap<Uuid, ParsedResume> = resume_parses::find_many(&mut conn, &ids)
+            .await?
+            .into_iter()
+            .map(|read| (read.resume_id, read))
+            .collect();
+        let (items, next_cursor) = page(
+            rows,
+            limit.0,
+            |r| r.0.id,
+            |r| {
+                let read = reads.remove(&r.0.id);
+                ResumeView::of(r, read)
+            },
+        )?;
         Ok(Json(ResumePage { items, next_cursor }))
     }
 
@@ -161,7 +190,7 @@ impl ResumesApi {
         let record = resumes::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;
-        Ok(Json(ResumeView::of(record)?))
+        Ok(Json(view(&mut conn, record).await?))
     }
 
     /// Delete one of your resumes: its file, its readings, everything read from it.
@@ -207,7 +236,7 @@ impl ResumesApi {
         let record = resumes::find_owned(&mut conn, owner, resume.id)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;
-        ResumeAccepted::of(record)
+        ResumeAccepted::of(&mut conn, record).await
     }
 }
 

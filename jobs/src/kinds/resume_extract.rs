@@ -24,6 +24,7 @@ pub struct ResumeText {
 
 /// What the parser found in a resume's text. Spans are byte offsets into the text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ResumeParse {
     /// `zh-CN` or `en`: the resume's main language.
     pub language: String,
@@ -40,6 +41,7 @@ pub struct ResumeParse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Contact {
     pub name: Option<String>,
     pub emails: Vec<String>,
@@ -48,6 +50,7 @@ pub struct Contact {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Section {
     /// `summary`, `education`, `experience`, `projects`, `skills`, `certifications`,
     /// `languages`.
@@ -59,6 +62,7 @@ pub struct Section {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Education {
     pub institution: Option<String>,
     pub degree: Option<String>,
@@ -68,6 +72,7 @@ pub struct Education {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Experience {
     /// The line that introduces the entry (title, organisation, place), as written.
     pub heading: String,
@@ -78,6 +83,7 @@ pub struct Experience {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct SkillMention {
     pub skill: String,
     pub mentions: u32,

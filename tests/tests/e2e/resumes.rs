@@ -1,3 +1,4 @@
+use prepq_schema::resume_parses::{self, ParsedResume};
 use prepq_tests::{TestApp, User, fixture, wait_until};
 use reqwest::Method;
 use serde_json::Value;
@@ -15,6 +16,15 @@ async fn read(user: &User, id: &str) -> Value {
         matches!(resume["status"].as_str(), Some("succeeded" | "failed")).then_some(resume)
     })
     .await
+}
+
+/// The parse and skill rows stored for a resume, read from the record.
+async fn stored_reading(app: &TestApp, id: &str) -> Option<ParsedResume> {
+    let mut conn = app.db().get().await.unwrap();
+    resume_parses::find_many(&mut conn, &[id.parse().unwrap()])
+        .await
+        .unwrap()
+        .pop()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -37,6 +47,30 @@ async fn a_resume_is_uploaded_read_listed_reread_and_deleted_by_its_owner_only()
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["pages"], 2);
     assert!(done["text"].as_str().unwrap().contains("JOHN DOE"));
+    let parse = &done["parse"];
+    assert_eq!(parse["language"], "en", "{parse}");
+    assert!(parse["sections"].as_array().unwrap().len() >= 3, "{parse}");
+    let stored = stored_reading(&app, &id)
+        .await
+        .expect("the reading is stored");
+    assert_eq!(stored.job_id.to_string(), done["job_id"].as_str().unwrap());
+    let skills: Vec<&str> = parse["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["skill"].as_str().unwrap())
+        .collect();
+    assert!(!skills.is_empty(), "{parse}");
+    assert_eq!(
+        stored
+            .parse
+            .skills
+            .iter()
+            .map(|s| s.skill.as_str())
+            .collect::<Vec<_>>(),
+        skills,
+        "skill_matches hold what the view shows"
+    );
     let listed: Value = owner.get("/api/v1/resumes").await.json().await.unwrap();
     assert_eq!(listed["items"][0]["id"], id.as_str());
 
@@ -69,7 +103,17 @@ async fn a_resume_is_uploaded_read_listed_reread_and_deleted_by_its_owner_only()
         .await
         .unwrap();
     assert_ne!(reread["job_id"], first_job.as_str());
-    assert_eq!(read(&owner, &id).await["status"], "succeeded");
+    assert_eq!(
+        reread["parse"], done["parse"],
+        "the last good parse is shown while the resume is read again"
+    );
+    let reread = read(&owner, &id).await;
+    assert_eq!(reread["status"], "succeeded");
+    assert_eq!(
+        stored_reading(&app, &id).await.unwrap().job_id.to_string(),
+        reread["job_id"].as_str().unwrap(),
+        "the new reading replaced the old"
+    );
 
     let file_id = done["file"]["id"].as_str().unwrap();
     assert_eq!(owner.call(Method::DELETE, &path, None).await.status(), 204);
@@ -85,6 +129,7 @@ async fn a_resume_is_uploaded_read_listed_reread_and_deleted_by_its_owner_only()
         app.jobs_of_kind("resume.extract").await.is_empty(),
         "its readings went too"
     );
+    assert!(stored_reading(&app, &id).await.is_none(), "and its parse");
     let blobs = std::fs::read_dir(app.blob_dir()).map_or(0, |dirs| {
         dirs.filter_map(Result::ok)
             .map(|d| std::fs::read_dir(d.path()).map_or(0, Iterator::count))

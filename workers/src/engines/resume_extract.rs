@@ -4,7 +4,7 @@ use prepq_schema::BlobStore;
 use super::sandbox;
 use crate::{
     context::{JobContext, JobError},
-    kinds::Run,
+    kinds::{Record, Run},
 };
 
 impl Run for ResumeExtract {
@@ -21,5 +21,9 @@ impl Run for ResumeExtract {
         let read = sandbox::extract_isolated(&path, &self.media_type, &ctx.limits).await?;
         ctx.progress(90);
         Ok(read)
+    }
+
+    fn record(read: &ResumeText) -> Option<Record> {
+        Some(Record::ResumeRead(read.clone()))
     }
 }

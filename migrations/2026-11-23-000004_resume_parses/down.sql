@@ -1,0 +1,2 @@
+DROP TABLE skill_matches;
+DROP TABLE resume_parse_results;
