@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
-use prepq_jobs::{JobEvent, JobStatus, kinds::Language};
+use prepq_jobs::{JobEvent, JobStatus, Steps, kinds::Language};
 use prepq_schema::jobs::JobRow;
 use uuid::Uuid;
 
@@ -98,7 +98,8 @@ impl Difficulty {
 #[derive(Debug, Clone, Object)]
 pub struct JobView {
     pub id: Uuid,
-    /// The job kind, also its queue: `resume.extract`, `platform.echo`, ...
+    /// The job kind, also its queue: `resume.extract`, `platform.echo`, ... A reading that
+    /// needs OCR goes on as `resume.ocr`, keeping its id.
     pub kind: String,
     pub status: JobState,
     /// Attempts started so far.
@@ -106,6 +107,8 @@ pub struct JobView {
     pub max_attempts: i32,
     /// 0–100.
     pub progress: i16,
+    /// Work done and to do in the kind's own unit, where it counts them: pages for OCR.
+    pub steps: Option<Steps>,
     pub payload: serde_json::Value,
     /// The kind's result, once `succeeded`.
     pub result: Option<serde_json::Value>,
@@ -121,6 +124,7 @@ impl JobView {
     pub fn from_row(row: JobRow) -> Result<Self, prepq_schema::StoreError> {
         Ok(Self {
             status: row.status()?.into(),
+            steps: row.steps(),
             id: row.id,
             kind: row.kind,
             attempt: row.attempt,
@@ -145,6 +149,7 @@ pub struct JobEventView {
     pub status: JobState,
     pub attempt: i32,
     pub progress: i16,
+    pub steps: Option<Steps>,
     pub error: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -157,6 +162,7 @@ impl From<JobEvent> for JobEventView {
             status: event.status.into(),
             attempt: event.attempt,
             progress: event.progress,
+            steps: event.steps,
             error: event.error,
             at: event.at,
         }

@@ -4,6 +4,14 @@ use uuid::Uuid;
 
 use crate::JobStatus;
 
+/// Work done and to do, in the kind's own unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Steps {
+    pub done: i32,
+    pub total: i32,
+}
+
 /// A job's state change, published on Redis after it is committed to PostgreSQL and
 /// relayed by every API instance to the owner's event streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +23,9 @@ pub struct JobEvent {
     pub status: JobStatus,
     pub attempt: i32,
     pub progress: i16,
+    /// Steps done and to do, where the kind counts them (pages for resume reading).
+    #[serde(default)]
+    pub steps: Option<Steps>,
     pub error: Option<String>,
     pub at: DateTime<Utc>,
 }

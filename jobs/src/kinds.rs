@@ -3,14 +3,21 @@
 mod echo;
 mod email_send;
 mod resume_extract;
+mod resume_ocr;
 
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
 pub use resume_extract::{
     Contact, Education, Experience, ResumeExtract, ResumeParse, ResumeText, Section, SkillMention,
 };
+pub use resume_ocr::ResumeOcr;
 
 use crate::Job;
 
 /// Every kind the platform runs; each is also a queue.
-pub const KINDS: &[&str] = &[Echo::KIND, ResumeExtract::KIND, EmailSend::KIND];
+pub const KINDS: &[&str] = &[
+    Echo::KIND,
+    ResumeExtract::KIND,
+    ResumeOcr::KIND,
+    EmailSend::KIND,
+];

@@ -10,7 +10,7 @@ mod status;
 #[cfg(feature = "queue")]
 pub mod queue;
 
-pub use event::JobEvent;
+pub use event::{JobEvent, Steps};
 pub use job::{Dispatch, Job, NewJob};
 pub use kinds::KINDS;
 pub use status::{JobStatus, UnknownStatus};

@@ -9,7 +9,7 @@ use diesel::{
     sql_types::{Array, BigInt, Double, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
-use prepq_jobs::{JobEvent, JobStatus, NewJob};
+use prepq_jobs::{JobEvent, JobStatus, NewJob, Steps};
 use uuid::Uuid;
 
 use crate::{PooledConn, StoreError, schema::jobs};
@@ -39,6 +39,8 @@ pub struct JobRow {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    pub steps_done: Option<i32>,
+    pub steps_total: Option<i32>,
 }
 
 impl JobRow {
@@ -46,6 +48,14 @@ impl JobRow {
         self.status
             .parse()
             .map_err(|e: prepq_jobs::UnknownStatus| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Steps done and to do, where the kind counts them.
+    pub fn steps(&self) -> Option<Steps> {
+        Some(Steps {
+            done: self.steps_done?,
+            total: self.steps_total?,
+        })
     }
 
     /// The state change this row represents, for the event stream.
@@ -57,6 +67,7 @@ impl JobRow {
             status: self.status()?,
             attempt: self.attempt,
             progress: self.progress,
+            steps: self.steps(),
             error: self.error.clone(),
             at: self.updated_at,
         })
@@ -365,26 +376,39 @@ pub async fn claim_many(
     Ok(rows)
 }
 
-/// Renews the lease of attempt `attempt`, recording progress; false when the attempt has
-/// lost the job (its lease expired and it was handed to another worker, or it was cancelled).
+/// What a running attempt reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// 0–100.
+    pub percent: i16,
+    pub steps: Option<Steps>,
+}
+
+/// Renews the lease of attempt `attempt`, recording progress. Returns the row, or `None`
+/// when the attempt has lost the job (its lease expired and it was handed to another worker,
+/// or it was cancelled).
 pub async fn heartbeat(
     conn: &mut PooledConn,
     id: Uuid,
     attempt: i32,
     lease_secs: f64,
-    progress: i16,
-) -> Result<bool, StoreError> {
+    progress: Progress,
+) -> Result<Option<JobRow>, StoreError> {
     let renewed = diesel::update(owned_attempt(id, attempt))
         .set((
             jobs::lease_expires_at
                 .eq((now.into_sql::<Timestamptz>() + interval(lease_secs)).nullable()),
             jobs::heartbeat_at.eq(now),
-            jobs::progress.eq(greatest(jobs::progress, progress.clamp(0, 100))),
+            jobs::progress.eq(greatest(jobs::progress, progress.percent.clamp(0, 100))),
+            jobs::steps_done.eq(progress.steps.map(|s| s.done)),
+            jobs::steps_total.eq(progress.steps.map(|s| s.total)),
             jobs::updated_at.eq(now),
         ))
-        .execute(conn)
-        .await?;
-    Ok(renewed == 1)
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(renewed)
 }
 
 /// How an attempt that did not succeed ended.
@@ -394,6 +418,9 @@ pub enum Setback {
     Failed(String),
     /// May work later: retried after `backoff_secs` while attempts remain.
     Retry { reason: String, backoff_secs: f64 },
+    /// The rest of the work is another kind's, on its own queue: the job becomes that kind,
+    /// keeping its id, and gets that kind's attempts on top of those it used.
+    HandOff(NewJob),
 }
 
 /// Records that attempt `attempt` did not succeed. Returns the new row, or `None` when that
@@ -440,6 +467,23 @@ pub async fn finish(
             .bind::<Double, _>(*backoff_secs)
             .get_result::<JobRow>(conn)
             .await
+        }
+        Setback::HandOff(next) => {
+            diesel::update(owned_attempt(id, attempt))
+                .set((
+                    jobs::kind.eq(next.kind),
+                    jobs::payload.eq(&next.payload),
+                    jobs::max_attempts.eq(jobs::attempt + next.max_attempts),
+                    jobs::status.eq(JobStatus::Queued.as_str()),
+                    jobs::run_after.eq(now),
+                    jobs::dispatched_at.eq(None::<DateTime<Utc>>),
+                    jobs::dispatch_id.eq(None::<String>),
+                    jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
+                    jobs::updated_at.eq(now),
+                ))
+                .returning(JobRow::as_returning())
+                .get_result(conn)
+                .await
         }
     };
     Ok(row.optional()?)

@@ -82,6 +82,8 @@ diesel::table! {
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        steps_done -> Nullable<Int4>,
+        steps_total -> Nullable<Int4>,
     }
 }
 

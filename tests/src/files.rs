@@ -24,36 +24,42 @@ pub fn render_page(pdf: &[u8], page: u32, dpi: u32) -> Vec<u8> {
     png
 }
 
-/// A PDF whose only page is this image and nothing else: a scanned document.
-pub fn image_only_pdf(png: &[u8]) -> Vec<u8> {
-    let image = image::load_from_memory(png).expect("a PNG").to_luma8();
-    let (width, height) = image.dimensions();
+/// A PDF whose pages are these images and nothing else: a scanned document.
+pub fn scanned_pdf(pngs: &[Vec<u8>]) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
-    let mut pixels = Stream::new(
-        dictionary! {
-            "Type" => "XObject",
-            "Subtype" => "Image",
-            "Width" => width as i64,
-            "Height" => height as i64,
-            "ColorSpace" => "DeviceGray",
-            "BitsPerComponent" => 8,
-        },
-        image.into_raw(),
-    );
-    pixels.compress().expect("compressing the image");
-    let image_id = doc.add_object(pixels);
-    // A4 in points, the image filling it.
-    let content = b"q 595 0 0 842 0 0 cm /Scan Do Q".to_vec();
-    let content_id = doc.add_object(Stream::new(dictionary! {}, content));
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page",
-        "Parent" => pages_id,
-        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-        "Contents" => content_id,
-        "Resources" => dictionary! { "XObject" => dictionary! { "Scan" => image_id } },
-    });
-    finish(doc, pages_id, vec![page_id.into()])
+    let kids = pngs
+        .iter()
+        .map(|png| {
+            let image = image::load_from_memory(png).expect("a PNG").to_luma8();
+            let (width, height) = image.dimensions();
+            let mut pixels = Stream::new(
+                dictionary! {
+                    "Type" => "XObject",
+                    "Subtype" => "Image",
+                    "Width" => width as i64,
+                    "Height" => height as i64,
+                    "ColorSpace" => "DeviceGray",
+                    "BitsPerComponent" => 8,
+                },
+                image.into_raw(),
+            );
+            pixels.compress().expect("compressing the image");
+            let image_id = doc.add_object(pixels);
+            // A4 in points, the image filling it.
+            let content = b"q 595 0 0 842 0 0 cm /Scan Do Q".to_vec();
+            let content_id = doc.add_object(Stream::new(dictionary! {}, content));
+            doc.add_object(dictionary! {
+                "Type" => "Page",
+                "Parent" => pages_id,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Contents" => content_id,
+                "Resources" => dictionary! { "XObject" => dictionary! { "Scan" => image_id } },
+            })
+            .into()
+        })
+        .collect();
+    finish(doc, pages_id, kids)
 }
 
 /// A PDF of `pages` blank pages.

@@ -25,18 +25,36 @@ impl SseReader {
 
     /// The states one job goes through, read until it finishes.
     pub async fn states_of(&mut self, job_id: uuid::Uuid, deadline: Duration) -> Vec<String> {
-        let mut states = Vec::new();
-        let finished = |s: &str| matches!(s, "succeeded" | "failed" | "cancelled");
-        while !states.last().is_some_and(|s: &String| finished(s)) {
+        self.events_of(job_id, deadline)
+            .await
+            .iter()
+            .map(|event| event["status"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// One job's events, read until it finishes.
+    pub async fn events_of(
+        &mut self,
+        job_id: uuid::Uuid,
+        deadline: Duration,
+    ) -> Vec<serde_json::Value> {
+        let mut events: Vec<serde_json::Value> = Vec::new();
+        let finished = |e: &serde_json::Value| {
+            matches!(
+                e["status"].as_str(),
+                Some("succeeded" | "failed" | "cancelled")
+            )
+        };
+        while !events.last().is_some_and(finished) {
             let event = self
                 .next(deadline)
                 .await
                 .expect("the stream ended before the job did");
             if event["job_id"] == job_id.to_string() {
-                states.push(event["status"].as_str().unwrap_or_default().to_owned());
+                events.push(event);
             }
         }
-        states
+        events
     }
 
     async fn next_event(&mut self) -> Option<serde_json::Value> {

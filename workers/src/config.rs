@@ -109,6 +109,18 @@ pub struct ExtractLimits {
     /// Largest image accepted for OCR, in pixels (width × height).
     #[arg(long, env = "PREPQ_IMAGE_MAX_PIXELS", default_value_t = 40_000_000)]
     pub image_max_pixels: u64,
+    /// Most pages of a scanned PDF read by OCR (a page takes seconds).
+    #[arg(long, env = "PREPQ_OCR_MAX_PAGES", default_value_t = 20)]
+    pub ocr_max_pages: u32,
+    /// Time to render and read one page by OCR, in milliseconds.
+    #[arg(long, env = "PREPQ_OCR_PAGE_TIMEOUT_MS", default_value_t = 30_000)]
+    pub ocr_page_timeout_ms: u64,
+}
+
+impl ExtractLimits {
+    pub fn ocr_page_time(&self) -> Duration {
+        Duration::from_millis(self.ocr_page_timeout_ms)
+    }
 }
 
 impl WorkerConfig {

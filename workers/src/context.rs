@@ -1,12 +1,8 @@
-use std::{
-    path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicI16, Ordering},
-    },
-};
+use std::{path::PathBuf, sync::Arc};
 
-use prepq_schema::DbPool;
+use prepq_jobs::{NewJob, Steps};
+use prepq_schema::{DbPool, jobs::Progress};
+use tokio::sync::watch;
 
 use crate::{config::ExtractLimits, engines::email::Mailer, store::JobStore};
 
@@ -19,7 +15,7 @@ pub struct JobContext {
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
     pub mailer: Arc<Mailer>,
-    progress: Arc<AtomicI16>,
+    progress: Arc<watch::Sender<Progress>>,
 }
 
 impl JobContext {
@@ -27,7 +23,7 @@ impl JobContext {
         attempt: i32,
         worker: Arc<str>,
         services: &Services,
-        progress: Arc<AtomicI16>,
+        progress: Arc<watch::Sender<Progress>>,
     ) -> Self {
         Self {
             attempt,
@@ -39,10 +35,28 @@ impl JobContext {
         }
     }
 
-    /// Records progress (0–100); the lease heartbeat carries it to PostgreSQL.
+    /// Records progress (0–100); the runner carries it to PostgreSQL and the event stream.
     pub fn progress(&self, percent: i16) {
-        self.progress
-            .fetch_max(percent.clamp(0, 100), Ordering::Relaxed);
+        self.progress.send_if_modified(|progress| {
+            let percent = percent.clamp(0, 100).max(progress.percent);
+            let changed = percent != progress.percent;
+            progress.percent = percent;
+            changed
+        });
+    }
+
+    /// Records `done` of `total` steps; `from` is the percentage the steps start at.
+    pub fn steps(&self, done: u32, total: u32, from: i16) {
+        let steps = Steps {
+            done: i32::try_from(done).unwrap_or(i32::MAX),
+            total: i32::try_from(total).unwrap_or(i32::MAX),
+        };
+        let share = (f64::from(done) / f64::from(total.max(1))).min(1.0);
+        let percent = from + ((99 - from).max(0) as f64 * share) as i16;
+        self.progress.send_modify(|progress| {
+            progress.percent = percent.max(progress.percent);
+            progress.steps = Some(steps);
+        });
     }
 }
 
@@ -65,4 +79,7 @@ pub enum JobError {
     /// May work later (a dependency is down); retried with backoff.
     #[error("{0}")]
     Transient(String),
+    /// Not a failure: the rest of the work is another kind's, on its own queue.
+    #[error("continued as {}", .0.kind)]
+    HandOff(NewJob),
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use prepq_jobs::{
     Job,
-    kinds::{Echo, EmailSend, ResumeExtract, ResumeText},
+    kinds::{Echo, EmailSend, ResumeExtract, ResumeOcr, ResumeText},
 };
 use prepq_schema::{PooledConn, StoreError, resume_parses};
 use uuid::Uuid;
@@ -51,6 +51,7 @@ pub async fn execute(
     match kind {
         Echo::KIND => run::<Echo>(payload, ctx).await,
         ResumeExtract::KIND => run::<ResumeExtract>(payload, ctx).await,
+        ResumeOcr::KIND => run::<ResumeOcr>(payload, ctx).await,
         EmailSend::KIND => run::<EmailSend>(payload, ctx).await,
         other => Err(JobError::Permanent(format!(
             "no worker knows the job kind `{other}`"

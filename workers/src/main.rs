@@ -42,22 +42,43 @@ enum Command {
         media_type: String,
         #[arg(long)]
         max_pages: u32,
+        path: PathBuf,
+    },
+    /// Internal: read one untrusted image or scanned PDF by OCR, printing progress and a
+    /// JSON report (run under limits).
+    #[command(hide = true)]
+    Ocr {
+        #[arg(long)]
+        media_type: String,
+        #[arg(long)]
+        pages: u32,
         #[arg(long)]
         max_pixels: u64,
+        #[arg(long)]
+        page_timeout_ms: u64,
         path: PathBuf,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Extract {
-        media_type,
-        max_pages,
-        max_pixels,
-        path,
-    }) = cli.command
-    {
-        return engines::sandbox::extract_command(&path, &media_type, max_pages, max_pixels);
+    match cli.command {
+        Some(Command::Extract {
+            media_type,
+            max_pages,
+            path,
+        }) => return engines::reading::extract_command(&path, &media_type, max_pages),
+        Some(Command::Ocr {
+            media_type,
+            pages,
+            max_pixels,
+            page_timeout_ms,
+            path,
+        }) => {
+            let page_time = Duration::from_millis(page_timeout_ms);
+            return engines::reading::ocr_command(&path, &media_type, pages, max_pixels, page_time);
+        }
+        None => {}
     }
     tracing_subscriber::fmt()
         .with_env_filter(

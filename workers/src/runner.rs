@@ -3,10 +3,7 @@
 //! so duplicates, stale deliveries and redeliveries after a crash change nothing.
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicI16, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -16,9 +13,10 @@ use diesel_async::AsyncConnection;
 use prepq_jobs::{Dispatch, queue};
 use prepq_schema::{
     StoreError,
-    jobs::{self, Setback},
+    jobs::{self, Progress, Setback},
 };
 use redis::aio::ConnectionManager;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::{
@@ -26,6 +24,10 @@ use crate::{
     context::{JobContext, JobError, Services},
     kinds::{self, Record, Success},
 };
+
+/// Progress is written to PostgreSQL at most this often: pages of OCR take seconds, so
+/// every change is still seen, while a chatty job cannot flood the database.
+const PROGRESS_SPACING: Duration = Duration::from_millis(250);
 
 /// Everything one queue's handler needs.
 pub struct QueueWorker {
@@ -101,16 +103,19 @@ impl QueueWorker {
         self.publish(&job).await;
         let attempt = job.attempt;
         let started = Instant::now();
-        let progress = Arc::new(AtomicI16::new(0));
+        let (progress, reports) = watch::channel(Progress {
+            percent: job.progress,
+            steps: None,
+        });
         let ctx = JobContext::new(
             attempt,
             self.worker.clone(),
             &self.services,
-            progress.clone(),
+            Arc::new(progress),
         );
         let result = tokio::select! {
             result = kinds::execute(&job.kind, job.payload, &ctx) => result,
-            () = self.keep_lease(job_id, attempt, &progress) => {
+            () = self.keep_lease(job_id, attempt, reports) => {
                 tracing::warn!(%job_id, attempt, "attempt lost its lease; abandoning it");
                 return;
             }
@@ -140,6 +145,7 @@ impl QueueWorker {
                         reason,
                         backoff_secs: self.config.backoff(attempt).as_secs_f64(),
                     },
+                    JobError::HandOff(next) => Setback::HandOff(next),
                 };
                 match self.services.db.get().await {
                     Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &setback).await,
@@ -185,22 +191,35 @@ impl QueueWorker {
         .await
     }
 
-    /// Renews the lease until the attempt loses the job; returns only then.
-    async fn keep_lease(&self, job_id: Uuid, attempt: i32, progress: &AtomicI16) {
+    /// Renews the lease until the attempt loses the job; returns only then. Progress is
+    /// written and published as it changes, at most every `PROGRESS_SPACING`.
+    async fn keep_lease(&self, job_id: Uuid, attempt: i32, mut reports: watch::Receiver<Progress>) {
         let every = Duration::from_secs_f64((self.config.lease_secs / 3.0).max(0.1));
+        let mut reporting = true;
         loop {
-            tokio::time::sleep(every).await;
-            let percent = progress.load(Ordering::Relaxed);
+            let reported = tokio::select! {
+                () = tokio::time::sleep(every) => false,
+                changed = reports.changed(), if reporting => {
+                    // The job's context is gone only as the job ends; renew on the clock then.
+                    reporting = changed.is_ok();
+                    reporting
+                }
+            };
+            let progress = *reports.borrow_and_update();
             let renewed = match self.services.db.get().await {
                 Ok(mut conn) => {
-                    jobs::heartbeat(&mut conn, job_id, attempt, self.config.lease_secs, percent)
+                    jobs::heartbeat(&mut conn, job_id, attempt, self.config.lease_secs, progress)
                         .await
                 }
                 Err(e) => Err(e.into()),
             };
             match renewed {
-                Ok(true) => {}
-                Ok(false) => return,
+                Ok(Some(row)) if reported => {
+                    self.publish(&row).await;
+                    tokio::time::sleep(PROGRESS_SPACING).await;
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => return,
                 Err(e) => {
                     tracing::warn!(%job_id, error = %e, "lease renewal failed; will try again")
                 }

@@ -82,31 +82,63 @@ async fn main() {
     }
 }
 
-/// The sandboxed extractor on its own (`workers extract`, process start included): a
-/// two-page text PDF, a Chinese PDF read through poppler, a DOCX, and OCR of one A4 page
-/// at 300 dpi, each with the child's peak RSS.
+/// The sandboxed readers on their own (`workers extract` and `workers ocr`, process start
+/// included): a two-page text PDF, a Chinese PDF read through poppler, a DOCX, and OCR of
+/// one A4 page at 300 dpi as a photo and as a scanned PDF, each with the child's peak RSS.
 fn extract() {
     let zh = prepq_tests::fixture("billryan_resume-zh_CN.pdf");
     let page = prepq_tests::files::render_page(&zh, 1, 300);
     let dir = std::env::temp_dir().join(format!("prepq-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    let cases = [
+    let scan = prepq_tests::files::scanned_pdf(&[page.clone()]);
+    let text = ["extract", "--max-pages", "50"];
+    let ocr = [
+        "ocr",
+        "--pages",
+        "1",
+        "--max-pixels",
+        "40000000",
+        "--page-timeout-ms",
+        "30000",
+    ];
+    let cases: [(&str, Vec<u8>, &str, &[&str], usize); 5] = [
         (
             "2-page text PDF (rm_john_doe)",
             prepq_tests::fixture("rm_john_doe.pdf"),
             "application/pdf",
+            &text,
             50,
         ),
-        ("1-page Chinese PDF via poppler", zh, "application/pdf", 20),
+        (
+            "1-page Chinese PDF via poppler",
+            zh,
+            "application/pdf",
+            &text,
+            20,
+        ),
         (
             "DOCX (scorelia)",
             prepq_tests::fixture("scorelia_sample_resume.docx"),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            &text,
             50,
         ),
-        ("OCR, A4 page at 300 dpi, eng+chi_sim", page, "image/png", 3),
+        (
+            "OCR, A4 photo at 300 dpi, eng+chi_sim",
+            page,
+            "image/png",
+            &ocr,
+            3,
+        ),
+        (
+            "OCR, 1-page scanned PDF rendered at 300 dpi",
+            scan,
+            "application/pdf",
+            &ocr,
+            3,
+        ),
     ];
-    for (what, bytes, media_type, runs) in cases {
+    for (what, bytes, media_type, command, runs) in cases {
         let path = dir.join("input");
         std::fs::write(&path, bytes).expect("writing the input");
         let mut took = Vec::new();
@@ -114,8 +146,8 @@ fn extract() {
         for _ in 0..runs {
             let started = Instant::now();
             let output = std::process::Command::new(prepq_tests::bin_dir().join("workers"))
-                .args(["extract", "--media-type", media_type])
-                .args(["--max-pages", "50", "--max-pixels", "40000000"])
+                .args(command)
+                .args(["--media-type", media_type])
                 .arg(&path)
                 .output()
                 .expect("running workers extract");

@@ -1,4 +1,5 @@
-use prepq_tests::{JobView, TestApp, User, files, fixture};
+use prepq_tests::{JobView, TestApp, User, files, fixture, wait_until};
+use serde_json::{Value, json};
 
 use crate::JOB_DEADLINE;
 
@@ -55,9 +56,92 @@ async fn chinese_resumes_are_read_from_fonts_without_unicode_maps_from_images_an
     );
 
     let photo = files::render_page(&pdf, 1, 300);
-    let scan = files::image_only_pdf(&photo);
+    let scan = files::scanned_pdf(&[photo.clone()]);
     for (bytes, name) in [(photo, "page.png"), (scan, "scan.pdf")] {
         let text = extracted(&user, bytes, name).await;
         assert_contains(&text, &["西安电子科技大学", "在读硕士研究生"], name);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_moves_to_the_ocr_queue_and_reports_its_pages_as_they_are_read() {
+    let mut app = TestApp::builder().start().await;
+    app.start_worker(&[("PREPQ_QUEUES", "resume.extract")])
+        .await;
+    let user = app.user().await;
+    let mut events = user.events("/api/v1/events").await;
+    let pdf = fixture("rm_john_doe.pdf");
+    let scan = files::scanned_pdf(&[
+        files::render_page(&pdf, 1, 300),
+        files::render_page(&pdf, 2, 300),
+    ]);
+
+    let job: JobView = user.upload(scan, "scan.pdf").await.json().await.unwrap();
+    // No worker serves OCR yet: the reading waits there, under its own kind.
+    wait_until("the reading to move to OCR", JOB_DEADLINE, || async {
+        let job = user.job(job.id).await;
+        (job.kind == "resume.ocr" && job.status == "queued").then_some(())
+    })
+    .await;
+
+    app.start_worker(&[("PREPQ_QUEUES", "resume.ocr")]).await;
+    let done = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!(done.status, "succeeded", "{:?}", done.error);
+    let result = done.result.unwrap();
+    assert_eq!(result["pages"], 2);
+    assert_contains(
+        result["text"].as_str().unwrap(),
+        &["JOHN DOE", "PROFESSIONAL SUMMARY", "Spring Boot"],
+        "the scan",
+    );
+
+    let steps: Vec<(String, Value)> = events
+        .events_of(job.id, JOB_DEADLINE)
+        .await
+        .into_iter()
+        .map(|e| (e["status"].as_str().unwrap().to_owned(), e["steps"].clone()))
+        .collect();
+    let page = |done: u32| json!({ "done": done, "total": 2 });
+    assert!(
+        steps.contains(&("running".to_owned(), page(1))),
+        "page 1 of 2 was reported while running: {steps:?}"
+    );
+    assert_eq!(steps.last(), Some(&("succeeded".to_owned(), page(2))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_slower_than_the_ocr_limit_fails_its_job_and_the_worker_goes_on() {
+    let app = TestApp::builder()
+        .worker_env("PREPQ_OCR_PAGE_TIMEOUT_MS", "200")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.user().await;
+    let page = files::render_page(&fixture("rm_john_doe.pdf"), 1, 300);
+    let cases = [
+        (
+            files::scanned_pdf(&[page.clone()]),
+            "scan.pdf",
+            "OCR of page 1 took longer than the 0.2 s limit per page",
+        ),
+        (
+            page,
+            "photo.png",
+            "OCR of the image took longer than the 0.2 s limit",
+        ),
+    ];
+    for (bytes, name, reason) in cases {
+        let job: JobView = user.upload(bytes, name).await.json().await.unwrap();
+        let job = user.finished(job.id, JOB_DEADLINE).await;
+        assert_eq!(
+            (job.status.as_str(), job.error.as_deref()),
+            ("failed", Some(reason)),
+            "{name}"
+        );
+    }
+    let echo = user.echo("still here", 0).await;
+    assert_eq!(
+        user.finished(echo.id, JOB_DEADLINE).await.status,
+        "succeeded"
+    );
 }

@@ -37,10 +37,10 @@ async fn uploaded_pdf_is_extracted_and_its_owner_sees_every_state() {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
 
-    assert_eq!(
-        events.states_of(accepted.id, JOB_DEADLINE).await,
-        ["queued", "running", "succeeded"]
-    );
+    let mut states = events.states_of(accepted.id, JOB_DEADLINE).await;
+    // Progress while running comes as further `running` events.
+    states.dedup();
+    assert_eq!(states, ["queued", "running", "succeeded"]);
 
     // A finished job's own stream says where it is, then ends.
     let mut job_events = user

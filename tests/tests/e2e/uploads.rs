@@ -24,21 +24,28 @@ async fn bad_files_get_a_clear_refusal_or_a_readable_failure() {
         .await;
     assert_eq!(executable.status(), 415);
 
-    for (file, reason) in [
+    // Failed for good at once: the read, then for the scan its OCR, each tried once.
+    for (file, reason, attempts) in [
         (
             "scorelia_password_protected.pdf",
             "the PDF is password-protected; upload a copy without a password",
+            1,
         ),
         (
             "scorelia_scanned_resume.pdf",
             "the PDF has no text layer and no text was found by OCR",
+            2,
         ),
     ] {
         let response = user.upload(fixture(file), file).await;
         assert_eq!(response.status(), 202, "{file}");
         let job: JobView = response.json().await.unwrap();
         let job = user.finished(job.id, JOB_DEADLINE).await;
-        assert_eq!((job.status.as_str(), job.attempt), ("failed", 1), "{file}");
+        assert_eq!(
+            (job.status.as_str(), job.attempt),
+            ("failed", attempts),
+            "{file}"
+        );
         assert_eq!(job.error.as_deref(), Some(reason), "{file}");
     }
 }
@@ -62,6 +69,11 @@ async fn bombs_and_giants_fail_within_the_limits_and_the_worker_keeps_serving() 
             files::blank_pdf(500),
             "long.pdf",
             "the PDF has 500 pages; the limit is 50",
+        ),
+        (
+            files::blank_pdf(21),
+            "long-scan.pdf",
+            "the PDF has no readable text layer and 21 pages; OCR reads at most 20",
         ),
     ];
     for (bytes, name, reason) in cases {

@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 
 use quick_xml::{Reader, events::Event};
 
-use super::{pdf::tidy, sandbox::ExtractedText};
+use super::{pdf::tidy, reading::ExtractedText};
 
 pub const MEDIA_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

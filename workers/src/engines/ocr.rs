@@ -8,23 +8,31 @@
 use std::{
     path::{Path, PathBuf},
     process::Command,
+    time::{Duration, Instant},
 };
 
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Luma, imageops::FilterType};
 
-use super::sandbox::ExtractedText;
+use super::{reading::ExtractedText, tool};
 
 /// Images narrower than this are scaled up before OCR.
 const MIN_WIDTH: u32 = 1600;
 const LANGUAGES: &str = "eng+chi_sim";
 
 /// Text of one image file (PNG or JPEG).
-pub fn image_text(path: &Path, max_pixels: u64) -> Result<ExtractedText, String> {
+pub fn image_text(path: &Path, max_pixels: u64, time: Duration) -> Result<ExtractedText, String> {
     let page = prepare(path, max_pixels)?;
     let prepared = scratch("png");
     page.save(&prepared)
         .map_err(|e| format!("preparing the image for OCR failed: {e}"))?;
-    let text = recognise(&prepared);
+    let text = recognise(&prepared, time).map_err(|late| {
+        late.unwrap_or_else(|| {
+            format!(
+                "OCR of the image took longer than the {} limit",
+                seconds(time)
+            )
+        })
+    });
     let _ = std::fs::remove_file(&prepared);
     let text = text?;
     if text.is_empty() {
@@ -33,50 +41,77 @@ pub fn image_text(path: &Path, max_pixels: u64) -> Result<ExtractedText, String>
     Ok(ExtractedText { text, pages: 1 })
 }
 
-/// Text of a PDF's pages by OCR: pages rasterised at 300 dpi in grey by poppler.
-pub fn pdf_text(path: &Path, pages: u32) -> Result<ExtractedText, String> {
+/// Text of a PDF's first `pages` pages by OCR, one page at a time: rendered at 300 dpi in
+/// grey by poppler, then read, each page within `page_time`. `progress` hears of each page.
+pub fn pdf_text(
+    path: &Path,
+    pages: u32,
+    page_time: Duration,
+    mut progress: impl FnMut(u32, u32),
+) -> Result<ExtractedText, String> {
     let dir = scratch("pages");
     std::fs::create_dir_all(&dir).map_err(|e| format!("preparing OCR: {e}"))?;
-    let result = rasterise_and_recognise(path, pages, &dir);
+    let mut text = String::new();
+    let mut outcome = Ok(());
+    progress(0, pages);
+    for page in 1..=pages {
+        match read_page(path, page, page_time, &dir) {
+            Ok(read) => {
+                text.push_str(&read);
+                text.push_str("\n\n");
+                progress(page, pages);
+            }
+            Err(reason) => {
+                outcome = Err(reason);
+                break;
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    let text = result?;
+    outcome?;
+    let text = text.trim().to_owned();
     if text.is_empty() {
         return Err("the PDF has no text layer and no text was found by OCR".into());
     }
     Ok(ExtractedText { text, pages })
 }
 
-fn rasterise_and_recognise(path: &Path, pages: u32, dir: &Path) -> Result<String, String> {
-    let status = Command::new("pdftoppm")
-        .args([
-            "-r",
-            "300",
-            "-gray",
-            "-png",
-            "-f",
-            "1",
-            "-l",
-            &pages.to_string(),
-        ])
-        .arg(path)
-        .arg(dir.join("page"))
-        .status()
-        .map_err(|e| format!("OCR is not available here (pdftoppm: {e})"))?;
-    if !status.success() {
-        return Err("the PDF's pages could not be rendered for OCR".into());
+/// Renders page `page` and reads it; both within `time`.
+fn read_page(path: &Path, page: u32, time: Duration, dir: &Path) -> Result<String, String> {
+    let started = Instant::now();
+    let late = || {
+        format!(
+            "OCR of page {page} took longer than the {} limit per page",
+            seconds(time)
+        )
+    };
+    let image = dir.join(format!("page-{page}"));
+    let number = page.to_string();
+    let rendered = tool::output_within(
+        Command::new("pdftoppm")
+            .args(["-r", "300", "-gray", "-png", "-singlefile"])
+            .args(["-f", &number, "-l", &number])
+            .arg(path)
+            .arg(&image),
+        time,
+    )
+    .map_err(|e| format!("OCR is not available here (pdftoppm: {e})"))?
+    .ok_or_else(late)?;
+    if !rendered.status.success() {
+        return Err(format!(
+            "page {page} of the PDF could not be rendered for OCR"
+        ));
     }
-    let mut images: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("reading rendered pages: {e}"))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    // pdftoppm numbers pages with padding to the widest number, so names sort in page order.
-    images.sort();
-    let mut text = String::new();
-    for image in images {
-        text.push_str(&recognise(&image)?);
-        text.push_str("\n\n");
-    }
-    Ok(text.trim().to_owned())
+    let left = time.saturating_sub(started.elapsed());
+    let image = image.with_extension("png");
+    let text = recognise(&image, left).map_err(|e| e.unwrap_or_else(late));
+    let _ = std::fs::remove_file(&image);
+    text
+}
+
+/// `time` in words: "30 s", or "0.2 s".
+fn seconds(time: Duration) -> String {
+    format!("{} s", time.as_secs_f64())
 }
 
 fn prepare(path: &Path, max_pixels: u64) -> Result<GrayImage, String> {
@@ -125,22 +160,26 @@ fn on_white(image: &DynamicImage) -> GrayImage {
     })
 }
 
-fn recognise(image: &Path) -> Result<String, String> {
-    let output = Command::new("tesseract")
-        .arg(image)
-        .args(["stdout", "-l", LANGUAGES, "--psm", "3"])
-        // One core per page: the workers' concurrency is the parallelism.
-        .env("OMP_THREAD_LIMIT", "1")
-        .output()
-        .map_err(|e| format!("OCR is not available here (tesseract: {e})"))?;
+/// The text tesseract reads in `image`; `Err(None)` when it took longer than `time`.
+fn recognise(image: &Path, time: Duration) -> Result<String, Option<String>> {
+    let output = tool::output_within(
+        Command::new("tesseract")
+            .arg(image)
+            .args(["stdout", "-l", LANGUAGES, "--psm", "3"])
+            // One core per page: the workers' concurrency is the parallelism.
+            .env("OMP_THREAD_LIMIT", "1"),
+        time,
+    )
+    .map_err(|e| Some(format!("OCR is not available here (tesseract: {e})")))?
+    .ok_or(None)?;
     if !output.status.success() {
-        return Err(format!(
+        return Err(Some(format!(
             "OCR failed: {}",
             String::from_utf8_lossy(&output.stderr)
                 .lines()
                 .last()
                 .unwrap_or("")
-        ));
+        )));
     }
     Ok(join_cjk(&super::pdf::tidy(&String::from_utf8_lossy(
         &output.stdout,

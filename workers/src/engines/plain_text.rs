@@ -1,7 +1,7 @@
 //! Plain-text resumes. The API only accepts UTF-8 (a BOM allowed) as text, so decoding is a
 //! check, not a guess.
 
-use super::{pdf::tidy, sandbox::ExtractedText};
+use super::{pdf::tidy, reading::ExtractedText};
 
 pub fn extract(bytes: &[u8]) -> Result<ExtractedText, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

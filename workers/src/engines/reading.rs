@@ -1,0 +1,94 @@
+//! The child side of reading a resume file: what `workers extract` and `workers ocr` do,
+//! inside the sandbox. Each prints JSON lines (see `sandbox::ChildReport`).
+
+use std::{path::Path, process::ExitCode, time::Duration};
+
+use chrono::Datelike;
+use prepq_jobs::kinds::ResumeText;
+
+use super::{
+    dates::Point, docx, ocr, pdf, plain_text, poppler, resume_parse, sandbox::ChildReport,
+};
+
+/// What a format's reader gives back, before the parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractedText {
+    pub text: String,
+    pub pages: u32,
+}
+
+/// `workers extract`: the text a file carries, or word that it needs OCR. The parse runs
+/// here too: its patterns meet untrusted text.
+pub fn extract_command(path: &Path, media_type: &str, max_pages: u32) -> ExitCode {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return unreadable(&e),
+    };
+    let extracted = match media_type {
+        "application/pdf" => match pdf::extract(&bytes, max_pages) {
+            Err(pdf::Unreadable::NoTextLayer { pages }) => {
+                return ChildReport::NeedsOcr { pages }.emit();
+            }
+            Err(pdf::Unreadable::PoorTextLayer { pages, glyphs }) => {
+                match poppler::pdf_text(path, pages, glyphs) {
+                    Some(extracted) => Ok(extracted),
+                    None => return ChildReport::NeedsOcr { pages }.emit(),
+                }
+            }
+            other => other.map_err(|e| e.to_string()),
+        },
+        docx::MEDIA_TYPE => docx::extract(&bytes),
+        "text/plain" => plain_text::extract(&bytes),
+        other => Err(format!("text extraction from {other} is not supported")),
+    };
+    finish(extracted)
+}
+
+/// `workers ocr`: the text of an image, or of a PDF's first `pages` pages, by OCR, each
+/// page within `page_time`. Reports each page done.
+pub fn ocr_command(
+    path: &Path,
+    media_type: &str,
+    pages: u32,
+    max_pixels: u64,
+    page_time: Duration,
+) -> ExitCode {
+    let progress = |done, total| {
+        ChildReport::Progress { done, total }.emit();
+    };
+    let extracted = match media_type {
+        "application/pdf" => ocr::pdf_text(path, pages, page_time, progress),
+        "image/png" | "image/jpeg" => ocr::image_text(path, max_pixels, page_time),
+        other => Err(format!("OCR of {other} is not supported")),
+    };
+    finish(extracted)
+}
+
+fn finish(extracted: Result<ExtractedText, String>) -> ExitCode {
+    match extracted {
+        Ok(extracted) => ChildReport::Extracted(Box::new(read(extracted))),
+        Err(reason) => ChildReport::Rejected { reason },
+    }
+    .emit()
+}
+
+fn unreadable(e: &std::io::Error) -> ExitCode {
+    ChildReport::Rejected {
+        reason: format!("the file could not be read: {e}"),
+    }
+    .emit()
+}
+
+fn read(extracted: ExtractedText) -> ResumeText {
+    let today = chrono::Utc::now().date_naive();
+    let now = Point {
+        year: u16::try_from(today.year()).unwrap_or(u16::MAX),
+        month: u8::try_from(today.month()).ok(),
+    };
+    ResumeText {
+        chars: extracted.text.chars().count() as u64,
+        pages: extracted.pages,
+        parse: Some(resume_parse::parse(&extracted.text, now)),
+        text: extracted.text,
+    }
+}
