@@ -7,7 +7,10 @@ use std::sync::LazyLock;
 
 pub struct Skill {
     pub name: &'static str,
+    /// Matched in lower case.
     aliases: Vec<String>,
+    /// Matched as written: words that are skills only when capitalised (`Go`, not "go").
+    exact: Vec<&'static str>,
 }
 
 static VOCABULARY: LazyLock<Vec<Skill>> = LazyLock::new(|| {
@@ -17,13 +20,19 @@ static VOCABULARY: LazyLock<Vec<Skill>> = LazyLock::new(|| {
         .filter_map(|line| {
             let (name, aliases) = line.split_once('\t')?;
             // The canonical name is not an alias by itself: `Go` must not match "go".
-            let mut aliases: Vec<String> = aliases
+            let (exact, aliases): (Vec<&str>, Vec<&str>) = aliases
                 .split(',')
-                .map(|a| a.trim().to_lowercase())
-                .collect();
+                .map(str::trim)
+                .partition(|a| a.starts_with('='));
+            let exact = exact.into_iter().map(|a| &a[1..]).collect();
+            let mut aliases: Vec<String> = aliases.into_iter().map(str::to_lowercase).collect();
             aliases.sort();
             aliases.dedup();
-            Some(Skill { name, aliases })
+            Some(Skill {
+                name,
+                aliases,
+                exact,
+            })
         })
         .collect()
 });
@@ -45,6 +54,7 @@ pub fn find(text: &str) -> Vec<Mention> {
                 .aliases
                 .iter()
                 .map(|alias| occurrences(&lower, alias))
+                .chain(skill.exact.iter().map(|alias| occurrences(text, alias)))
                 .sum();
             (count > 0).then_some(Mention {
                 skill: skill.name,
@@ -107,6 +117,7 @@ mod tests {
             ["Distributed Systems", "Machine Learning"]
         );
         assert_eq!(names("C++ and C# and Go lang"), ["C#", "C++", "Go"]);
+        assert_eq!(names("Go and Kubernetes; we go far"), ["Go", "Kubernetes"]);
     }
 
     #[test]
