@@ -93,6 +93,7 @@ pub async fn register(
         email: &email,
         password_hash: &hash,
         language: language.as_str(),
+        points: state.config.points.signup_grant,
     };
     users::create(&mut conn, new, verification_grant(state, &token), &mail)
         .await?

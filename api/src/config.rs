@@ -50,6 +50,8 @@ pub struct ApiConfig {
     pub trust_forwarded_for: bool,
     #[command(flatten)]
     pub limits: RateLimits,
+    #[command(flatten)]
+    pub points: PointsConfig,
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "PREPQ_MAX_UPLOAD_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_upload_bytes: usize,
@@ -63,6 +65,17 @@ pub struct ApiConfig {
     /// Timeout of one Redis command, so a sick Redis slows enqueues down, never stops them.
     #[arg(long, env = "PREPQ_REDIS_TIMEOUT_MS", default_value_t = 1000)]
     pub redis_timeout_ms: u64,
+}
+
+/// Points: what new users get and what each paid job kind costs.
+#[derive(Debug, Clone, Args)]
+pub struct PointsConfig {
+    #[arg(long, env = "PREPQ_POINTS_SIGNUP_GRANT", default_value_t = 50)]
+    pub signup_grant: i32,
+    #[arg(long, env = "PREPQ_PRICE_RESUME_DIAGNOSE", default_value_t = 10)]
+    pub price_resume_diagnose: i32,
+    #[arg(long, env = "PREPQ_PRICE_QUESTIONS_PREDICT", default_value_t = 10)]
+    pub price_questions_predict: i32,
 }
 
 impl ApiConfig {

@@ -5,7 +5,8 @@
 use prepq_jobs::{NewJob, queue};
 use prepq_schema::{
     StoreError,
-    jobs::{self, JobRow, Submission},
+    jobs::{self, JobRow, Submission, Submitted},
+    users,
 };
 use uuid::Uuid;
 
@@ -23,6 +24,39 @@ pub async fn enqueue(
     owner_id: Uuid,
     job: &NewJob,
     idempotency_key: Option<&str>,
+) -> Result<JobRow, ApiError> {
+    accept(state, owner_id, job, idempotency_key, None).await
+}
+
+/// Accepts a job that costs `price` points: only from a verified address, and only if the
+/// balance covers it; the price is reserved with the job's row.
+pub async fn enqueue_paid(
+    state: &AppState,
+    owner_id: Uuid,
+    job: &NewJob,
+    idempotency_key: Option<&str>,
+    price: i32,
+) -> Result<JobRow, ApiError> {
+    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let user = users::find(&mut conn, owner_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+    drop(conn);
+    if user.email_verified_at.is_none() {
+        return Err(ApiError::Forbidden(ErrorBody::new(
+            "email_not_verified",
+            "verify your email address before spending points",
+        )));
+    }
+    accept(state, owner_id, job, idempotency_key, Some(price)).await
+}
+
+async fn accept(
+    state: &AppState,
+    owner_id: Uuid,
+    job: &NewJob,
+    idempotency_key: Option<&str>,
+    price: Option<i32>,
 ) -> Result<JobRow, ApiError> {
     if let Some(key) = idempotency_key {
         validate_idempotency_key(key)?;
@@ -48,27 +82,32 @@ pub async fn enqueue(
             job,
             idempotency_key,
             dispatch_id: dispatch_id.as_deref(),
+            price,
         };
         jobs::submit(&mut conn, submission).await
     }
     .await;
-    let (row, created) = match submitted {
-        Ok(found) => found,
+    let row = match submitted {
+        Ok(Submitted::Created(row)) => row,
+        Ok(Submitted::Unaffordable(unaffordable)) => {
+            give_back_slot(&mut redis, job.kind, id, admitted).await;
+            return Err(unaffordable.into());
+        }
+        Ok(Submitted::Existing(row)) => {
+            give_back_slot(&mut redis, job.kind, id, admitted).await;
+            if row.kind != job.kind || row.payload != job.payload {
+                return Err(ApiError::Conflict(ErrorBody::new(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used for a different request",
+                )));
+            }
+            return Ok(row);
+        }
         Err(e) => {
             give_back_slot(&mut redis, job.kind, id, admitted).await;
             return Err(e.into());
         }
     };
-    if !created {
-        give_back_slot(&mut redis, job.kind, id, admitted).await;
-        if row.kind != job.kind || row.payload != job.payload {
-            return Err(ApiError::Conflict(ErrorBody::new(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request",
-            )));
-        }
-        return Ok(row);
-    }
     metrics::counter!("prepq_jobs_accepted_total", "kind" => job.kind).increment(1);
     // Published before the push, so no worker's `running` can overtake it.
     if let Ok(event) = row.event()

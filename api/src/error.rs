@@ -3,7 +3,7 @@
 
 use poem::{Endpoint, IntoResponse, Response, http::StatusCode};
 use poem_openapi::{ApiResponse, Object, payload::Json};
-use prepq_schema::StoreError;
+use prepq_schema::{StoreError, points::Unaffordable};
 
 use crate::{accounts::AccountError, rate_limit::Limited};
 
@@ -41,6 +41,9 @@ pub enum ApiError {
     /// No valid bearer token, or wrong credentials.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
+    /// The points balance does not cover the price; `details` has both.
+    #[oai(status = 402)]
+    PaymentRequired(Json<ErrorBody>),
     /// Signed in, but not allowed to do this.
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -101,6 +104,23 @@ impl From<Limited> for ApiError {
             "retry_after_secs": limited.retry_after_secs
         }));
         Self::TooManyRequests(body, limited.retry_after_secs)
+    }
+}
+
+impl From<Unaffordable> for ApiError {
+    fn from(unaffordable: Unaffordable) -> Self {
+        let mut body = ErrorBody::new(
+            "insufficient_points",
+            format!(
+                "this costs {} points; your balance is {}",
+                unaffordable.price, unaffordable.balance
+            ),
+        );
+        body.0.error.details = Some(serde_json::json!({
+            "balance": unaffordable.balance,
+            "price": unaffordable.price,
+        }));
+        Self::PaymentRequired(body)
     }
 }
 

@@ -1,10 +1,15 @@
 //! Every job kind, and the one list of them.
 
+mod analysis;
 mod echo;
 mod email_send;
 mod resume_extract;
 mod resume_ocr;
 
+pub use analysis::{
+    DimensionScores, EngineRun, Keywords, Question, QuestionSet, QuestionsPredict, ResumeDiagnose,
+    ResumeDiagnosis, Suggestion, Target,
+};
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
 pub use resume_extract::{
@@ -19,5 +24,7 @@ pub const KINDS: &[&str] = &[
     Echo::KIND,
     ResumeExtract::KIND,
     ResumeOcr::KIND,
+    ResumeDiagnose::KIND,
+    QuestionsPredict::KIND,
     EmailSend::KIND,
 ];

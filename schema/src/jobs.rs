@@ -8,11 +8,15 @@ use diesel::{
     prelude::*,
     sql_types::{Array, BigInt, Double, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid},
 };
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use prepq_jobs::{JobEvent, JobStatus, NewJob, Steps};
 use uuid::Uuid;
 
-use crate::{PooledConn, StoreError, schema::jobs};
+use crate::{
+    PooledConn, StoreError,
+    points::{self, Unaffordable},
+    schema::jobs,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = jobs, check_for_backend(diesel::pg::Pg))]
@@ -83,14 +87,47 @@ pub struct Submission<'a> {
     pub idempotency_key: Option<&'a str>,
     /// Set when the API already holds a window slot and will push the job itself.
     pub dispatch_id: Option<&'a str>,
+    /// Points the owner pays, reserved with the insert.
+    pub price: Option<i32>,
 }
 
-/// Inserts the job, or finds the one already submitted under the same idempotency key.
-/// The flag says whether this call created it.
-pub async fn submit(
-    conn: &mut PooledConn,
-    sub: Submission<'_>,
-) -> Result<(JobRow, bool), StoreError> {
+/// What a submission did.
+#[derive(Debug)]
+pub enum Submitted {
+    Created(JobRow),
+    /// An earlier submission under the same idempotency key.
+    Existing(JobRow),
+    /// Nothing: the owner's balance does not cover the price.
+    Unaffordable(Unaffordable),
+}
+
+/// Inserts the job and reserves its price in one transaction, or finds the one already
+/// submitted under the same idempotency key.
+pub async fn submit(conn: &mut PooledConn, sub: Submission<'_>) -> Result<Submitted, StoreError> {
+    let (Some(price), Some(owner)) = (sub.price, sub.owner_id) else {
+        return insert(conn, &sub).await;
+    };
+    conn.transaction(async |conn| {
+        let submitted = insert(conn, &sub).await?;
+        if let Submitted::Created(row) = &submitted
+            && let Err(unaffordable) =
+                points::reserve(conn, owner, row.id, price, &row.kind).await?
+        {
+            // Never accepted: the row goes within the transaction that made it.
+            diesel::delete(jobs::table.find(row.id))
+                .execute(conn)
+                .await?;
+            return Ok(Submitted::Unaffordable(unaffordable));
+        }
+        Ok(submitted)
+    })
+    .await
+}
+
+async fn insert(
+    conn: &mut diesel_async::AsyncPgConnection,
+    sub: &Submission<'_>,
+) -> Result<Submitted, StoreError> {
     let dispatched_at = sub.dispatch_id.map(|_| Utc::now());
     let inserted = diesel::insert_into(jobs::table)
         .values((
@@ -109,7 +146,7 @@ pub async fn submit(
         .await
         .optional()?;
     if let Some(row) = inserted {
-        return Ok((row, true));
+        return Ok(Submitted::Created(row));
     }
     let key = sub
         .idempotency_key
@@ -123,7 +160,7 @@ pub async fn submit(
         .select(JobRow::as_select())
         .first(conn)
         .await?;
-    Ok((existing, false))
+    Ok(Submitted::Existing(existing))
 }
 
 /// Inserts a system job (no owner) for the dispatcher to push; for use inside the

@@ -2,11 +2,13 @@
 //! every binary shares, the pool and the embedded migrations.
 
 pub mod account_tokens;
+pub mod analyses;
 pub mod blobs;
 mod db;
 mod error;
 pub mod files;
 pub mod jobs;
+pub mod points;
 pub mod resume_parses;
 pub mod resumes;
 mod schema;

@@ -123,7 +123,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    point_balances (user_id) {
+        user_id -> Uuid,
+        balance -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    points_ledger (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        job_id -> Nullable<Uuid>,
+        entry -> Text,
+        amount -> Int4,
+        balance_after -> Int4,
+        note -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    diagnoses (job_id) {
+        job_id -> Uuid,
+        owner_id -> Uuid,
+        resume_id -> Nullable<Uuid>,
+        overall_score -> Int4,
+        language -> Text,
+        engine -> Text,
+        result -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    question_sets (job_id) {
+        job_id -> Uuid,
+        owner_id -> Uuid,
+        resume_id -> Nullable<Uuid>,
+        questions -> Int4,
+        language -> Text,
+        engine -> Text,
+        result -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(diagnoses -> jobs (job_id));
+diesel::joinable!(question_sets -> jobs (job_id));
 diesel::joinable!(resume_parse_results -> resumes (resume_id));
 diesel::joinable!(skill_matches -> resumes (resume_id));
 diesel::joinable!(resumes -> files (file_id));
@@ -141,5 +190,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
     resumes,
     resume_parse_results,
-    skill_matches
+    skill_matches,
+    point_balances,
+    points_ledger,
+    diagnoses,
+    question_sets
 );

@@ -10,6 +10,7 @@ use prepq_jobs::NewJob;
 use crate::{
     PooledConn, StoreError,
     account_tokens::{self, Grant},
+    points,
     schema::{files, users},
     sessions,
 };
@@ -45,6 +46,8 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,
     pub language: &'a str,
+    /// Points to start with.
+    pub points: i32,
 }
 
 /// Inserts a user with their verification token and its mail, in one transaction; `None`
@@ -70,6 +73,7 @@ pub async fn create(
             .optional()?;
         if let Some(user) = &inserted {
             account_tokens::issue_in(conn, user.id, verification, mail).await?;
+            points::grant_in(conn, user.id, new.points, "sign-up grant").await?;
         }
         Ok(inserted)
     })

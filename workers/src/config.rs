@@ -58,6 +58,50 @@ pub struct WorkerConfig {
     pub extract: ExtractLimits,
     #[command(flatten)]
     pub mail: MailConfig,
+    #[command(flatten)]
+    pub llm: LlmConfig,
+}
+
+/// The analysis engine: `builtin` (offline) or `llm` (an OpenAI-compatible endpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    Builtin,
+    Llm,
+}
+
+/// The model behind the `llm` engine.
+#[derive(Debug, Clone, Args)]
+pub struct LlmConfig {
+    /// Default: `llm` when an API key is set, else `builtin`.
+    #[arg(long, env = "PREPQ_ANALYSIS_ENGINE", value_enum)]
+    pub analysis_engine: Option<EngineChoice>,
+    #[arg(
+        long,
+        env = "PREPQ_LLM_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
+    pub llm_base_url: String,
+    #[arg(long, env = "PREPQ_LLM_MODEL", default_value = "gpt-4o-mini")]
+    pub llm_model: String,
+    #[arg(long, env = "PREPQ_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
+    /// Time for one call to the model.
+    #[arg(long, env = "PREPQ_LLM_TIMEOUT_SECS", default_value_t = 120)]
+    pub llm_timeout_secs: u64,
+    /// Longest wait on a busy model (`Retry-After` is honoured up to this).
+    #[arg(long, env = "PREPQ_LLM_MAX_WAIT_SECS", default_value_t = 30)]
+    pub llm_max_wait_secs: u64,
+}
+
+impl LlmConfig {
+    pub fn engine(&self) -> EngineChoice {
+        self.analysis_engine
+            .unwrap_or(if self.llm_api_key.is_some() {
+                EngineChoice::Llm
+            } else {
+                EngineChoice::Builtin
+            })
+    }
 }
 
 /// Where mail goes. Without an SMTP host it is written to the outbox directory instead,

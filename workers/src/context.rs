@@ -4,7 +4,11 @@ use prepq_jobs::{NewJob, Steps};
 use prepq_schema::{DbPool, jobs::Progress};
 use tokio::sync::watch;
 
-use crate::{config::ExtractLimits, engines::email::Mailer, store::JobStore};
+use crate::{
+    config::ExtractLimits,
+    engines::{analysis::Engine, email::Mailer},
+    store::JobStore,
+};
 
 /// What a job's `run` gets: who it is, and the shared services it may use.
 #[derive(Clone)]
@@ -15,6 +19,8 @@ pub struct JobContext {
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
     pub mailer: Arc<Mailer>,
+    pub analysis: Engine,
+    pub db: DbPool,
     progress: Arc<watch::Sender<Progress>>,
 }
 
@@ -31,6 +37,8 @@ impl JobContext {
             blob_dir: services.blob_dir.clone(),
             limits: services.limits.clone(),
             mailer: services.mailer.clone(),
+            analysis: services.analysis.clone(),
+            db: services.db.clone(),
             progress,
         }
     }
@@ -67,6 +75,7 @@ pub struct Services {
     pub blob_dir: PathBuf,
     pub limits: ExtractLimits,
     pub mailer: Arc<Mailer>,
+    pub analysis: Engine,
     pub store: Arc<JobStore>,
 }
 

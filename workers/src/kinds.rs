@@ -4,19 +4,22 @@ use std::future::Future;
 
 use prepq_jobs::{
     Job,
-    kinds::{Echo, EmailSend, ResumeExtract, ResumeOcr, ResumeText},
+    kinds::{
+        Echo, EmailSend, QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis,
+        ResumeExtract, ResumeOcr, ResumeText,
+    },
 };
-use prepq_schema::{PooledConn, StoreError, resume_parses};
+use prepq_schema::{PooledConn, StoreError, analyses, resume_parses};
 use uuid::Uuid;
 
 use crate::context::{JobContext, JobError};
 
 /// A job kind the workers know how to run.
-pub trait Run: Job {
+pub trait Run: Job + Clone {
     fn run(self, ctx: &JobContext) -> impl Future<Output = Result<Self::Output, JobError>> + Send;
 
     /// What of the output is kept beyond the job's own result, in tables of its own.
-    fn record(_output: &Self::Output) -> Option<Record> {
+    fn record(_output: &Self::Output, _payload: &Self) -> Option<Record> {
         None
     }
 }
@@ -32,12 +35,21 @@ pub struct Success {
 /// Rows of record a job's success writes.
 pub enum Record {
     ResumeRead(ResumeText),
+    /// For this resume.
+    Diagnosis(Uuid, ResumeDiagnosis),
+    QuestionSet(Uuid, QuestionSet),
 }
 
 impl Record {
     pub async fn write(&self, conn: &mut PooledConn, job_id: Uuid) -> Result<(), StoreError> {
         match self {
             Self::ResumeRead(read) => resume_parses::record(conn, job_id, read).await.map(drop),
+            Self::Diagnosis(resume_id, diagnosis) => {
+                analyses::record_diagnosis(conn, job_id, *resume_id, diagnosis).await
+            }
+            Self::QuestionSet(resume_id, set) => {
+                analyses::record_question_set(conn, job_id, *resume_id, set).await
+            }
         }
     }
 }
@@ -52,6 +64,8 @@ pub async fn execute(
         Echo::KIND => run::<Echo>(payload, ctx).await,
         ResumeExtract::KIND => run::<ResumeExtract>(payload, ctx).await,
         ResumeOcr::KIND => run::<ResumeOcr>(payload, ctx).await,
+        ResumeDiagnose::KIND => run::<ResumeDiagnose>(payload, ctx).await,
+        QuestionsPredict::KIND => run::<QuestionsPredict>(payload, ctx).await,
         EmailSend::KIND => run::<EmailSend>(payload, ctx).await,
         other => Err(JobError::Permanent(format!(
             "no worker knows the job kind `{other}`"
@@ -62,8 +76,8 @@ pub async fn execute(
 async fn run<J: Run>(payload: serde_json::Value, ctx: &JobContext) -> Result<Success, JobError> {
     let job: J = serde_json::from_value(payload)
         .map_err(|e| JobError::Permanent(format!("invalid {} payload: {e}", J::KIND)))?;
-    let output = job.run(ctx).await?;
-    let record = J::record(&output);
+    let output = job.clone().run(ctx).await?;
+    let record = J::record(&output, &job);
     let result = serde_json::to_value(output)
         .map_err(|e| JobError::Permanent(format!("encoding the {} result: {e}", J::KIND)))?;
     Ok(Success { result, record })

@@ -18,7 +18,12 @@ use apalis::prelude::Monitor;
 use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
-use crate::{config::WorkerConfig, context::Services, dispatcher::Dispatcher};
+use crate::{
+    config::{EngineChoice, WorkerConfig},
+    context::Services,
+    dispatcher::Dispatcher,
+    engines::analysis::{Engine, llm::Llm},
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,6 +153,12 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
         blob_dir: config.blob_dir.clone(),
         limits: config.extract.clone(),
         mailer: Arc::new(engines::email::Mailer::from_config(&config.mail).await?),
+        analysis: match config.llm.engine() {
+            EngineChoice::Builtin => Engine::Builtin,
+            EngineChoice::Llm => Engine::Llm(Arc::new(
+                Llm::new(&config.llm).context("building the model client")?,
+            )),
+        },
         store: Arc::new(store::JobStore::spawn(
             db.clone(),
             process.clone(),

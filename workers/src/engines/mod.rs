@@ -1,5 +1,7 @@
 //! The code that does each job kind's work.
 
+mod analyses;
+pub mod analysis;
 mod dates;
 mod docx;
 mod echo;

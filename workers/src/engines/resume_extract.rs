@@ -46,7 +46,7 @@ impl Run for ResumeExtract {
         }
     }
 
-    fn record(read: &ResumeText) -> Option<Record> {
+    fn record(read: &ResumeText, _payload: &Self) -> Option<Record> {
         Some(Record::ResumeRead(read.clone()))
     }
 }

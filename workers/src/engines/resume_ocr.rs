@@ -44,7 +44,7 @@ impl Run for ResumeOcr {
         }
     }
 
-    fn record(read: &ResumeText) -> Option<Record> {
+    fn record(read: &ResumeText, _payload: &Self) -> Option<Record> {
         Some(Record::ResumeRead(read.clone()))
     }
 }

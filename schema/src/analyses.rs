@@ -1,0 +1,154 @@
+//! Results of the paid analyses. The job is the analysis (its id, owner, input and status);
+//! each success adds a row to its kind's table, which history reads joined to the job.
+
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Uuid as SqlUuid},
+};
+use diesel_async::RunQueryDsl;
+use prepq_jobs::{
+    Job,
+    kinds::{QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis},
+};
+use uuid::Uuid;
+
+use crate::{PooledConn, StoreError, jobs::JobRow};
+
+/// An analysis kind: its job kind and its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Analysis {
+    Diagnosis,
+    QuestionSet,
+}
+
+impl Analysis {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Diagnosis => ResumeDiagnose::KIND,
+            Self::QuestionSet => QuestionsPredict::KIND,
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Self::Diagnosis => "diagnoses",
+            Self::QuestionSet => "question_sets",
+        }
+    }
+}
+
+/// An analysis job and, once it succeeded, its stored result.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AnalysisRow {
+    #[diesel(embed)]
+    pub job: JobRow,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub analysis: Option<serde_json::Value>,
+}
+
+/// The owner's analyses of one kind, newest first, older than `before` when given.
+pub async fn list_owned(
+    conn: &mut PooledConn,
+    analysis: Analysis,
+    owner_id: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AnalysisRow>, StoreError> {
+    let rows = diesel::sql_query(format!(
+        "SELECT jobs.*, a.result AS analysis FROM jobs LEFT JOIN {} a ON a.job_id = jobs.id
+         WHERE jobs.owner_id = $1 AND jobs.kind = $2 AND ($3::uuid IS NULL OR jobs.id < $3)
+         ORDER BY jobs.id DESC LIMIT $4",
+        analysis.table()
+    ))
+    .bind::<SqlUuid, _>(owner_id)
+    .bind::<Text, _>(analysis.kind())
+    .bind::<Nullable<SqlUuid>, _>(before)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn find_owned(
+    conn: &mut PooledConn,
+    analysis: Analysis,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<AnalysisRow>, StoreError> {
+    let row = diesel::sql_query(format!(
+        "SELECT jobs.*, a.result AS analysis FROM jobs LEFT JOIN {} a ON a.job_id = jobs.id
+         WHERE jobs.owner_id = $1 AND jobs.kind = $2 AND jobs.id = $3",
+        analysis.table()
+    ))
+    .bind::<SqlUuid, _>(owner_id)
+    .bind::<Text, _>(analysis.kind())
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(row)
+}
+
+/// Stores job `job_id`'s diagnosis; in the transaction that marks the job succeeded.
+pub async fn record_diagnosis(
+    conn: &mut PooledConn,
+    job_id: Uuid,
+    resume_id: Uuid,
+    diagnosis: &ResumeDiagnosis,
+) -> Result<(), StoreError> {
+    record(
+        conn,
+        "INSERT INTO diagnoses (job_id, owner_id, resume_id, overall_score, language, engine, result)",
+        (job_id, resume_id),
+        i32::try_from(diagnosis.overall_score).unwrap_or(100),
+        (&diagnosis.language, &diagnosis.engine.engine),
+        diagnosis,
+    )
+    .await
+}
+
+/// Stores job `job_id`'s question set; in the transaction that marks the job succeeded.
+pub async fn record_question_set(
+    conn: &mut PooledConn,
+    job_id: Uuid,
+    resume_id: Uuid,
+    set: &QuestionSet,
+) -> Result<(), StoreError> {
+    record(
+        conn,
+        "INSERT INTO question_sets (job_id, owner_id, resume_id, questions, language, engine, result)",
+        (job_id, resume_id),
+        i32::try_from(set.questions.len()).unwrap_or(i32::MAX),
+        (&set.language, &set.engine.engine),
+        set,
+    )
+    .await
+}
+
+/// The statement both kinds share: the owner comes from the job, and a resume deleted
+/// meanwhile is recorded as none.
+async fn record(
+    conn: &mut PooledConn,
+    insert: &str,
+    (job_id, resume_id): (Uuid, Uuid),
+    figure: i32,
+    (language, engine): (&str, &str),
+    result: &impl serde::Serialize,
+) -> Result<(), StoreError> {
+    let result = serde_json::to_value(result)
+        .map_err(|e| StoreError::Corrupt(format!("encoding an analysis: {e}")))?;
+    diesel::sql_query(format!(
+        "{insert} SELECT jobs.id, jobs.owner_id, (SELECT id FROM resumes WHERE id = $2), $3, $4, $5, $6
+         FROM jobs WHERE jobs.id = $1 AND jobs.owner_id IS NOT NULL
+         ON CONFLICT (job_id) DO NOTHING"
+    ))
+    .bind::<SqlUuid, _>(job_id)
+    .bind::<SqlUuid, _>(resume_id)
+    .bind::<Int4, _>(figure)
+    .bind::<Text, _>(language)
+    .bind::<Text, _>(engine)
+    .bind::<Jsonb, _>(result)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

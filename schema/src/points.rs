@@ -1,0 +1,145 @@
+//! Points: an append-only ledger and a balance that never goes negative. A priced job's
+//! price is reserved in the transaction that inserts it; the `jobs_settle_points` trigger
+//! settles or refunds it in the transaction that finishes the job, whichever path that is.
+//! Every job entry is unique per (job, entry), so nothing is charged or refunded twice.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::{
+    PooledConn, StoreError,
+    schema::{point_balances, points_ledger},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = points_ledger, check_for_backend(diesel::pg::Pg))]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub user_id: Uuid,
+    pub job_id: Option<Uuid>,
+    /// `grant`, `reserve`, `settle` or `refund`.
+    pub entry: String,
+    pub amount: i32,
+    pub balance_after: i32,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A reservation the balance could not cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unaffordable {
+    pub balance: i32,
+    pub price: i32,
+}
+
+pub async fn balance(conn: &mut PooledConn, user_id: Uuid) -> Result<i32, StoreError> {
+    let balance = point_balances::table
+        .find(user_id)
+        .select(point_balances::balance)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(balance.unwrap_or(0))
+}
+
+/// The user's entries, newest first, older than `before` when given.
+pub async fn history(
+    conn: &mut PooledConn,
+    user_id: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LedgerEntry>, StoreError> {
+    let mut query = points_ledger::table
+        .filter(points_ledger::user_id.eq(user_id))
+        .select(LedgerEntry::as_select())
+        .order(points_ledger::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(points_ledger::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// Opens the user's balance or adds `amount` to it, inside the caller's transaction.
+pub async fn grant_in(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    amount: i32,
+    note: &str,
+) -> Result<(), StoreError> {
+    let after: i32 = diesel::insert_into(point_balances::table)
+        .values((
+            point_balances::user_id.eq(user_id),
+            point_balances::balance.eq(amount),
+        ))
+        .on_conflict(point_balances::user_id)
+        .do_update()
+        .set((
+            point_balances::balance.eq(point_balances::balance + amount),
+            point_balances::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(point_balances::balance)
+        .get_result(conn)
+        .await?;
+    if amount == 0 {
+        return Ok(());
+    }
+    diesel::insert_into(points_ledger::table)
+        .values((
+            points_ledger::user_id.eq(user_id),
+            points_ledger::entry.eq("grant"),
+            points_ledger::amount.eq(amount),
+            points_ledger::balance_after.eq(after),
+            points_ledger::note.eq(note),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Holds `price` points for job `job_id`, inside the transaction that inserts the job. The
+/// balance row's lock orders concurrent reservations: none can spend what another took.
+pub(crate) async fn reserve(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    job_id: Uuid,
+    price: i32,
+    kind: &str,
+) -> Result<Result<(), Unaffordable>, StoreError> {
+    let after: Option<i32> = diesel::update(point_balances::table)
+        .filter(point_balances::user_id.eq(user_id))
+        .filter(point_balances::balance.ge(price))
+        .set((
+            point_balances::balance.eq(point_balances::balance - price),
+            point_balances::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(point_balances::balance)
+        .get_result(conn)
+        .await
+        .optional()?;
+    let Some(after) = after else {
+        let balance = point_balances::table
+            .find(user_id)
+            .select(point_balances::balance)
+            .first(conn)
+            .await
+            .optional()?
+            .unwrap_or(0);
+        return Ok(Err(Unaffordable { balance, price }));
+    };
+    diesel::insert_into(points_ledger::table)
+        .values((
+            points_ledger::user_id.eq(user_id),
+            points_ledger::job_id.eq(job_id),
+            points_ledger::entry.eq("reserve"),
+            points_ledger::amount.eq(-price),
+            points_ledger::balance_after.eq(after),
+            points_ledger::note.eq(kind),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(Ok(()))
+}
