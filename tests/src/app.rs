@@ -241,6 +241,21 @@ impl TestApp {
         self.sign_in(&email, PASSWORD).await
     }
 
+    /// A user whose address is verified, as following the mailed link does: one who may
+    /// spend points.
+    pub async fn verified_user(&self) -> User {
+        let user = self.user().await;
+        let mut conn = self.db().get().await.expect("test connection");
+        let found = prepq_schema::users::find_by_email(&mut conn, &user.email)
+            .await
+            .expect("finding the user")
+            .expect("the user exists");
+        prepq_schema::users::mark_verified(&mut conn, found.id)
+            .await
+            .expect("verifying");
+        user
+    }
+
     /// An administrator, made the only way there is: `api admin create`.
     pub async fn admin(&self) -> User {
         let email = format!("admin-{}@example.com", Uuid::now_v7().simple());

@@ -3,18 +3,22 @@
 
 mod accounts;
 mod admin;
+mod analyses;
 mod events;
 mod files;
 mod jobs;
 mod paging;
+mod points;
 mod profile;
 mod resumes;
 
 pub use accounts::AccountsApi;
 pub use admin::AdminApi;
+pub use analyses::AnalysesApi;
 pub use events::EventsApi;
 pub use files::FilesApi;
 pub use jobs::JobsApi;
+pub use points::PointsApi;
 pub use profile::ProfileApi;
 pub use resumes::ResumesApi;
 
@@ -26,6 +30,10 @@ pub enum ApiTags {
     Jobs,
     /// Your resumes: upload, read, delete.
     Resumes,
+    /// Resume diagnoses and interview-question predictions against a target job.
+    Analyses,
+    /// Your points: balance and history.
+    Points,
     /// Files you uploaded.
     Files,
     /// Server-sent events of job state changes.

@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod analyses;
 mod backlog;
 mod idempotency;
 mod lifecycle;

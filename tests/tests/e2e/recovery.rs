@@ -71,6 +71,7 @@ async fn job_committed_but_never_pushed_is_dispatched() {
         job: &echo,
         idempotency_key: None,
         dispatch_id: Some(&queue::new_dispatch_id()),
+        price: None,
     };
     jobs::submit(&mut conn, submission).await.unwrap();
 

@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use prepq_jobs::kinds::{Language, ResumeParse};
 use regex::Regex;
 
+use crate::engines::dates;
+
 pub struct Evidence<'a> {
     pub text: &'a str,
     pub parse: &'a ResumeParse,
@@ -61,7 +63,7 @@ impl<'a> Evidence<'a> {
     }
 
     pub fn quantified(line: &str) -> bool {
-        FIGURE.is_match(&super::super::dates::without_years(line))
+        FIGURE.is_match(&dates::without_years(line))
     }
 
     pub fn has_section(&self, kind: &str) -> bool {
@@ -84,6 +86,9 @@ fn clean(line: &str) -> &str {
         .trim()
 }
 
+/// Long enough, not a heading, and not an entry's title line (those carry its dates).
 fn is_statement(line: &str) -> bool {
-    line.chars().count() >= MIN_STATEMENT_CHARS && !line.ends_with([':', '：'])
+    line.chars().count() >= MIN_STATEMENT_CHARS
+        && !line.ends_with([':', '：'])
+        && dates::ranges(line).is_empty()
 }

@@ -1,0 +1,367 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use prepq_jobs::{
+    NewJob,
+    kinds::{QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis, Target},
+};
+use prepq_schema::{
+    StoreError,
+    analyses::{self, Analysis, AnalysisRow},
+    resume_parses,
+};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    paging::{default_limit, page, parse_cursor},
+};
+use crate::{
+    auth::BearerAuth,
+    enqueue::enqueue_paid,
+    error::{ApiError, ErrorBody},
+    state::AppState,
+    views::{JobState, JobView},
+};
+
+pub struct AnalysesApi;
+
+/// The job a resume is measured against.
+#[derive(Debug, Clone, Object)]
+pub struct TargetJob {
+    #[oai(validator(max_length = 200))]
+    pub title: Option<String>,
+    /// The job description, pasted as text.
+    #[oai(validator(min_length = 20, max_length = 20000))]
+    pub description: String,
+}
+
+#[derive(Debug, Object)]
+pub struct DiagnosisRequest {
+    pub resume_id: Uuid,
+    pub target: TargetJob,
+    /// `zh-CN` or `en`; default: the resume's language.
+    #[oai(validator(pattern = "^(zh-CN|en)$"))]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct QuestionSetRequest {
+    pub resume_id: Uuid,
+    pub target: TargetJob,
+    #[oai(validator(pattern = "^(zh-CN|en)$"))]
+    pub language: Option<String>,
+    /// How many questions (1–30).
+    #[oai(
+        default = "default_questions",
+        validator(minimum(value = "1"), maximum(value = "30"))
+    )]
+    pub count: u32,
+}
+
+fn default_questions() -> u32 {
+    10
+}
+
+/// An analysis: the job that makes it, and its result once it succeeded.
+#[derive(Debug, Object)]
+pub struct AnalysisState {
+    /// Also the id of the job that makes it (`/jobs/{id}`).
+    pub id: Uuid,
+    pub status: JobState,
+    pub progress: i16,
+    pub resume_id: Option<Uuid>,
+    pub target_title: Option<String>,
+    /// Why it failed, in words for people. The points it cost were refunded.
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Object)]
+pub struct DiagnosisView {
+    #[oai(flatten)]
+    pub state: AnalysisState,
+    pub diagnosis: Option<ResumeDiagnosis>,
+}
+
+#[derive(Debug, Object)]
+pub struct QuestionSetView {
+    #[oai(flatten)]
+    pub state: AnalysisState,
+    pub question_set: Option<QuestionSet>,
+}
+
+#[derive(Debug, Object)]
+pub struct DiagnosisPage {
+    pub items: Vec<DiagnosisView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct QuestionSetPage {
+    pub items: Vec<QuestionSetView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum AnalysisAccepted {
+    /// Accepted and paid for (the price is refunded if it fails). Follow it at `Location`.
+    #[oai(status = 202)]
+    Accepted(Json<JobView>, #[oai(header = "Location")] String),
+}
+
+#[OpenApi(tag = "ApiTags::Analyses")]
+impl AnalysesApi {
+    /// Diagnose one of your resumes against a job. Costs points.
+    #[oai(path = "/diagnoses", method = "post")]
+    async fn diagnose(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        request: Json<DiagnosisRequest>,
+    ) -> Result<AnalysisAccepted, ApiError> {
+        let request = request.0;
+        let job = ResumeDiagnose {
+            resume_id: request.resume_id,
+            target: target(request.target),
+            language: request.language,
+        };
+        let price = state.config.points.price_resume_diagnose;
+        let path = "/api/v1/diagnoses";
+        submit(
+            &state,
+            auth.0.user_id,
+            job.resume_id,
+            NewJob::of(&job),
+            idempotency_key.0,
+            price,
+            path,
+        )
+        .await
+    }
+
+    /// Your diagnoses, newest first.
+    #[oai(path = "/diagnoses", method = "get")]
+    async fn diagnoses(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<DiagnosisPage>, ApiError> {
+        let (items, next_cursor) = history(
+            &state,
+            Analysis::Diagnosis,
+            auth.0.user_id,
+            cursor.0,
+            limit.0,
+            diagnosis_view,
+        )
+        .await?;
+        Ok(Json(DiagnosisPage { items, next_cursor }))
+    }
+
+    /// One of your diagnoses.
+    #[oai(path = "/diagnoses/:id", method = "get")]
+    async fn diagnosis(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<DiagnosisView>, ApiError> {
+        let row = one(
+            &state,
+            Analysis::Diagnosis,
+            auth.0.user_id,
+            id.0,
+            "diagnosis",
+        )
+        .await?;
+        Ok(Json(diagnosis_view(row)?))
+    }
+
+    /// Predict the interview questions one of your resumes will meet for a job. Costs points.
+    #[oai(path = "/question-sets", method = "post")]
+    async fn predict(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        request: Json<QuestionSetRequest>,
+    ) -> Result<AnalysisAccepted, ApiError> {
+        let request = request.0;
+        let job = QuestionsPredict {
+            resume_id: request.resume_id,
+            target: target(request.target),
+            language: request.language,
+            count: request.count,
+        };
+        let price = state.config.points.price_questions_predict;
+        let path = "/api/v1/question-sets";
+        submit(
+            &state,
+            auth.0.user_id,
+            job.resume_id,
+            NewJob::of(&job),
+            idempotency_key.0,
+            price,
+            path,
+        )
+        .await
+    }
+
+    /// Your question sets, newest first.
+    #[oai(path = "/question-sets", method = "get")]
+    async fn question_sets(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<QuestionSetPage>, ApiError> {
+        let (items, next_cursor) = history(
+            &state,
+            Analysis::QuestionSet,
+            auth.0.user_id,
+            cursor.0,
+            limit.0,
+            question_set_view,
+        )
+        .await?;
+        Ok(Json(QuestionSetPage { items, next_cursor }))
+    }
+
+    /// One of your question sets.
+    #[oai(path = "/question-sets/:id", method = "get")]
+    async fn question_set(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<QuestionSetView>, ApiError> {
+        let row = one(
+            &state,
+            Analysis::QuestionSet,
+            auth.0.user_id,
+            id.0,
+            "question set",
+        )
+        .await?;
+        Ok(Json(question_set_view(row)?))
+    }
+}
+
+fn target(target: TargetJob) -> Target {
+    Target {
+        title: target.title.filter(|t| !t.trim().is_empty()),
+        description: target.description,
+    }
+}
+
+/// Checks the resume is theirs and read, then enqueues the paid job.
+async fn submit(
+    state: &AppState,
+    owner: Uuid,
+    resume_id: Uuid,
+    job: NewJob,
+    idempotency_key: Option<String>,
+    price: i32,
+    path: &str,
+) -> Result<AnalysisAccepted, ApiError> {
+    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("resume"))?;
+    if resume_parses::find_many(&mut conn, &[resume_id])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::Conflict(ErrorBody::new(
+            "resume_not_read",
+            "the resume has not been read successfully yet; wait for it, or upload it again",
+        )));
+    }
+    drop(conn);
+    let row = enqueue_paid(state, owner, &job, idempotency_key.as_deref(), price).await?;
+    let location = format!("{path}/{}", row.id);
+    Ok(AnalysisAccepted::Accepted(
+        Json(JobView::from_row(row)?),
+        location,
+    ))
+}
+
+async fn history<T>(
+    state: &AppState,
+    analysis: Analysis,
+    owner: Uuid,
+    cursor: Option<String>,
+    limit: i64,
+    view: fn(AnalysisRow) -> Result<T, ApiError>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let before = parse_cursor(cursor)?;
+    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let rows = analyses::list_owned(&mut conn, analysis, owner, before, limit + 1).await?;
+    page(rows, limit, |r| r.job.id, view)
+}
+
+async fn one(
+    state: &AppState,
+    analysis: Analysis,
+    owner: Uuid,
+    id: Uuid,
+    what: &str,
+) -> Result<AnalysisRow, ApiError> {
+    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    analyses::find_owned(&mut conn, analysis, owner, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(what))
+}
+
+fn diagnosis_view(row: AnalysisRow) -> Result<DiagnosisView, ApiError> {
+    let (state, diagnosis) = split(row)?;
+    Ok(DiagnosisView { state, diagnosis })
+}
+
+fn question_set_view(row: AnalysisRow) -> Result<QuestionSetView, ApiError> {
+    let (state, question_set) = split(row)?;
+    Ok(QuestionSetView {
+        state,
+        question_set,
+    })
+}
+
+fn split<T: DeserializeOwned>(row: AnalysisRow) -> Result<(AnalysisState, Option<T>), ApiError> {
+    let job = row.job;
+    let payload = &job.payload;
+    let state = AnalysisState {
+        id: job.id,
+        status: job.status()?.into(),
+        progress: job.progress,
+        resume_id: payload["resume_id"].as_str().and_then(|id| id.parse().ok()),
+        target_title: payload["target"]["title"].as_str().map(str::to_owned),
+        error: job.error,
+        created_at: job.created_at,
+        finished_at: job.finished_at,
+    };
+    let result = row
+        .analysis
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("stored analysis: {e}")))?;
+    Ok((state, result))
+}

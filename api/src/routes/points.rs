@@ -1,0 +1,107 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use prepq_schema::{
+    StoreError,
+    points::{self, LedgerEntry},
+};
+use uuid::Uuid;
+
+use super::{ApiTags, paging::default_limit};
+use crate::{
+    auth::BearerAuth,
+    error::{ApiError, ErrorBody},
+    state::AppState,
+};
+
+pub struct PointsApi;
+
+#[derive(Debug, Object)]
+pub struct Balance {
+    pub balance: i32,
+}
+
+/// One change of your balance.
+#[derive(Debug, Object)]
+pub struct LedgerLine {
+    pub id: i64,
+    /// `grant`, `reserve` (a paid job accepted), `settle` (it succeeded: spent) or `refund`
+    /// (it failed or was cancelled).
+    pub entry: String,
+    /// Change of the balance.
+    pub amount: i32,
+    pub balance_after: i32,
+    pub job_id: Option<Uuid>,
+    /// What it was for: the job kind, or the grant.
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<LedgerEntry> for LedgerLine {
+    fn from(e: LedgerEntry) -> Self {
+        Self {
+            id: e.id,
+            entry: e.entry,
+            amount: e.amount,
+            balance_after: e.balance_after,
+            job_id: e.job_id,
+            note: e.note,
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct LedgerPage {
+    pub items: Vec<LedgerLine>,
+    pub next_cursor: Option<String>,
+}
+
+#[OpenApi(tag = "ApiTags::Points")]
+impl PointsApi {
+    /// Your points balance.
+    #[oai(path = "/points", method = "get")]
+    async fn balance(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<Balance>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let balance = points::balance(&mut conn, auth.0.user_id).await?;
+        Ok(Json(Balance { balance }))
+    }
+
+    /// Every change of your balance, newest first.
+    #[oai(path = "/points/history", method = "get")]
+    async fn history(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<LedgerPage>, ApiError> {
+        let before = cursor
+            .0
+            .map(|c| c.parse::<i64>())
+            .transpose()
+            .map_err(|_| {
+                ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
+            })?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut entries = points::history(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let next_cursor = (entries.len() as i64 > limit.0)
+            .then(|| {
+                entries.truncate(limit.0 as usize);
+                entries.last().map(|e| e.id.to_string())
+            })
+            .flatten();
+        Ok(Json(LedgerPage {
+            items: entries.into_iter().map(LedgerLine::from).collect(),
+            next_cursor,
+        }))
+    }
+}

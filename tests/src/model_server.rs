@@ -1,0 +1,112 @@
+//! A stand-in for an OpenAI-compatible chat-completions endpoint on 127.0.0.1: it records
+//! every request and answers from a script, one scripted answer per call. An empty script
+//! answers 503. A held answer waits until the test releases it.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+};
+
+use poem::{
+    EndpointExt, Route, Server, handler,
+    http::StatusCode,
+    listener::{Acceptor, Listener, TcpListener},
+    web::{Data, Json},
+};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+/// One scripted answer.
+pub enum ModelReply {
+    /// 200 with this text as the message content, and token usage.
+    Content(String),
+    /// This status, with `Retry-After` when given.
+    Status(u16, Option<u64>),
+    /// Waits for `release`, then answers with the content.
+    Held(String),
+}
+
+#[derive(Default)]
+struct Script {
+    replies: Mutex<VecDeque<ModelReply>>,
+    requests: Mutex<Vec<Value>>,
+    release: Notify,
+}
+
+pub struct ModelServer {
+    pub base_url: String,
+    script: Arc<Script>,
+}
+
+impl ModelServer {
+    pub async fn start() -> Self {
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("binding the model server");
+        let port = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .expect("a TCP address")
+            .port();
+        let script = Arc::new(Script::default());
+        let app = Route::new()
+            .at("/v1/chat/completions", poem::post(complete))
+            .data(script.clone());
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+        Self {
+            base_url: format!("http://127.0.0.1:{port}/v1"),
+            script,
+        }
+    }
+
+    pub fn reply(&self, reply: ModelReply) -> &Self {
+        self.script.replies.lock().unwrap().push_back(reply);
+        self
+    }
+
+    /// The request bodies received so far.
+    pub fn requests(&self) -> Vec<Value> {
+        self.script.requests.lock().unwrap().clone()
+    }
+
+    /// Lets a held answer go.
+    pub fn release(&self) {
+        self.script.release.notify_one();
+    }
+}
+
+#[handler]
+async fn complete(script: Data<&Arc<Script>>, body: Json<Value>) -> poem::Response {
+    script.requests.lock().unwrap().push(body.0);
+    let reply = script.replies.lock().unwrap().pop_front();
+    match reply {
+        Some(ModelReply::Content(content)) => completion(&content),
+        Some(ModelReply::Held(content)) => {
+            script.release.notified().await;
+            completion(&content)
+        }
+        Some(ModelReply::Status(status, retry_after)) => {
+            let mut response =
+                poem::Response::builder().status(StatusCode::from_u16(status).expect("a status"));
+            if let Some(secs) = retry_after {
+                response = response.header("retry-after", secs.to_string());
+            }
+            response.body(r#"{"error":{"message":"busy"}}"#)
+        }
+        None => poem::Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .body("no scripted answer"),
+    }
+}
+
+fn completion(content: &str) -> poem::Response {
+    let body = json!({
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": "stop" }],
+        "usage": { "prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500 },
+    });
+    poem::Response::builder()
+        .content_type("application/json")
+        .body(body.to_string())
+}
