@@ -13,6 +13,7 @@ mod ocr;
 mod openapi;
 mod parse;
 mod pipeline;
+mod points;
 mod recovery;
 mod resumes;
 mod scaling;

@@ -1,0 +1,162 @@
+//! Points: reserved with the job, spent when it succeeds, given back when it fails or is
+//! cancelled; never twice, never below zero.
+
+use prepq_tests::{TestApp, User};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::{
+    JOB_DEADLINE,
+    analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, read_resume},
+};
+
+async fn balance(user: &User) -> i64 {
+    let points: Value = user.get("/api/v1/points").await.json().await.unwrap();
+    points["balance"].as_i64().unwrap()
+}
+
+/// The ledger's entries, oldest first, as (entry, amount).
+pub async fn ledger(user: &User) -> Vec<(String, i64)> {
+    let page: Value = user
+        .get("/api/v1/points/history?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut entries: Vec<(String, i64)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["entry"].as_str().unwrap().to_owned(),
+                e["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    entries.reverse();
+    entries
+}
+
+fn diagnosis_of(resume: &str) -> Value {
+    json!({ "resume_id": resume, "target": { "description": GO_AND_KUBERNETES } })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_concurrent_requests_on_a_balance_for_three_get_three_diagnoses() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .api_env("PREPQ_PRICE_RESUME_DIAGNOSE", "10")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    assert_eq!(balance(&user).await, 30);
+
+    let request = diagnosis_of(&resume);
+    let answers = futures::future::join_all((0..10).map(|_| {
+        let (user, request) = (user.clone(), request.clone());
+        async move {
+            let response = user
+                .call(Method::POST, "/api/v1/diagnoses", Some(&request))
+                .await;
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    }))
+    .await;
+    let accepted: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 202)
+        .map(|(_, b)| b)
+        .collect();
+    let refused: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 402)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!((accepted.len(), refused.len()), (3, 7), "{answers:?}");
+    for body in refused {
+        assert_eq!(body["error"]["code"], "insufficient_points");
+        assert_eq!(body["error"]["details"]["price"], 10);
+        assert_eq!(body["error"]["details"]["balance"], 0);
+    }
+    for job in accepted {
+        let id = job["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(user.finished(id, JOB_DEADLINE).await.status, "succeeded");
+    }
+    assert_eq!(balance(&user).await, 0);
+    let ledger = ledger(&user).await;
+    let count = |entry: &str| ledger.iter().filter(|(e, _)| e == entry).count();
+    assert_eq!(
+        (
+            count("grant"),
+            count("reserve"),
+            count("settle"),
+            count("refund")
+        ),
+        (1, 3, 3, 0),
+        "{ledger:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_diagnosis_is_refunded_once_and_unverified_users_cannot_spend() {
+    let mut app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .start()
+        .await;
+    // Resumes are read; analyses wait, as no worker serves their queue.
+    app.start_worker(&[("PREPQ_QUEUES", "resume.extract")])
+        .await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let accepted: Value = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(&resume)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(balance(&user).await, 20, "the price is held while it waits");
+    let cancel = format!("/api/v1/jobs/{}/cancel", accepted["id"].as_str().unwrap());
+    assert_eq!(user.call(Method::POST, &cancel, None).await.status(), 200);
+    assert_eq!(user.call(Method::POST, &cancel, None).await.status(), 409);
+    assert_eq!(balance(&user).await, 30);
+    assert_eq!(
+        ledger(&user).await,
+        [
+            ("grant".into(), 30),
+            ("reserve".into(), -10),
+            ("refund".into(), 10)
+        ]
+    );
+
+    let unverified = app.user().await;
+    let theirs = read_resume(&unverified, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let refused = unverified
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(&theirs)),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "email_not_verified");
+    assert_eq!(balance(&unverified).await, 30);
+
+    let not_theirs = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(&theirs)),
+        )
+        .await;
+    assert_eq!(not_theirs.status(), 404, "another user's resume");
+}
