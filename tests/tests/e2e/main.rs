@@ -8,6 +8,7 @@ mod backlog;
 mod idempotency;
 mod lifecycle;
 mod limits;
+mod llm;
 mod mail;
 mod ocr;
 mod openapi;

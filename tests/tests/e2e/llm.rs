@@ -1,0 +1,235 @@
+//! The `llm` engine against a stand-in OpenAI-compatible server on 127.0.0.1.
+
+use std::time::Duration;
+
+use prepq_tests::{ModelReply, ModelServer, TestApp, wait_until};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::{
+    JOB_DEADLINE,
+    analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, read_resume},
+    points::ledger,
+};
+
+/// A diagnosis as a model would write it.
+fn answer(overall: u32, language: &str) -> String {
+    json!({
+        "language": language,
+        "overall_score": overall,
+        "dimensions": {
+            "requirements_match": 40, "skills_coverage": 35, "quantified_impact": 10,
+            "structure": 90, "clarity": 60, "ats_readability": 95
+        },
+        "keywords": {
+            "matched_must_have": ["PostgreSQL"], "missing_must_have": ["Go", "Kubernetes"],
+            "matched_nice_to_have": [], "missing_nice_to_have": ["Rust"]
+        },
+        "strengths": ["Clear structure."],
+        "weaknesses": ["No Go or Kubernetes."],
+        "suggestions": [{
+            "dimension": "quantified_impact",
+            "passage": "Built internal tools for the sales team with Python and Django",
+            "advice": "Add figures.",
+            "example_rewrite": "Built internal tools used by 40 sellers, saving 6 hours a week."
+        }]
+    })
+    .to_string()
+}
+
+async fn platform(model: &ModelServer) -> TestApp {
+    TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
+        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
+        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
+        .worker_env("PREPQ_LLM_MODEL", "stand-in-1")
+        .start()
+        .await
+}
+
+fn diagnosis_of(resume: &str) -> Value {
+    json!({ "resume_id": resume, "target": { "title": "Backend", "description": GO_AND_KUBERNETES } })
+}
+
+/// The text between a fence's opening and closing marks.
+fn fenced<'t>(content: &'t str, name: &str) -> &'t str {
+    let open = content
+        .find(&format!("<<<{name}-"))
+        .expect("an opening fence");
+    let body = &content[open..];
+    let nonce_end = body.find('\n').unwrap();
+    let nonce = &body[name.len() + 4..nonce_end];
+    let close = body
+        .find(&format!("{name}-{nonce}>>>"))
+        .expect("a closing fence");
+    &body[nonce_end..close]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_model_gets_the_schema_and_fenced_inputs_and_a_busy_answer_is_waited_out() {
+    let model = ModelServer::start().await;
+    model
+        .reply(ModelReply::Status(429, Some(1)))
+        .reply(ModelReply::Content(answer(72, "en")));
+    let mut app = platform(&model).await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "succeeded", "{view}");
+    let diagnosis = &view["diagnosis"];
+    assert_eq!(diagnosis["overall_score"], 72);
+    assert_eq!(
+        diagnosis["keywords"]["missing_must_have"],
+        json!(["Go", "Kubernetes"])
+    );
+    let engine = &diagnosis["engine"];
+    assert_eq!(
+        (
+            &engine["engine"],
+            &engine["model"],
+            &engine["prompt_version"],
+            &engine["calls"]
+        ),
+        (
+            &json!("llm"),
+            &json!("stand-in-1"),
+            &json!("diagnose.v1"),
+            &json!(2)
+        )
+    );
+    assert_eq!(
+        (&engine["prompt_tokens"], &engine["completion_tokens"]),
+        (&json!(1200), &json!(300))
+    );
+    assert!(
+        engine["latency_ms"].as_f64().unwrap() >= 1000.0,
+        "waited the Retry-After second"
+    );
+
+    let requests = model.requests();
+    assert_eq!(requests.len(), 2);
+    let request = &requests[1];
+    assert_eq!(request["model"], "stand-in-1");
+    let format = &request["response_format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["json_schema"]["strict"], true);
+    let required = &format["json_schema"]["schema"]["required"];
+    assert!(
+        required
+            .as_array()
+            .unwrap()
+            .contains(&json!("overall_score")),
+        "{format}"
+    );
+    assert_eq!(request["messages"][0]["role"], "system");
+    let content = request["messages"][1]["content"].as_str().unwrap();
+    let resume_text = fenced(content, "RESUME");
+    assert!(
+        resume_text.contains("Built internal tools for the sales team"),
+        "{content}"
+    );
+    assert!(fenced(content, "JOB").contains("Several years of Go in production"));
+    assert!(
+        !content.split("<<<").next().unwrap().contains("Jane Smith"),
+        "the resume appears only inside its fence"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_invalid_answers_fail_the_job_and_refund_its_points() {
+    let model = ModelServer::start().await;
+    model
+        .reply(ModelReply::Content(
+            "Sure! Here is the diagnosis you asked for.".into(),
+        ))
+        .reply(ModelReply::Content(answer(150, "en")))
+        .reply(ModelReply::Content(answer(70, "zh-CN")));
+    let mut app = platform(&model).await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert_eq!(
+        view["error"],
+        "the model gave no valid answer in 3 tries; the last one: it is in zh-CN, not en"
+    );
+    assert!(view["diagnosis"].is_null());
+    let requests = model.requests();
+    assert_eq!(requests.len(), 3);
+    let correction = requests[1]["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        correction["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("That answer is not valid"),
+        "{correction}"
+    );
+    assert_eq!(
+        ledger(&user).await,
+        [
+            ("grant".into(), 30),
+            ("reserve".into(), -10),
+            ("refund".into(), 10)
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_diagnosis_charges_once() {
+    let model = ModelServer::start().await;
+    model
+        .reply(ModelReply::Held(answer(60, "en")))
+        .reply(ModelReply::Content(answer(61, "en")));
+    let mut app = platform(&model).await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let accepted: Value = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(&resume)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    wait_until("the model to be asked", JOB_DEADLINE, || async {
+        (model.requests().len() == 1).then_some(())
+    })
+    .await;
+    app.workers[0].kill_hard();
+    app.start_worker(&[]).await;
+
+    let id = accepted["id"].as_str().unwrap().parse().unwrap();
+    let done = user.finished(id, Duration::from_secs(60)).await;
+    model.release();
+    assert_eq!(
+        (done.status.as_str(), done.attempt),
+        ("succeeded", 2),
+        "{:?}",
+        done.error
+    );
+    assert_eq!(done.result.unwrap()["overall_score"], 61);
+    assert_eq!(
+        ledger(&user).await,
+        [
+            ("grant".into(), 30),
+            ("reserve".into(), -10),
+            ("settle".into(), 0)
+        ]
+    );
+    let points: Value = user.get("/api/v1/points").await.json().await.unwrap();
+    assert_eq!(points["balance"], 20);
+}
