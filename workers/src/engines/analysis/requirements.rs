@@ -113,7 +113,7 @@ mod tests {
                    - Kubernetes and Docker\n- Experience with Redis is a plus\n\n\
                    Nice to have:\n- Rust\n- Docker in CI";
         let found = Requirements::of(job);
-        assert_eq!(skills(&found.must_have), ["Go", "Kubernetes", "Docker"]);
+        assert_eq!(skills(&found.must_have), ["Go", "Docker", "Kubernetes"]);
         assert_eq!(skills(&found.nice_to_have), ["Redis", "Rust"]);
         assert_eq!(found.must_have[0].line, "- 3+ years of Go in production");
     }
