@@ -34,13 +34,17 @@ struct Args {
     /// Only this many worker processes (default: runs with 1 and with 2).
     #[arg(long)]
     workers: Option<usize>,
-    /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract.
+    /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
+    /// analysis.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth,extract"
+        default_value = "throughput,latency,pickup,auth,extract,analysis"
     )]
     phases: Vec<String>,
+    /// Diagnoses, and as many question predictions, of the analysis run.
+    #[arg(long, default_value_t = 400)]
+    analyses: usize,
     /// Sign-ins of the auth run.
     #[arg(long, default_value_t = 100)]
     logins: usize,
@@ -79,6 +83,100 @@ async fn main() {
     }
     if phase("extract") {
         extract();
+    }
+    if phase("analysis") {
+        analysis(&args).await;
+    }
+}
+
+/// Builtin diagnoses and question predictions of a 2-page resume (rm_john_doe) against a
+/// real job description: the engine's own time per job, as the worker measured it on one
+/// core, and analyses per second end to end through the API and one worker process.
+async fn analysis(args: &Args) {
+    let mut app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "1000000000")
+        .worker_env("PREPQ_CONCURRENCY", &args.concurrency.to_string())
+        .start()
+        .await;
+    app.start_workers(1, &[]).await;
+    let user = app.verified_user().await;
+    let uploaded: serde_json::Value = user
+        .upload_to(
+            "/api/v1/resumes",
+            prepq_tests::fixture("rm_john_doe.pdf"),
+            "john.pdf",
+        )
+        .await
+        .json()
+        .await
+        .expect("the resume");
+    let resume = uploaded["id"].as_str().expect("an id").to_owned();
+    let job_id = uploaded["job_id"]
+        .as_str()
+        .expect("a job")
+        .parse()
+        .expect("a uuid");
+    user.finished(job_id, Duration::from_secs(60)).await;
+    let description = String::from_utf8(prepq_tests::fixture("rm_e2e_backend-eng.txt"))
+        .expect("a UTF-8 job description");
+    let target =
+        serde_json::json!({ "title": "Senior Backend Engineer", "description": description });
+    let requests: Vec<(&str, serde_json::Value)> = (0..args.analyses)
+        .flat_map(|_| {
+            let body = serde_json::json!({ "resume_id": resume, "target": target });
+            [
+                ("/api/v1/diagnoses", body.clone()),
+                ("/api/v1/question-sets", body),
+            ]
+        })
+        .collect();
+    let started = Instant::now();
+    futures::stream::iter(requests)
+        .map(|(path, body)| {
+            let user = user.clone();
+            async move {
+                let response = user.call(reqwest::Method::POST, path, Some(&body)).await;
+                assert_eq!(response.status(), 202, "{path}");
+            }
+        })
+        .buffer_unordered(args.clients)
+        .collect::<Vec<()>>()
+        .await;
+    let db = app.db();
+    for kind in ["resume.diagnose", "questions.predict"] {
+        wait_until(kind, Duration::from_secs(1800), || async {
+            let mut conn = db.get().await.ok()?;
+            let counts = jobs::count_by_status(&mut conn, kind).await.ok()?;
+            let done = counts
+                .iter()
+                .find(|(s, _)| s == "succeeded")
+                .map_or(0, |(_, n)| *n);
+            (done == args.analyses as i64).then_some(())
+        })
+        .await;
+    }
+    let total = started.elapsed();
+    println!(
+        "analysis: {} diagnoses + {} question sets (builtin) in {:.2} s: {:.0} analyses/s end to end, 1 worker process",
+        args.analyses,
+        args.analyses,
+        total.as_secs_f64(),
+        (2 * args.analyses) as f64 / total.as_secs_f64()
+    );
+    for kind in ["resume.diagnose", "questions.predict"] {
+        let mut took: Vec<f64> = app
+            .jobs_of_kind(kind)
+            .await
+            .iter()
+            .filter_map(|job| job.result.as_ref()?["engine"]["latency_ms"].as_f64())
+            .collect();
+        took.sort_by(f64::total_cmp);
+        println!(
+            "  {kind}: engine time p50 {:.2} ms, p99 {:.2} ms over {} jobs",
+            took[took.len() / 2],
+            took[took.len() * 99 / 100],
+            took.len()
+        );
     }
 }
 
