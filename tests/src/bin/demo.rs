@@ -67,17 +67,18 @@ async fn main() -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let response = user.upload(bytes, &name).await;
+    let response = user.upload_to("/api/v1/resumes", bytes, &name).await;
     anyhow::ensure!(
         response.status() == 202,
         "upload refused: {}",
         response.text().await?
     );
     let location = response.headers()["location"].to_str()?.to_owned();
-    let job: Value = response.json().await?;
+    let resume: Value = response.json().await?;
+    let job = json!({ "id": resume["job_id"] });
     println!(
-        "uploaded {name}: job {} accepted, follow it at {location}",
-        job["id"]
+        "uploaded {name}: resume {} is read by job {}; follow it at {location}",
+        resume["id"], job["id"]
     );
 
     loop {
@@ -101,15 +102,16 @@ async fn main() -> anyhow::Result<()> {
     let done: Value = user.get(&location).await.json().await?;
     match done["status"].as_str() {
         Some("succeeded") => {
-            let text = done["result"]["text"].as_str().unwrap_or_default();
+            let text = done["text"].as_str().unwrap_or_default();
             println!(
                 "extracted {} characters from {} page(s); it begins:",
-                done["result"]["chars"], done["result"]["pages"]
+                text.chars().count(),
+                done["pages"]
             );
             for line in text.lines().filter(|l| !l.trim().is_empty()).take(6) {
                 println!("  | {line}");
             }
-            let parse = &done["result"]["parse"];
+            let parse = &done["parse"];
             let names = |list: &str, field: &str| -> Vec<String> {
                 parse[list]
                     .as_array()
@@ -128,10 +130,51 @@ async fn main() -> anyhow::Result<()> {
                 parse["years_of_experience"],
                 parse["confidence"]
             );
-            Ok(())
+            diagnose(&user, &done["id"]).await
         }
         _ => anyhow::bail!("the job did not succeed: {}", done["error"]),
     }
+}
+
+/// A paid diagnosis of the resume against a real job description, by the configured engine.
+async fn diagnose(user: &User, resume_id: &Value) -> anyhow::Result<()> {
+    let description = String::from_utf8(prepq_tests::fixture("rm_e2e_backend-eng.txt"))?;
+    let request = json!({
+        "resume_id": resume_id,
+        "target": { "title": "Senior Backend Engineer", "description": description },
+    });
+    let response = user
+        .call(reqwest::Method::POST, "/api/v1/diagnoses", Some(&request))
+        .await;
+    anyhow::ensure!(
+        response.status() == 202,
+        "diagnosis refused: {}",
+        response.text().await?
+    );
+    let location = response.headers()["location"].to_str()?.to_owned();
+    let view = wait_until("the diagnosis", Duration::from_secs(120), || async {
+        let view: Value = user.get(&location).await.json().await.ok()?;
+        matches!(view["status"].as_str(), Some("succeeded" | "failed")).then_some(view)
+    })
+    .await;
+    let diagnosis = &view["diagnosis"];
+    anyhow::ensure!(
+        view["status"] == "succeeded",
+        "diagnosis failed: {}",
+        view["error"]
+    );
+    println!(
+        "diagnosis against \"Senior Backend Engineer\" ({} engine): {}/100; must-haves missing: {}",
+        diagnosis["engine"]["engine"],
+        diagnosis["overall_score"],
+        diagnosis["keywords"]["missing_must_have"]
+    );
+    if let Some(first) = diagnosis["suggestions"].get(0) {
+        println!("  suggestion: {}", first["advice"]);
+    }
+    let points: Value = user.get("/api/v1/points").await.json().await?;
+    println!("points left: {}", points["balance"]);
+    Ok(())
 }
 
 /// The verification mail goes through the `email.send` queue into the outbox (no SMTP
