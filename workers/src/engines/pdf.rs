@@ -58,11 +58,15 @@ pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, Unreadable
     if pages > max_pages {
         return Err(format!("the PDF has {pages} pages; the limit is {max_pages}").into());
     }
-    let text = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes))
-        .map_err(|_| {
-            "the PDF's text could not be decoded: the parser failed on its fonts".to_owned()
-        })?
-        .map_err(|e| format!("the PDF's text could not be extracted: {e}"))?;
+    // The document parsed above, not a second parse of the bytes. Unwind-safe to assert:
+    // after a panic the document is only dropped.
+    let text = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut text = String::new();
+        pdf_extract::output_doc(&doc, &mut pdf_extract::PlainTextOutput::new(&mut text))
+            .map(|()| text)
+    }))
+    .map_err(|_| "the PDF's text could not be decoded: the parser failed on its fonts".to_owned())?
+    .map_err(|e| format!("the PDF's text could not be extracted: {e}"))?;
     let text = tidy(&text);
     if text.is_empty() {
         return Err(Unreadable::NoTextLayer { pages });
