@@ -1,0 +1,128 @@
+//! A job posting as we keep it, whatever the source: normalised fields, the description as
+//! clean text, the requirement lines, and the vocabulary skills the resume parser uses.
+
+use prepq_jobs::skills;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::text::tidy;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Posting {
+    /// The source's own id, else the canonical URL.
+    pub external_id: String,
+    pub url: String,
+    pub title: String,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    pub remote: bool,
+    pub salary: Option<Salary>,
+    /// `full-time`, `part-time`, `contract`, `internship`, `temporary`, as given.
+    pub employment_type: Option<String>,
+    pub description: String,
+    /// Lines of the description that state requirements.
+    pub requirements: Vec<String>,
+    pub skills: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub posted_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Salary {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub currency: Option<String>,
+    /// `year`, `month`, `hour`, ... as given.
+    pub period: Option<String>,
+}
+
+/// Headings after which the lines are requirements, until the next heading.
+const REQUIREMENT_HEADINGS: &[&str] = &[
+    "requirements",
+    "qualifications",
+    "what you need",
+    "what you'll need",
+    "what we're looking for",
+    "you have",
+    "must have",
+    "任职要求",
+    "岗位要求",
+    "任职资格",
+    "职位要求",
+];
+
+/// The fields every source fills, before the derived ones.
+pub struct Draft {
+    pub external_id: String,
+    pub url: String,
+    pub title: String,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    pub remote: bool,
+    pub salary: Option<Salary>,
+    pub employment_type: Option<String>,
+    pub description: String,
+    pub posted_on: Option<String>,
+}
+
+impl Draft {
+    pub fn finish(self) -> Posting {
+        let description = tidy(&self.description);
+        let location = self.location.map(|l| tidy(&l)).filter(|l| !l.is_empty());
+        let remote = self.remote
+            || location
+                .as_deref()
+                .is_some_and(|l| l.to_lowercase().contains("remote") || l.contains("远程"));
+        Posting {
+            requirements: requirement_lines(&description),
+            skills: skills::find(&format!("{}\n{description}", self.title))
+                .into_iter()
+                .map(|m| m.skill.to_owned())
+                .collect(),
+            external_id: self.external_id,
+            url: self.url,
+            title: tidy(&self.title),
+            company: self.company.map(|c| tidy(&c)).filter(|c| !c.is_empty()),
+            location,
+            remote,
+            salary: self.salary,
+            employment_type: self.employment_type.map(|e| normalise_type(&e)),
+            description,
+            posted_on: self.posted_on.and_then(|d| d.get(..10).map(str::to_owned)),
+        }
+    }
+}
+
+impl Posting {
+    /// Changes when anything we keep changes.
+    pub fn content_hash(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(json))
+    }
+}
+
+fn requirement_lines(description: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut under = false;
+    for line in description.lines() {
+        let lower = line.to_lowercase();
+        let trimmed = lower.trim_end_matches([':', '：']).trim();
+        let heading = line.chars().count() <= 40 && !line.starts_with("- ");
+        if heading && REQUIREMENT_HEADINGS.iter().any(|h| trimmed.contains(h)) {
+            under = true;
+            continue;
+        }
+        if heading && !line.starts_with(char::is_numeric) && under && skills::find(line).is_empty()
+        {
+            under = false;
+        }
+        if under {
+            lines.push(line.trim_start_matches("- ").to_owned());
+        }
+    }
+    lines
+}
+
+fn normalise_type(kind: &str) -> String {
+    kind.trim().to_lowercase().replace(['_', ' '], "-")
+}
