@@ -1,40 +1,10 @@
-//! A job posting as we keep it, whatever the source: normalised fields, the description as
-//! clean text, the requirement lines, and the vocabulary skills the resume parser uses.
+//! Normalising what a source gives into a `Posting`: the description as clean text, its
+//! requirement lines, and the vocabulary skills the resume parser uses.
 
+pub use prepq_jobs::postings::{Posting, Salary};
 use prepq_jobs::skills;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::text::tidy;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Posting {
-    /// The source's own id, else the canonical URL.
-    pub external_id: String,
-    pub url: String,
-    pub title: String,
-    pub company: Option<String>,
-    pub location: Option<String>,
-    pub remote: bool,
-    pub salary: Option<Salary>,
-    /// `full-time`, `part-time`, `contract`, `internship`, `temporary`, as given.
-    pub employment_type: Option<String>,
-    pub description: String,
-    /// Lines of the description that state requirements.
-    pub requirements: Vec<String>,
-    pub skills: Vec<String>,
-    /// `YYYY-MM-DD`.
-    pub posted_on: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Salary {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub currency: Option<String>,
-    /// `year`, `month`, `hour`, ... as given.
-    pub period: Option<String>,
-}
 
 /// Headings after which the lines are requirements, until the next heading.
 const REQUIREMENT_HEADINGS: &[&str] = &[
@@ -90,14 +60,6 @@ impl Draft {
             description,
             posted_on: self.posted_on.and_then(|d| d.get(..10).map(str::to_owned)),
         }
-    }
-}
-
-impl Posting {
-    /// Changes when anything we keep changes.
-    pub fn content_hash(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        hex::encode(Sha256::digest(json))
     }
 }
 

@@ -3,6 +3,7 @@
 mod analysis;
 mod echo;
 mod email_send;
+mod postings_crawl;
 mod resume_extract;
 mod resume_ocr;
 
@@ -12,6 +13,7 @@ pub use analysis::{
 };
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
+pub use postings_crawl::{CrawlCounts, PostingsCrawl};
 pub use resume_extract::{
     Contact, Education, Experience, ResumeExtract, ResumeParse, ResumeText, Section, SkillMention,
 };
@@ -26,5 +28,6 @@ pub const KINDS: &[&str] = &[
     ResumeOcr::KIND,
     ResumeDiagnose::KIND,
     QuestionsPredict::KIND,
+    PostingsCrawl::KIND,
     EmailSend::KIND,
 ];

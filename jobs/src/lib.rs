@@ -4,6 +4,7 @@
 mod event;
 mod job;
 pub mod kinds;
+pub mod postings;
 pub mod skills;
 mod status;
 

@@ -169,7 +169,15 @@ pub async fn insert_system(
     conn: &mut diesel_async::AsyncPgConnection,
     job: &NewJob,
 ) -> Result<Uuid, StoreError> {
-    let id = Uuid::now_v7();
+    insert_system_as(conn, Uuid::now_v7(), job).await
+}
+
+/// `insert_system` under an id chosen beforehand (another row refers to it).
+pub async fn insert_system_as(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+    job: &NewJob,
+) -> Result<Uuid, StoreError> {
     diesel::insert_into(jobs::table)
         .values((
             jobs::id.eq(id),

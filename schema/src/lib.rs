@@ -4,11 +4,13 @@
 pub mod account_tokens;
 pub mod analyses;
 pub mod blobs;
+pub mod crawls;
 mod db;
 mod error;
 pub mod files;
 pub mod jobs;
 pub mod points;
+pub mod postings;
 pub mod resume_parses;
 pub mod resumes;
 mod schema;

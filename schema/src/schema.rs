@@ -170,7 +170,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    crawl_sources (id) {
+        id -> Uuid,
+        name -> Text,
+        spec -> Jsonb,
+        schedule -> Text,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    crawl_runs (id) {
+        id -> Uuid,
+        source_id -> Uuid,
+        job_id -> Uuid,
+        tick -> Nullable<Timestamptz>,
+        status -> Text,
+        fetched -> Int4,
+        new -> Int4,
+        updated -> Int4,
+        unchanged -> Int4,
+        closed -> Int4,
+        errors -> Int4,
+        error_samples -> Jsonb,
+        duration_ms -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    crawl_pages (source_id, url) {
+        source_id -> Uuid,
+        url -> Text,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        external_ids -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    postings (id) {
+        id -> Uuid,
+        source_id -> Uuid,
+        external_id -> Text,
+        url -> Text,
+        title -> Text,
+        company -> Nullable<Text>,
+        location -> Nullable<Text>,
+        remote -> Bool,
+        salary_min -> Nullable<Float8>,
+        salary_max -> Nullable<Float8>,
+        salary_currency -> Nullable<Text>,
+        salary_period -> Nullable<Text>,
+        employment_type -> Nullable<Text>,
+        description -> Text,
+        requirements -> Jsonb,
+        skills -> Array<Text>,
+        posted_on -> Nullable<Date>,
+        content_hash -> Text,
+        status -> Text,
+        first_seen_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(crawl_runs -> crawl_sources (source_id));
+diesel::joinable!(postings -> crawl_sources (source_id));
 diesel::joinable!(diagnoses -> jobs (job_id));
 diesel::joinable!(question_sets -> jobs (job_id));
 diesel::joinable!(resume_parse_results -> resumes (resume_id));
@@ -194,5 +266,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     point_balances,
     points_ledger,
     diagnoses,
-    question_sets
+    question_sets,
+    crawl_sources,
+    crawl_runs,
+    crawl_pages,
+    postings
 );

@@ -60,6 +60,51 @@ pub struct WorkerConfig {
     pub mail: MailConfig,
     #[command(flatten)]
     pub llm: LlmConfig,
+    #[command(flatten)]
+    pub crawl: CrawlConfig,
+}
+
+/// Crawling: how politely, and the scheduler that starts crawls on their cron schedules.
+#[derive(Debug, Clone, Args)]
+pub struct CrawlConfig {
+    /// Run the crawl scheduler in this process. Any number may: each tick makes one run.
+    #[arg(long, env = "PREPQ_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub scheduler: bool,
+    #[arg(long, env = "PREPQ_SCHEDULER_INTERVAL_MS", default_value_t = 500)]
+    pub scheduler_interval_ms: u64,
+    #[arg(
+        long,
+        env = "PREPQ_CRAWL_USER_AGENT",
+        default_value = "PrepQBot/0.1 (+https://prepq.example/bot)"
+    )]
+    pub crawl_user_agent: String,
+    #[arg(long, env = "PREPQ_CRAWL_TIMEOUT_MS", default_value_t = 10_000)]
+    pub crawl_timeout_ms: u64,
+    /// Pause between two requests to one host.
+    #[arg(long, env = "PREPQ_CRAWL_HOST_DELAY_MS", default_value_t = 1000)]
+    pub crawl_host_delay_ms: u64,
+    #[arg(long, env = "PREPQ_CRAWL_RETRIES", default_value_t = 2)]
+    pub crawl_retries: u32,
+    #[arg(long, env = "PREPQ_CRAWL_RETRY_BASE_MS", default_value_t = 1000)]
+    pub crawl_retry_base_ms: u64,
+    #[arg(long, env = "PREPQ_CRAWL_MAX_BODY_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub crawl_max_body_bytes: usize,
+    /// Most listing pages followed in one crawl.
+    #[arg(long, env = "PREPQ_CRAWL_MAX_PAGES", default_value_t = 50)]
+    pub crawl_max_pages: usize,
+}
+
+impl CrawlConfig {
+    pub fn fetch(&self) -> prepq_crawler::FetchConfig {
+        prepq_crawler::FetchConfig {
+            user_agent: self.crawl_user_agent.clone(),
+            timeout: Duration::from_millis(self.crawl_timeout_ms),
+            host_delay: Duration::from_millis(self.crawl_host_delay_ms),
+            retries: self.crawl_retries,
+            retry_base: Duration::from_millis(self.crawl_retry_base_ms),
+            max_body_bytes: self.crawl_max_body_bytes,
+        }
+    }
 }
 
 /// The analysis engine: `builtin` (offline) or `llm` (an OpenAI-compatible endpoint).

@@ -5,7 +5,7 @@ use prepq_schema::{DbPool, jobs::Progress};
 use tokio::sync::watch;
 
 use crate::{
-    config::ExtractLimits,
+    config::{CrawlConfig, ExtractLimits},
     engines::{analysis::Engine, email::Mailer},
     store::JobStore,
 };
@@ -20,6 +20,7 @@ pub struct JobContext {
     pub limits: ExtractLimits,
     pub mailer: Arc<Mailer>,
     pub analysis: Engine,
+    pub crawl: CrawlConfig,
     pub db: DbPool,
     progress: Arc<watch::Sender<Progress>>,
 }
@@ -38,6 +39,7 @@ impl JobContext {
             limits: services.limits.clone(),
             mailer: services.mailer.clone(),
             analysis: services.analysis.clone(),
+            crawl: services.crawl.clone(),
             db: services.db.clone(),
             progress,
         }
@@ -76,6 +78,7 @@ pub struct Services {
     pub limits: ExtractLimits,
     pub mailer: Arc<Mailer>,
     pub analysis: Engine,
+    pub crawl: CrawlConfig,
     pub store: Arc<JobStore>,
 }
 

@@ -9,6 +9,7 @@ mod engines;
 mod health;
 mod kinds;
 mod runner;
+mod scheduler;
 mod store;
 
 use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
@@ -148,6 +149,15 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             .run(stopped),
         )
     });
+    let scheduler = config.crawl.scheduler.then(|| {
+        tokio::spawn(
+            scheduler::Scheduler {
+                db: db.clone(),
+                interval: Duration::from_millis(config.crawl.scheduler_interval_ms),
+            }
+            .run(stop.subscribe()),
+        )
+    });
     let services = Services {
         db: db.clone(),
         blob_dir: config.blob_dir.clone(),
@@ -159,6 +169,7 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
                 Llm::new(&config.llm).context("building the model client")?,
             )),
         },
+        crawl: config.crawl.clone(),
         store: Arc::new(store::JobStore::spawn(
             db.clone(),
             process.clone(),
@@ -175,8 +186,8 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
     tracing::info!(queues = ?config.queues(), concurrency = config.concurrency, %process, "workers started");
     let outcome = monitor.run_with_signal(shutdown_signal()).await;
     let _ = stop.send(true);
-    if let Some(dispatcher) = dispatcher {
-        let _ = dispatcher.await;
+    for task in [dispatcher, scheduler].into_iter().flatten() {
+        let _ = task.await;
     }
     health.abort();
     outcome.context("running the workers")?;

@@ -10,6 +10,7 @@ mod ocr;
 mod pdf;
 mod plain_text;
 mod poppler;
+mod postings_crawl;
 pub mod reading;
 mod resume_extract;
 mod resume_ocr;

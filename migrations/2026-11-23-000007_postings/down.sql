@@ -1,0 +1,4 @@
+DROP TABLE postings;
+DROP TABLE crawl_pages;
+DROP TABLE crawl_runs;
+DROP TABLE crawl_sources;
