@@ -14,8 +14,8 @@ use crate::{
     error::json_errors,
     health, relay,
     routes::{
-        AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, JobsApi, PointsApi, ProfileApi,
-        ResumesApi,
+        AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, JobsApi, PointsApi, PostingsApi,
+        ProfileApi, ResumesApi, SourcesApi,
     },
     security,
     state::AppState,
@@ -27,10 +27,12 @@ type Apis = (
     ResumesApi,
     AnalysesApi,
     PointsApi,
+    PostingsApi,
     JobsApi,
     FilesApi,
     EventsApi,
     AdminApi,
+    SourcesApi,
 );
 
 fn openapi() -> OpenApiService<Apis, ()> {
@@ -40,10 +42,12 @@ fn openapi() -> OpenApiService<Apis, ()> {
         ResumesApi,
         AnalysesApi,
         PointsApi,
+        PostingsApi,
         JobsApi,
         FilesApi,
         EventsApi,
         AdminApi,
+        SourcesApi,
     );
     OpenApiService::new(apis, "PrepQ API", env!("CARGO_PKG_VERSION"))
         .description("Submit typed background jobs (resume extraction, analysis, ...) and follow them by polling or server-sent events.")

@@ -12,7 +12,7 @@ use prepq_jobs::{
 use prepq_schema::{
     StoreError,
     analyses::{self, Analysis, AnalysisRow},
-    resume_parses,
+    postings, resume_parses,
 };
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -31,14 +31,15 @@ use crate::{
 
 pub struct AnalysesApi;
 
-/// The job a resume is measured against.
+/// The job a resume is measured against: a description pasted as text, or a crawled
+/// posting (`posting_id`), one or the other.
 #[derive(Debug, Clone, Object)]
 pub struct TargetJob {
     #[oai(validator(max_length = 200))]
     pub title: Option<String>,
-    /// The job description, pasted as text.
     #[oai(validator(min_length = 20, max_length = 20000))]
-    pub description: String,
+    pub description: Option<String>,
+    pub posting_id: Option<Uuid>,
 }
 
 #[derive(Debug, Object)]
@@ -130,7 +131,7 @@ impl AnalysesApi {
         let request = request.0;
         let job = ResumeDiagnose {
             resume_id: request.resume_id,
-            target: target(request.target),
+            target: target(&state, request.target).await?,
             language: request.language,
         };
         let price = state.config.points.price_resume_diagnose;
@@ -203,7 +204,7 @@ impl AnalysesApi {
         let request = request.0;
         let job = QuestionsPredict {
             resume_id: request.resume_id,
-            target: target(request.target),
+            target: target(&state, request.target).await?,
             language: request.language,
             count: request.count,
         };
@@ -266,10 +267,28 @@ impl AnalysesApi {
     }
 }
 
-fn target(target: TargetJob) -> Target {
-    Target {
-        title: target.title.filter(|t| !t.trim().is_empty()),
-        description: target.description,
+/// The target as the job reads it: a posting's title and description, or the pasted text.
+async fn target(state: &AppState, target: TargetJob) -> Result<Target, ApiError> {
+    let title = target.title.filter(|t| !t.trim().is_empty());
+    match (target.posting_id, target.description) {
+        (Some(id), None) => {
+            let mut conn = state.db.get().await.map_err(StoreError::from)?;
+            let posting = postings::find(&mut conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("posting"))?;
+            let named = match &posting.company {
+                Some(company) => format!("{} — {company}", posting.title),
+                None => posting.title,
+            };
+            Ok(Target {
+                title: title.or(Some(named)),
+                description: posting.description,
+            })
+        }
+        (None, Some(description)) => Ok(Target { title, description }),
+        _ => Err(ApiError::unprocessable(
+            "give the target job as a `description` or as a `posting_id`, one of the two",
+        )),
     }
 }
 

@@ -9,8 +9,10 @@ mod files;
 mod jobs;
 mod paging;
 mod points;
+mod postings;
 mod profile;
 mod resumes;
+mod sources;
 
 pub use accounts::AccountsApi;
 pub use admin::AdminApi;
@@ -19,8 +21,10 @@ pub use events::EventsApi;
 pub use files::FilesApi;
 pub use jobs::JobsApi;
 pub use points::PointsApi;
+pub use postings::PostingsApi;
 pub use profile::ProfileApi;
 pub use resumes::ResumesApi;
+pub use sources::SourcesApi;
 
 #[derive(poem_openapi::Tags)]
 pub enum ApiTags {
@@ -34,6 +38,8 @@ pub enum ApiTags {
     Analyses,
     /// Your points: balance and history.
     Points,
+    /// Job postings crawled from real sources: search them, practise against them.
+    Postings,
     /// Files you uploaded.
     Files,
     /// Server-sent events of job state changes.

@@ -1,0 +1,134 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use prepq_jobs::postings::Salary;
+use prepq_schema::{
+    StoreError,
+    postings::{self, PostingFilter, PostingRow},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    paging::{default_limit, page, parse_cursor},
+};
+use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+
+pub struct PostingsApi;
+
+/// A job posting crawled from a source: a target to practise against.
+#[derive(Debug, Object)]
+pub struct PostingView {
+    pub id: Uuid,
+    pub url: String,
+    pub title: String,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    pub remote: bool,
+    pub salary: Option<Salary>,
+    pub employment_type: Option<String>,
+    /// Clean text.
+    pub description: String,
+    /// The description's lines that state requirements.
+    pub requirements: Vec<String>,
+    /// Vocabulary skills it mentions, spelt as resumes' skills are.
+    pub skills: Vec<String>,
+    pub posted_on: Option<NaiveDate>,
+    /// `open`, or `closed` once a crawl no longer finds it.
+    pub status: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl From<PostingRow> for PostingView {
+    fn from(row: PostingRow) -> Self {
+        Self {
+            salary: row.salary(),
+            requirements: serde_json::from_value(row.requirements).unwrap_or_default(),
+            id: row.id,
+            url: row.url,
+            title: row.title,
+            company: row.company,
+            location: row.location,
+            remote: row.remote,
+            employment_type: row.employment_type,
+            description: row.description,
+            skills: row.skills,
+            posted_on: row.posted_on,
+            status: row.status,
+            first_seen_at: row.first_seen_at,
+            last_seen_at: row.last_seen_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct PostingPage {
+    pub items: Vec<PostingView>,
+    pub next_cursor: Option<String>,
+}
+
+#[OpenApi(tag = "ApiTags::Postings")]
+impl PostingsApi {
+    /// Search open postings, newest first.
+    #[oai(path = "/postings", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        _auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Words in the title, company or description (`"exact phrase"`, `-not`, `or`).
+        q: Query<Option<String>>,
+        location: Query<Option<String>>,
+        remote: Query<Option<bool>>,
+        company: Query<Option<String>>,
+        /// A skill as the vocabulary spells it: `Kubernetes`, `Go`, `Machine Learning`.
+        skill: Query<Option<String>>,
+        posted_since: Query<Option<NaiveDate>>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<PostingPage>, ApiError> {
+        let filter = PostingFilter {
+            text: q.0.filter(|q| !q.trim().is_empty()),
+            location: location.0,
+            remote: remote.0,
+            company: company.0,
+            skill: skill.0,
+            posted_since: posted_since.0,
+            include_closed: false,
+            before: parse_cursor(cursor.0)?,
+        };
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = postings::search(&mut conn, &filter, limit.0 + 1).await?;
+        let (items, next_cursor) = page(
+            rows,
+            limit.0,
+            |r| r.id,
+            |r| Ok::<_, ApiError>(PostingView::from(r)),
+        )?;
+        Ok(Json(PostingPage { items, next_cursor }))
+    }
+
+    /// One posting, open or closed.
+    #[oai(path = "/postings/:id", method = "get")]
+    async fn get(
+        &self,
+        _auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<PostingView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let row = postings::find(&mut conn, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("posting"))?;
+        Ok(Json(row.into()))
+    }
+}

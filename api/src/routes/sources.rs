@@ -1,0 +1,323 @@
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use prepq_jobs::postings::SourceSpec;
+use prepq_schema::{
+    StoreError,
+    crawls::{self, Run, Source, SourceChange},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    jobs::Deleted,
+    paging::{default_limit, page, parse_cursor},
+};
+use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+
+/// Crawl sources and their runs: administrators only.
+pub struct SourcesApi;
+
+/// A source to crawl.
+#[derive(Debug, Object)]
+pub struct SourceRequest {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    /// How to read it, by `kind`: `greenhouse` {api, board, company}; `lever` {api, site,
+    /// company}; `json_ld` {listing_url or sitemap_url, link_selector}; `html` {listing_url,
+    /// link_selector, next_selector, fields {title, description, company, location, posted,
+    /// employment_type, company_name}} (CSS selectors).
+    pub spec: serde_json::Value,
+    /// cron with seconds first: `0 0 3 * * *` is 03:00 every day (UTC).
+    pub schedule: String,
+    #[oai(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// A change of a source; absent fields stay as they are.
+#[derive(Debug, Object)]
+pub struct SourceUpdate {
+    pub name: Option<String>,
+    pub spec: Option<serde_json::Value>,
+    pub schedule: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Object)]
+pub struct SourceView {
+    pub id: Uuid,
+    pub name: String,
+    pub spec: serde_json::Value,
+    pub schedule: String,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Source> for SourceView {
+    fn from(s: Source) -> Self {
+        Self {
+            id: s.id,
+            name: s.name,
+            spec: s.spec,
+            schedule: s.schedule,
+            enabled: s.enabled,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct SourceList {
+    pub items: Vec<SourceView>,
+}
+
+/// One crawl and what it did.
+#[derive(Debug, Object)]
+pub struct CrawlRunView {
+    pub id: Uuid,
+    pub source_id: Uuid,
+    /// The `postings.crawl` job that ran it.
+    pub job_id: Uuid,
+    /// The schedule's tick it ran for; none when an admin started it.
+    pub tick: Option<DateTime<Utc>>,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    pub fetched: i32,
+    pub new: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub closed: i32,
+    pub errors: i32,
+    /// The first errors: `[{url, reason}]`.
+    pub error_samples: serde_json::Value,
+    pub duration_ms: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<Run> for CrawlRunView {
+    fn from(r: Run) -> Self {
+        Self {
+            id: r.id,
+            source_id: r.source_id,
+            job_id: r.job_id,
+            tick: r.tick,
+            status: r.status,
+            fetched: r.fetched,
+            new: r.new,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            closed: r.closed,
+            errors: r.errors,
+            error_samples: r.error_samples,
+            duration_ms: r.duration_ms,
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct CrawlRunPage {
+    pub items: Vec<CrawlRunView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct CrawlStarted {
+    pub run_id: Uuid,
+}
+
+#[derive(ApiResponse)]
+pub enum SourceCreated {
+    #[oai(status = 201)]
+    Created(Json<SourceView>),
+}
+
+#[derive(ApiResponse)]
+pub enum CrawlAccepted {
+    /// The crawl is queued; follow it in `/crawl-runs`.
+    #[oai(status = 202)]
+    Accepted(Json<CrawlStarted>),
+}
+
+#[OpenApi(tag = "ApiTags::Admin")]
+impl SourcesApi {
+    /// Add a source.
+    #[oai(path = "/sources", method = "post")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        request: Json<SourceRequest>,
+    ) -> Result<SourceCreated, ApiError> {
+        auth.0.require_admin()?;
+        let request = request.0;
+        check_spec(&request.spec)?;
+        check_schedule(&request.schedule)?;
+        let now = Utc::now();
+        let source = Source {
+            id: Uuid::now_v7(),
+            name: request.name,
+            spec: request.spec,
+            schedule: request.schedule,
+            enabled: request.enabled,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        crawls::insert_source(&mut conn, &source).await?;
+        Ok(SourceCreated::Created(Json(source.into())))
+    }
+
+    /// Every source.
+    #[oai(path = "/sources", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<SourceList>, ApiError> {
+        auth.0.require_admin()?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let items = crawls::list_sources(&mut conn)
+            .await?
+            .into_iter()
+            .map(SourceView::from)
+            .collect();
+        Ok(Json(SourceList { items }))
+    }
+
+    #[oai(path = "/sources/:id", method = "get")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<SourceView>, ApiError> {
+        auth.0.require_admin()?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let source = crawls::find_source(&mut conn, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("source"))?;
+        Ok(Json(source.into()))
+    }
+
+    /// Change a source.
+    #[oai(path = "/sources/:id", method = "put")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        request: Json<SourceUpdate>,
+    ) -> Result<Json<SourceView>, ApiError> {
+        auth.0.require_admin()?;
+        let request = request.0;
+        if let Some(spec) = &request.spec {
+            check_spec(spec)?;
+        }
+        if let Some(schedule) = &request.schedule {
+            check_schedule(schedule)?;
+        }
+        let change = SourceChange {
+            name: request.name,
+            spec: request.spec,
+            schedule: request.schedule,
+            enabled: request.enabled,
+        };
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let source = crawls::update_source(&mut conn, id.0, &change)
+            .await?
+            .ok_or_else(|| ApiError::not_found("source"))?;
+        Ok(Json(source.into()))
+    }
+
+    /// Delete a source with its runs and postings.
+    #[oai(path = "/sources/:id", method = "delete")]
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Deleted, ApiError> {
+        auth.0.require_admin()?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        if crawls::delete_source(&mut conn, id.0).await? {
+            Ok(Deleted::NoContent)
+        } else {
+            Err(ApiError::not_found("source"))
+        }
+    }
+
+    /// Crawl a source now, outside its schedule.
+    #[oai(path = "/sources/:id/crawl", method = "post")]
+    async fn crawl(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<CrawlAccepted, ApiError> {
+        auth.0.require_admin()?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        crawls::find_source(&mut conn, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("source"))?;
+        let run_id = crawls::start_run(&mut conn, id.0, None)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("an unscheduled run was refused".into()))?;
+        Ok(CrawlAccepted::Accepted(Json(CrawlStarted { run_id })))
+    }
+
+    /// Crawl runs, newest first.
+    #[oai(path = "/crawl-runs", method = "get")]
+    async fn runs(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        source_id: Query<Option<Uuid>>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<CrawlRunPage>, ApiError> {
+        auth.0.require_admin()?;
+        let before = parse_cursor(cursor.0)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0 + 1).await?;
+        let (items, next_cursor) = page(
+            rows,
+            limit.0,
+            |r| r.id,
+            |r| Ok::<_, ApiError>(CrawlRunView::from(r)),
+        )?;
+        Ok(Json(CrawlRunPage { items, next_cursor }))
+    }
+}
+
+fn check_spec(spec: &serde_json::Value) -> Result<(), ApiError> {
+    serde_json::from_value::<SourceSpec>(spec.clone())
+        .map(drop)
+        .map_err(|e| ApiError::unprocessable(format!("the source spec is not valid: {e}")))
+}
+
+fn check_schedule(schedule: &str) -> Result<(), ApiError> {
+    cron::Schedule::from_str(schedule).map(drop).map_err(|e| {
+        ApiError::unprocessable(format!(
+            "the schedule is not valid cron (seconds first): {e}"
+        ))
+    })
+}
