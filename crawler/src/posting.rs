@@ -66,7 +66,7 @@ impl Draft {
 fn requirement_lines(description: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut under = false;
-    for line in description.lines() {
+    for line in description.lines().filter(|l| !l.trim().is_empty()) {
         let lower = line.to_lowercase();
         let trimmed = lower.trim_end_matches([':', '：']).trim();
         let heading = line.chars().count() <= 40 && !line.starts_with("- ");
@@ -87,4 +87,16 @@ fn requirement_lines(description: &str) -> Vec<String> {
 
 fn normalise_type(kind: &str) -> String {
     kind.trim().to_lowercase().replace(['_', ' '], "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_under_a_requirements_heading_are_requirements_until_the_next_heading() {
+        let text = "About the role\n\nBuild things.\n\nRequirements:\n\n- Go in production\n- Kubernetes\n\nBenefits\n- Lunch";
+        assert_eq!(requirement_lines(text), ["Go in production", "Kubernetes"]);
+        assert_eq!(requirement_lines("任职要求：\n1. 熟悉 Python\n2. 三年经验"), ["1. 熟悉 Python", "2. 三年经验"]);
+    }
 }

@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod analyses;
 mod backlog;
+mod crawl;
 mod idempotency;
 mod lifecycle;
 mod limits;

@@ -1,0 +1,447 @@
+//! Crawling real source formats from a local site: Greenhouse, Lever, JSON-LD career pages
+//! and plain HTML; politeness; bad pages; schedules; search.
+
+use std::time::Duration;
+
+use prepq_tests::{Page, Site, TestApp, User, wait_until};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::JOB_DEADLINE;
+
+fn greenhouse(title: &str) -> String {
+    json!({ "jobs": [
+        {
+            "id": 4001, "title": title, "absolute_url": "https://boards.example/acme/jobs/4001",
+            "location": { "name": "Berlin" }, "updated_at": "2026-11-02T10:00:00-04:00",
+            "content": "&lt;h3&gt;About the role&lt;/h3&gt;&lt;p&gt;You will build our payment platform.&lt;/p&gt;&lt;h3&gt;Requirements&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;Go in production&lt;/li&gt;&lt;li&gt;Kubernetes&lt;/li&gt;&lt;/ul&gt;"
+        },
+        {
+            "id": 4002, "title": "Data Analyst", "absolute_url": "https://boards.example/acme/jobs/4002",
+            "location": { "name": "London" }, "updated_at": "2026-11-01T09:00:00Z",
+            "content": "&lt;p&gt;SQL and Python for reporting dashboards.&lt;/p&gt;"
+        }
+    ]})
+    .to_string()
+}
+
+fn lever() -> String {
+    json!([{
+        "id": "5ac1e0f2-lever", "text": "Frontend Engineer", "hostedUrl": "https://jobs.example/globex/5ac1e0f2",
+        "categories": { "location": "Anywhere", "commitment": "Full-time", "team": "Web" },
+        "workplaceType": "remote", "createdAt": 1_762_000_000_000_i64,
+        "descriptionPlain": "Build interfaces our customers love, with a quarterly hackathon.",
+        "lists": [{ "text": "Requirements", "content": "<li>React and TypeScript</li><li>Accessibility</li>" }],
+        "salaryRange": { "min": 90000, "max": 120000, "currency": "USD", "interval": "per-year-salary" }
+    }])
+    .to_string()
+}
+
+fn jsonld_page(id: &str, title: &str) -> String {
+    let posting = json!({
+        "@context": "https://schema.org", "@type": "JobPosting",
+        "title": title, "identifier": { "@type": "PropertyValue", "value": id },
+        "datePosted": "2026-11-10", "employmentType": "FULL_TIME",
+        "hiringOrganization": { "@type": "Organization", "name": "Initech" },
+        "jobLocation": { "@type": "Place", "address": { "@type": "PostalAddress", "addressLocality": "上海", "addressCountry": "CN" } },
+        "description": "<p>负责推荐系统的研发。</p><p>任职要求：</p><ul><li>熟悉 Python 和机器学习</li></ul>",
+        "baseSalary": { "@type": "MonetaryAmount", "currency": "CNY", "value": { "@type": "QuantitativeValue", "minValue": 30000, "maxValue": 50000, "unitText": "MONTH" } }
+    });
+    format!(
+        "<html><head><script type=\"application/ld+json\">{posting}</script></head><body><h1>{title}</h1></body></html>"
+    )
+}
+
+fn html_detail(title: &str, body: &str) -> String {
+    format!(
+        "<html><body><h1 class=\"title\">{title}</h1><span class=\"place\">Remote, EU</span>\
+         <div class=\"body\"><p>{body}</p></div></body></html>"
+    )
+}
+
+/// A site serving one source of each kind.
+fn serve_all(site: &Site) {
+    site.set("/robots.txt", Page::text("User-agent: *\nDisallow: /private/\n"))
+        .set("/v1/boards/acme/jobs?content=true", Page::json(greenhouse("Backend Engineer")))
+        .set("/v0/postings/globex?mode=json", Page::json(lever()))
+        .set("/careers", Page::html("<a class=\"job\" href=\"/careers/1\">1</a><a class=\"job\" href=\"/careers/2\">2</a><a href=\"/about\">about</a>"))
+        .set("/careers/1", Page::html(jsonld_page("INI-1", "算法工程师")))
+        .set("/careers/2", Page::html(jsonld_page("INI-2", "数据工程师")))
+        .set("/jobs?page=1", Page::html("<a class=\"j\" href=\"/jobs/a\">a</a><a class=\"next\" href=\"/jobs?page=2\">next</a>"))
+        .set("/jobs?page=2", Page::html("<a class=\"j\" href=\"/jobs/b\">b</a>"))
+        .set("/jobs/a", Page::html(html_detail("Site Reliability Engineer", "Keep Kubernetes clusters healthy and on call.")))
+        .set("/jobs/b", Page::html(html_detail("Rust Developer", "Write Rust services for our trading engine.")));
+}
+
+fn specs(site: &Site) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "greenhouse",
+            json!({ "kind": "greenhouse", "api": site.base_url, "board": "acme", "company": "Acme" }),
+        ),
+        (
+            "lever",
+            json!({ "kind": "lever", "api": site.base_url, "site": "globex", "company": "Globex" }),
+        ),
+        (
+            "json_ld",
+            json!({ "kind": "json_ld", "listing_url": site.url("/careers"), "link_selector": "a.job" }),
+        ),
+        (
+            "html",
+            json!({
+                "kind": "html", "listing_url": site.url("/jobs?page=1"), "link_selector": "a.j", "next_selector": "a.next",
+                "fields": { "title": "h1.title", "description": "div.body", "location": ".place", "company_name": "Hooli" }
+            }),
+        ),
+    ]
+}
+
+/// Never on its own: the tests start every crawl.
+const NEVER: &str = "0 0 0 1 1 * 2099";
+
+async fn add_source(admin: &User, name: &str, spec: &Value, schedule: &str) -> String {
+    let created = admin
+        .call(
+            Method::POST,
+            "/api/v1/sources",
+            Some(&json!({ "name": name, "spec": spec, "schedule": schedule })),
+        )
+        .await;
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+    let source: Value = created.json().await.unwrap();
+    source["id"].as_str().unwrap().to_owned()
+}
+
+/// Starts a crawl of the source and waits for its run to finish.
+async fn crawl(admin: &User, source: &str) -> Value {
+    let started = admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/sources/{source}/crawl"),
+            None,
+        )
+        .await;
+    assert_eq!(started.status(), 202);
+    let run_id = started.json::<Value>().await.unwrap()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_until("the crawl to finish", JOB_DEADLINE, || async {
+        let runs: Value = admin
+            .get(&format!("/api/v1/crawl-runs?source_id={source}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        runs["items"]
+            .as_array()?
+            .iter()
+            .find(|r| r["id"] == run_id.as_str() && r["status"] == "succeeded")
+            .cloned()
+    })
+    .await
+}
+
+fn counts(run: &Value) -> [i64; 4] {
+    ["new", "updated", "unchanged", "closed"].map(|k| run[k].as_i64().unwrap())
+}
+
+async fn postings(user: &User, query: &str) -> Vec<Value> {
+    let page: Value = user
+        .get(&format!("/api/v1/postings?{query}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
+fn titles(items: &[Value]) -> Vec<&str> {
+    let mut titles: Vec<&str> = items.iter().map(|p| p["title"].as_str().unwrap()).collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates() {
+    let site = Site::start().await;
+    serve_all(&site);
+    let app = TestApp::builder()
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .workers(1)
+        .start()
+        .await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    assert_eq!(
+        user.call(Method::GET, "/api/v1/sources", None)
+            .await
+            .status(),
+        403
+    );
+
+    let mut sources = Vec::new();
+    for (name, spec) in specs(&site) {
+        let id = add_source(&admin, name, &spec, NEVER).await;
+        let run = crawl(&admin, &id).await;
+        assert_eq!(run["errors"], 0, "{name}: {run}");
+        sources.push((name, id, run));
+    }
+    let expected_new = [2, 1, 2, 2];
+    for ((name, _, run), new) in sources.iter().zip(expected_new) {
+        assert_eq!(counts(run), [new, 0, 0, 0], "{name}: {run}");
+    }
+
+    let all = postings(&user, "limit=100").await;
+    assert_eq!(
+        titles(&all),
+        [
+            "Backend Engineer",
+            "Data Analyst",
+            "Frontend Engineer",
+            "Rust Developer",
+            "Site Reliability Engineer",
+            "数据工程师",
+            "算法工程师"
+        ]
+    );
+    let by_title = |title: &str| all.iter().find(|p| p["title"] == title).unwrap().clone();
+    let backend = by_title("Backend Engineer");
+    assert_eq!(
+        (&backend["company"], &backend["location"]),
+        (&json!("Acme"), &json!("Berlin"))
+    );
+    assert_eq!(
+        backend["requirements"],
+        json!(["Go in production", "Kubernetes"])
+    );
+    assert_eq!(backend["skills"], json!(["Go", "Kubernetes"]));
+    assert!(
+        backend["description"]
+            .as_str()
+            .unwrap()
+            .contains("You will build our payment platform.")
+    );
+    let frontend = by_title("Frontend Engineer");
+    assert_eq!(frontend["remote"], true);
+    assert_eq!(
+        frontend["salary"],
+        json!({ "min": 90000.0, "max": 120000.0, "currency": "USD", "period": "per-year-salary" })
+    );
+    assert_eq!(frontend["employment_type"], "full-time");
+    let algo = by_title("算法工程师");
+    assert_eq!(
+        (&algo["company"], &algo["location"]),
+        (&json!("Initech"), &json!("上海, CN"))
+    );
+    assert_eq!(algo["posted_on"], "2026-11-10");
+    assert_eq!(algo["salary"]["currency"], "CNY");
+    assert!(
+        algo["skills"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Machine Learning"))
+    );
+    let sre = by_title("Site Reliability Engineer");
+    assert_eq!(
+        (&sre["company"], &sre["remote"]),
+        (&json!("Hooli"), &json!(true))
+    );
+
+    // Search: a word of a description, Chinese text, a filter.
+    assert_eq!(
+        titles(&postings(&user, "q=hackathon").await),
+        ["Frontend Engineer"]
+    );
+    assert_eq!(
+        titles(&postings(&user, "q=推荐系统").await),
+        ["数据工程师", "算法工程师"]
+    );
+    assert_eq!(
+        titles(&postings(&user, "remote=true").await),
+        [
+            "Frontend Engineer",
+            "Rust Developer",
+            "Site Reliability Engineer"
+        ]
+    );
+    assert_eq!(
+        titles(&postings(&user, "skill=Kubernetes").await),
+        ["Backend Engineer", "Site Reliability Engineer"]
+    );
+
+    // Nothing changed: conditional GETs answer 304, nothing is updated.
+    for (name, id, _) in &sources {
+        let run = crawl(&admin, id).await;
+        let [new, updated, unchanged, closed] = counts(&run);
+        assert_eq!((new, updated, closed), (0, 0, 0), "{name}: {run}");
+        assert!(unchanged > 0, "{name}: {run}");
+    }
+    // An edited posting is one update; a posting gone from its listing is closed.
+    site.set(
+        "/v1/boards/acme/jobs?content=true",
+        Page::json(greenhouse("Senior Backend Engineer")),
+    );
+    assert_eq!(counts(&crawl(&admin, &sources[0].1).await), [0, 1, 1, 0]);
+    site.set("/jobs?page=2", Page::html("<p>no more</p>"));
+    assert_eq!(counts(&crawl(&admin, &sources[3].1).await), [0, 0, 1, 1]);
+    let rust = postings(&user, "q=Rust").await;
+    assert!(
+        rust.iter().all(|p| p["title"] != "Rust Developer"),
+        "closed postings are not listed"
+    );
+
+    // A posting is a target for an analysis.
+    let verified = app.verified_user().await;
+    let resume = crate::analyses::read_resume(
+        &verified,
+        crate::analyses::PLAIN_RESUME.as_bytes().to_vec(),
+        "cv.txt",
+    )
+    .await;
+    let posting_id = by_title("Frontend Engineer")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let view = crate::analyses::analysed(
+        &verified,
+        "/api/v1/diagnoses",
+        json!({ "resume_id": resume, "target": { "posting_id": posting_id } }),
+    )
+    .await;
+    assert_eq!(view["target_title"], "Frontend Engineer — Globex", "{view}");
+    assert_eq!(
+        view["diagnosis"]["keywords"]["missing_must_have"],
+        json!(["React", "TypeScript"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn robots_rules_are_kept_and_bad_pages_are_counted_errors() {
+    let site = Site::start().await;
+    site.set(
+        "/robots.txt",
+        Page::text("User-agent: *\nDisallow: /private/\n"),
+    )
+    .set(
+        "/careers",
+        Page::html(
+            [
+                "/careers/ok",
+                "/private/secret",
+                "/careers/broken",
+                "/careers/slow",
+                "/careers/huge",
+            ]
+            .map(|p| format!("<a href=\"{p}\">{p}</a>"))
+            .concat(),
+        ),
+    )
+    .set("/careers/ok", Page::html(jsonld_page("OK-1", "后端工程师")))
+    .set(
+        "/private/secret",
+        Page::html(jsonld_page("SECRET", "Secret")),
+    )
+    .set("/careers/broken", Page::Status(500))
+    .set("/careers/slow", Page::Slow(Duration::from_secs(5)))
+    .set("/careers/huge", Page::Endless(50 << 20));
+    let app = TestApp::builder()
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .worker_env("PREPQ_CRAWL_TIMEOUT_MS", "500")
+        .worker_env("PREPQ_CRAWL_RETRIES", "1")
+        .worker_env("PREPQ_CRAWL_RETRY_BASE_MS", "10")
+        .worker_env("PREPQ_CRAWL_MAX_BODY_BYTES", "1000000")
+        .workers(1)
+        .start()
+        .await;
+    let admin = app.admin().await;
+    let spec = json!({ "kind": "json_ld", "listing_url": site.url("/careers") });
+    let source = add_source(&admin, "careers", &spec, NEVER).await;
+
+    let run = crawl(&admin, &source).await;
+    assert_eq!(
+        (run["new"].as_i64(), run["errors"].as_i64()),
+        (Some(1), Some(4)),
+        "{run}"
+    );
+    let reasons: Vec<String> = run["error_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["url"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(&site.base_url),
+                e["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "/private/secret robots.txt disallows it",
+            "/careers/broken HTTP 500",
+            "/careers/slow no answer within 500 ms",
+            "/careers/huge the body is over the 1000000-byte limit",
+        ]
+    );
+    assert_eq!(site.hits("/private/secret"), 0, "never fetched");
+    assert_eq!(site.hits("/careers/broken"), 2, "retried once");
+    assert_eq!(site.hits("/robots.txt"), 1, "read once per crawl");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_schedulers_make_one_run_per_tick() {
+    let site = Site::start().await;
+    site.set(
+        "/v1/boards/acme/jobs?content=true",
+        Page::json(greenhouse("Backend Engineer")),
+    );
+    let mut app = TestApp::builder()
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .worker_env("PREPQ_SCHEDULER_INTERVAL_MS", "100")
+        .start()
+        .await;
+    app.start_workers(3, &[]).await;
+    let admin = app.admin().await;
+    let spec =
+        json!({ "kind": "greenhouse", "api": site.base_url, "board": "acme", "company": "Acme" });
+    let created = chrono::Utc::now();
+    let source = add_source(&admin, "every second", &spec, "* * * * * *").await;
+
+    // Ten whole seconds after the source exists, each a tick of the schedule.
+    let first = created.timestamp() + 2;
+    let window = first..first + 10;
+    let runs = wait_until("ten ticks to pass", Duration::from_secs(60), || async {
+        let page: Value = admin
+            .get(&format!("/api/v1/crawl-runs?source_id={source}&limit=100"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        let latest = page["items"][0]["tick"].as_str()?;
+        let latest = chrono::DateTime::parse_from_rfc3339(latest)
+            .ok()?
+            .timestamp();
+        (latest >= window.end + 1).then_some(page["items"].as_array()?.clone())
+    })
+    .await;
+    let mut ticks: Vec<i64> = runs
+        .iter()
+        .filter_map(|r| chrono::DateTime::parse_from_rfc3339(r["tick"].as_str()?).ok())
+        .map(|t| t.timestamp())
+        .filter(|t| window.contains(t))
+        .collect();
+    ticks.sort();
+    assert_eq!(
+        ticks,
+        window.collect::<Vec<_>>(),
+        "one run per tick, none twice"
+    );
+    let jobs = app.jobs_of_kind("postings.crawl").await;
+    assert_eq!(jobs.len(), runs.len(), "one crawl job per run");
+}
