@@ -97,6 +97,9 @@ mod tests {
     fn lines_under_a_requirements_heading_are_requirements_until_the_next_heading() {
         let text = "About the role\n\nBuild things.\n\nRequirements:\n\n- Go in production\n- Kubernetes\n\nBenefits\n- Lunch";
         assert_eq!(requirement_lines(text), ["Go in production", "Kubernetes"]);
-        assert_eq!(requirement_lines("任职要求：\n1. 熟悉 Python\n2. 三年经验"), ["1. 熟悉 Python", "2. 三年经验"]);
+        assert_eq!(
+            requirement_lines("任职要求：\n1. 熟悉 Python\n2. 三年经验"),
+            ["1. 熟悉 Python", "2. 三年经验"]
+        );
     }
 }

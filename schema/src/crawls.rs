@@ -177,6 +177,19 @@ pub async fn finish_run(
     Ok(())
 }
 
+/// Records that run `run_id` could not crawl at all.
+pub async fn fail_run(conn: &mut PooledConn, run_id: Uuid, reason: &str) -> Result<(), StoreError> {
+    diesel::update(crawl_runs::table.find(run_id))
+        .set((
+            crawl_runs::status.eq("failed"),
+            crawl_runs::error_samples.eq(serde_json::json!([{ "url": "", "reason": reason }])),
+            crawl_runs::finished_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Runs, newest first; of one source when given.
 pub async fn list_runs(
     conn: &mut PooledConn,

@@ -35,13 +35,16 @@ struct Args {
     #[arg(long)]
     workers: Option<usize>,
     /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
-    /// analysis.
+    /// analysis, crawl.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth,extract,analysis"
+        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl"
     )]
     phases: Vec<String>,
+    /// Postings on the local site of the crawl run.
+    #[arg(long, default_value_t = 1000)]
+    postings: usize,
     /// Diagnoses, and as many question predictions, of the analysis run.
     #[arg(long, default_value_t = 400)]
     analyses: usize,
@@ -86,6 +89,139 @@ async fn main() {
     }
     if phase("analysis") {
         analysis(&args).await;
+    }
+    if phase("crawl") {
+        crawl(&args).await;
+    }
+}
+
+/// A career page with schema.org JobPosting JSON-LD, and the same posting as plain HTML.
+fn posting_pages(n: usize) -> (String, String) {
+    let description = "<p>You will design and run the services behind our marketplace.</p>\
+        <h3>Requirements</h3><ul><li>Go or Rust in production</li><li>PostgreSQL and Redis</li>\
+        <li>Kubernetes</li></ul><h3>Nice to have</h3><ul><li>Kafka</li></ul>"
+        .repeat(3);
+    let json = serde_json::json!({
+        "@context": "https://schema.org", "@type": "JobPosting", "title": format!("Backend Engineer {n}"),
+        "identifier": { "@type": "PropertyValue", "value": format!("BE-{n}") },
+        "datePosted": "2026-11-10", "employmentType": "FULL_TIME",
+        "hiringOrganization": { "@type": "Organization", "name": "Initech" },
+        "jobLocation": { "@type": "Place", "address": { "addressLocality": "Berlin", "addressCountry": "DE" } },
+        "description": description,
+    });
+    let chrome = "<nav><a href=\"/\">Home</a><a href=\"/about\">About</a></nav>".repeat(20);
+    let jsonld = format!(
+        "<html><head><title>Job</title><script type=\"application/ld+json\">{json}</script></head>\
+         <body>{chrome}<h1>Backend Engineer {n}</h1></body></html>"
+    );
+    let html = format!(
+        "<html><body>{chrome}<h1 class=\"title\">Backend Engineer {n}</h1><span class=\"place\">Berlin</span>\
+         <div class=\"body\">{description}</div></body></html>"
+    );
+    (jsonld, html)
+}
+
+/// Detail pages read per second on one core (JSON-LD and selector-described HTML), then a
+/// full crawl of a local site of `--postings` JSON-LD postings through the platform (no
+/// politeness delay: the figure is the crawler's own cost).
+async fn crawl(args: &Args) {
+    use prepq_crawler::sources::{HtmlFields, html, jsonld};
+    let pages: Vec<(String, String)> = (0..500).map(posting_pages).collect();
+    let url = url::Url::parse("http://127.0.0.1/jobs/1").expect("a URL");
+    let fields = HtmlFields {
+        title: "h1.title".into(),
+        description: "div.body".into(),
+        company: None,
+        location: Some(".place".into()),
+        posted: None,
+        employment_type: None,
+        company_name: Some("Initech".into()),
+    };
+    let started = Instant::now();
+    for (page, _) in &pages {
+        assert!(jsonld::posting(page, url.as_str()).is_some());
+    }
+    let jsonld_rate = pages.len() as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for (_, page) in &pages {
+        assert!(
+            html::detail(page, &url, &fields)
+                .expect("valid selectors")
+                .is_some()
+        );
+    }
+    let html_rate = pages.len() as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "crawl: detail pages read on one core: JSON-LD {jsonld_rate:.0}/s, HTML by selectors {html_rate:.0}/s ({} bytes a page)",
+        pages[0].0.len()
+    );
+
+    let site = prepq_tests::Site::start().await;
+    let links: String = (0..args.postings)
+        .map(|n| format!("<a class=\"job\" href=\"/jobs/{n}\">{n}</a>"))
+        .collect();
+    site.set("/jobs", prepq_tests::Page::html(links));
+    for n in 0..args.postings {
+        site.set(
+            &format!("/jobs/{n}"),
+            prepq_tests::Page::html(posting_pages(n).0),
+        );
+    }
+    let mut app = TestApp::builder()
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .start()
+        .await;
+    app.start_workers(1, &[]).await;
+    let admin = app.admin().await;
+    let spec = serde_json::json!({ "kind": "json_ld", "listing_url": site.url("/jobs"), "link_selector": "a.job" });
+    let created: serde_json::Value = admin
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/sources",
+            Some(&serde_json::json!({ "name": "bench", "spec": spec, "schedule": "0 0 0 1 1 * 2099" })),
+        )
+        .await
+        .json()
+        .await
+        .expect("a source");
+    let source = created["id"].as_str().expect("an id").to_owned();
+    for round in ["first crawl", "second crawl (all 304)"] {
+        let started = Instant::now();
+        let run: serde_json::Value = admin
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/sources/{source}/crawl"),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .expect("a run");
+        let run_id = run["run_id"].as_str().expect("a run id").to_owned();
+        let run = wait_until("the crawl", Duration::from_secs(1800), || async {
+            let runs: serde_json::Value = admin
+                .get(&format!("/api/v1/crawl-runs?source_id={source}"))
+                .await
+                .json()
+                .await
+                .ok()?;
+            runs["items"]
+                .as_array()?
+                .iter()
+                .find(|r| r["id"] == run_id.as_str() && r["status"] == "succeeded")
+                .cloned()
+        })
+        .await;
+        println!(
+            "  {round} of a {}-posting local site: {:.2} s end to end (run {} ms): fetched {}, new {}, unchanged {}, errors {}",
+            args.postings,
+            started.elapsed().as_secs_f64(),
+            run["duration_ms"],
+            run["fetched"],
+            run["new"],
+            run["unchanged"],
+            run["errors"]
+        );
     }
 }
 

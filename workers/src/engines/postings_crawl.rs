@@ -28,8 +28,16 @@ impl Run for PostingsCrawl {
             .await
             .map_err(transient)?
             .ok_or_else(|| JobError::Permanent("the source was deleted".into()))?;
-        let spec: SourceSpec = serde_json::from_value(source.spec)
-            .map_err(|e| JobError::Permanent(format!("the source's spec is not valid: {e}")))?;
+        let spec: SourceSpec = match serde_json::from_value(source.spec) {
+            Ok(spec) => spec,
+            Err(e) => {
+                let reason = format!("the source's spec is not valid: {e}");
+                crawls::fail_run(&mut conn, self.run_id, &reason)
+                    .await
+                    .map_err(transient)?;
+                return Err(JobError::Permanent(reason));
+            }
+        };
         crawls::mark_running(&mut conn, self.run_id)
             .await
             .map_err(transient)?;
