@@ -109,7 +109,11 @@ fn posting_pages(n: usize) -> (String, String) {
         "jobLocation": { "@type": "Place", "address": { "addressLocality": "Berlin", "addressCountry": "DE" } },
         "description": description,
     });
-    let chrome = "<nav><a href=\"/\">Home</a><a href=\"/about\">About</a></nav>".repeat(20);
+    // Navigation, footers and markup around the posting, as real career pages have (~60 KB).
+    let chrome = "<nav class=\"menu\"><ul><li><a href=\"/\">Home</a></li><li><a href=\"/about\">About us</a></li>\
+        <li><a href=\"/teams\">Teams</a></li></ul></nav><div class=\"card\"><p>Life at Initech: offices, benefits, \
+        learning budget and more.</p></div>"
+        .repeat(250);
     let jsonld = format!(
         "<html><head><title>Job</title><script type=\"application/ld+json\">{json}</script></head>\
          <body>{chrome}<h1>Backend Engineer {n}</h1></body></html>"
