@@ -32,8 +32,13 @@ const BLOCKS: &[&str] = &[
 /// The readable text of an HTML fragment or document.
 pub fn clean_html(html: &str) -> String {
     let fragment = Html::parse_fragment(html);
-    let mut raw = String::with_capacity(html.len() / 2);
-    walk(fragment.tree.root(), &mut raw);
+    text_of(fragment.tree.root())
+}
+
+/// The readable text under a node of a parsed page.
+pub fn text_of(node: ego_tree::NodeRef<'_, Node>) -> String {
+    let mut raw = String::new();
+    walk(node, &mut raw);
     tidy(&raw)
 }
 

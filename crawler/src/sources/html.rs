@@ -7,7 +7,7 @@ use url::Url;
 use super::HtmlFields;
 use crate::{
     posting::{Draft, Posting},
-    text::{clean_html, tidy},
+    text::{text_of, tidy},
 };
 
 /// A selector from a source's spec: its fault is the source's, said in words.
@@ -38,10 +38,7 @@ pub fn detail(page: &str, url: &Url, fields: &HtmlFields) -> Result<Option<Posti
     let first = |css: &Option<String>| -> Result<Option<String>, String> {
         let Some(css) = css else { return Ok(None) };
         let selector = selector(css)?;
-        Ok(document
-            .select(&selector)
-            .next()
-            .map(|e| clean_html(&e.inner_html())))
+        Ok(document.select(&selector).next().map(|e| text_of(*e)))
     };
     let Some(title) = first(&Some(fields.title.clone()))? else {
         return Ok(None);

@@ -1,27 +1,38 @@
 //! schema.org `JobPosting` in JSON-LD: the structured form most career pages embed. A page
 //! may hold it alone, in a list, or in an `@graph`.
 
-use scraper::{Html, Selector};
 use serde_json::Value;
-use std::sync::LazyLock;
 
 use crate::{
     posting::{Draft, Posting, Salary},
     text::clean_html,
 };
 
-static SCRIPT: LazyLock<Selector> = LazyLock::new(|| {
-    Selector::parse(r#"script[type="application/ld+json"]"#).expect("a valid selector")
-});
-
 /// The first `JobPosting` on the page at `url`, if any.
 pub fn posting(page: &str, url: &str) -> Option<Posting> {
-    let document = Html::parse_document(page);
-    document
-        .select(&SCRIPT)
-        .filter_map(|script| serde_json::from_str::<Value>(&script.inner_html()).ok())
+    ld_json_scripts(page)
+        .filter_map(|script| serde_json::from_str::<Value>(script.trim()).ok())
         .find_map(|json| find_job_posting(&json).cloned())
         .and_then(|json| read(&json, url))
+}
+
+/// The contents of the page's `<script type="application/ld+json">` elements. A script's
+/// text is raw up to `</script>`, so a scan finds them without building the page's DOM,
+/// which was most of the time a page took.
+fn ld_json_scripts(page: &str) -> impl Iterator<Item = &str> {
+    let lower = page.to_ascii_lowercase();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let open = from + lower[from..].find("<script")?;
+            let tag_end = open + lower[open..].find('>')?;
+            let close = tag_end + lower[tag_end..].find("</script")?;
+            from = close;
+            if lower[open..tag_end].contains("application/ld+json") {
+                return page.get(tag_end + 1..close);
+            }
+        }
+    })
 }
 
 fn find_job_posting(json: &Value) -> Option<&Value> {
@@ -110,4 +121,24 @@ pub fn sitemap_urls(xml: &str) -> Vec<String> {
         .filter_map(|rest| rest.split("</loc>").next())
         .map(|u| u.trim().replace("&amp;", "&"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postings_are_found_alone_in_lists_and_in_graphs() {
+        let page = r#"<html><head><SCRIPT type="text/javascript">var x = "<b>";</SCRIPT>
+            <script type='application/ld+json'>{"@graph": [{"@type": "WebSite"},
+              {"@type": ["JobPosting"], "title": "SRE", "identifier": "J-1",
+               "hiringOrganization": {"name": "Acme"}, "jobLocationType": "TELECOMMUTE",
+               "description": "<p>Kubernetes &amp; Go</p>"}]}</script></head></html>"#;
+        let found = posting(page, "https://jobs.example/1").unwrap();
+        assert_eq!((found.title.as_str(), found.external_id.as_str()), ("SRE", "J-1"));
+        assert_eq!(found.company.as_deref(), Some("Acme"));
+        assert!(found.remote);
+        assert_eq!(found.description, "Kubernetes & Go");
+        assert!(posting("<script>{}</script>", "u").is_none());
+    }
 }
