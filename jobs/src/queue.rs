@@ -87,16 +87,18 @@ static HELD: LazyLock<Script> = LazyLock::new(|| {
         local found = {}
         for i = 3, #ARGV do
             local id = ARGV[i]
-            local held = redis.call('ZSCORE', KEYS[1], id) or redis.call('LPOS', KEYS[2], id)
-            if not held then
+            local held = 0
+            if redis.call('ZSCORE', KEYS[1], id) or redis.call('LPOS', KEYS[2], id) then
+                held = 1
+            else
                 for _, worker in ipairs(live) do
                     if redis.call('SISMEMBER', ARGV[1] .. ':' .. worker, id) == 1 then
-                        held = true
+                        held = 2
                         break
                     end
                 end
             end
-            found[#found + 1] = held and 1 or 0
+            found[#found + 1] = held
         end
         return found
         ",
@@ -177,15 +179,25 @@ pub async fn waiting_len(conn: &mut ConnectionManager, kind: &str) -> Result<usi
     Ok(scheduled + active)
 }
 
-/// For each push id, whether Redis still holds that push: waiting, or taken by a worker
-/// that is alive. A push in a dead worker's in-flight set counts as lost: apalis-redis does
-/// not always recover those (its issue #504).
+/// Where Redis holds a push, if anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Nowhere (or in a dead worker's in-flight set: apalis-redis does not always recover
+    /// those, its issue #504).
+    Lost,
+    /// Waiting to be fetched.
+    Waiting,
+    /// Fetched by a worker that is alive.
+    Fetched,
+}
+
+/// For each push id, where Redis holds that push.
 pub async fn still_held(
     conn: &mut ConnectionManager,
     kind: &str,
     dispatch_ids: &[String],
     worker_alive_secs: u64,
-) -> Result<Vec<bool>, QueueError> {
+) -> Result<Vec<Held>, QueueError> {
     if dispatch_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -202,7 +214,14 @@ pub async fn still_held(
         invocation.arg(id);
     }
     let found: Vec<i64> = invocation.invoke_async(conn).await?;
-    Ok(found.into_iter().map(|f| f == 1).collect())
+    Ok(found
+        .into_iter()
+        .map(|f| match f {
+            1 => Held::Waiting,
+            2 => Held::Fetched,
+            _ => Held::Lost,
+        })
+        .collect())
 }
 
 /// Pushes admitted jobs, each under its own fresh push id: apalis keeps a task's data

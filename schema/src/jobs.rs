@@ -686,6 +686,24 @@ pub async fn reset_dispatch(conn: &mut PooledConn, ids: &[Uuid]) -> Result<usize
     Ok(changed)
 }
 
+/// Whether any job of `kind` was taken by a worker (or finished) in the last `secs`: a
+/// queue that takes nothing while jobs wait in Redis is stalled, not busy.
+pub async fn taken_recently(
+    conn: &mut PooledConn,
+    kind: &str,
+    secs: f64,
+) -> Result<bool, StoreError> {
+    let taken = diesel::select(diesel::dsl::exists(
+        jobs::table
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::status.ne(JobStatus::Queued.as_str()))
+            .filter(jobs::updated_at.gt(now.into_sql::<Timestamptz>() - interval(secs))),
+    ))
+    .get_result(conn)
+    .await?;
+    Ok(taken)
+}
+
 /// Marks jobs found still waiting in Redis as freshly seen there.
 pub async fn touch_dispatched(conn: &mut PooledConn, ids: &[Uuid]) -> Result<(), StoreError> {
     diesel::update(jobs::table)

@@ -4,7 +4,10 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use prepq_jobs::{KINDS, queue};
+use prepq_jobs::{
+    KINDS,
+    queue::{self, Held},
+};
 use prepq_schema::{DbPool, SessionLock, StoreError, account_tokens, jobs, sessions};
 use redis::{AsyncCommands, aio::ConnectionManager};
 use tokio::sync::watch;
@@ -188,8 +191,9 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Queued jobs pushed long ago: still held by Redis is fine, gone means lost and
-    /// pushed again (keeping its window slot).
+    /// Queued jobs pushed long ago: gone from Redis means lost, and they are pushed again
+    /// (keeping their window slots). Waiting to be fetched is fine; fetched but never
+    /// taken while the queue takes nothing else is a stall, pushed again too.
     async fn repush_lost(
         &self,
         conn: &mut prepq_schema::PooledConn,
@@ -212,17 +216,34 @@ impl Dispatcher {
                 let ids: Vec<String> = group.iter().map(|j| j.dispatch_id.clone()).collect();
                 let alive = queue::apalis_config(&kind).orphaned_duration().as_secs();
                 let held = queue::still_held(redis, &kind, &ids, alive).await?;
-                let (present, lost): (Vec<_>, Vec<_>) =
-                    group.iter().zip(held).partition(|(_, h)| *h);
-                let present: Vec<Uuid> = present.into_iter().map(|(j, _)| j.id).collect();
-                let lost: Vec<Uuid> = lost.into_iter().map(|(j, _)| j.id).collect();
-                jobs::touch_dispatched(conn, &present).await?;
-                if !lost.is_empty() {
+                let stalled = older_than_secs > 0.0
+                    && !jobs::taken_recently(conn, &kind, older_than_secs).await?;
+                if stalled {
+                    // Which of the two stalls happens says where apalis loses the wake-up.
+                    let waiting = held.iter().filter(|h| **h == Held::Waiting).count();
+                    let fetched = held.iter().filter(|h| **h == Held::Fetched).count();
                     tracing::warn!(
                         kind,
-                        lost = lost.len(),
-                        "jobs missing from Redis; pushing them again"
+                        waiting,
+                        fetched,
+                        "queue took nothing while jobs wait in Redis"
                     );
+                }
+                let mut lost = Vec::new();
+                let mut present = Vec::new();
+                for (job, held) in group.iter().zip(held) {
+                    match held {
+                        Held::Lost => lost.push(job.id),
+                        // Fetched long ago by a live worker that never took it, while the
+                        // queue took nothing else: pushed again. A duplicate delivery is
+                        // skipped by the claim; a task that never comes out is not.
+                        Held::Fetched if stalled => lost.push(job.id),
+                        Held::Waiting | Held::Fetched => present.push(job.id),
+                    }
+                }
+                jobs::touch_dispatched(conn, &present).await?;
+                if !lost.is_empty() {
+                    tracing::warn!(kind, lost = lost.len(), "pushing jobs again");
                     // Those not admitted now wait for `fill` like any undispatched job.
                     jobs::reset_dispatch(conn, &lost).await?;
                     self.dispatch(conn, redis, &kind, &lost).await?;

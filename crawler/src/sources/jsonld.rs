@@ -135,7 +135,10 @@ mod tests {
                "hiringOrganization": {"name": "Acme"}, "jobLocationType": "TELECOMMUTE",
                "description": "<p>Kubernetes &amp; Go</p>"}]}</script></head></html>"#;
         let found = posting(page, "https://jobs.example/1").unwrap();
-        assert_eq!((found.title.as_str(), found.external_id.as_str()), ("SRE", "J-1"));
+        assert_eq!(
+            (found.title.as_str(), found.external_id.as_str()),
+            ("SRE", "J-1")
+        );
         assert_eq!(found.company.as_deref(), Some("Acme"));
         assert!(found.remote);
         assert_eq!(found.description, "Kubernetes & Go");
