@@ -19,6 +19,7 @@ pub struct Posting {
     pub description: String,
     /// Lines of the description that state requirements.
     pub requirements: Vec<String>,
+    /// Vocabulary skills it mentions, spelt as resumes' skills are.
     pub skills: Vec<String>,
     /// `YYYY-MM-DD`.
     pub posted_on: Option<String>,

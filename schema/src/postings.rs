@@ -45,13 +45,27 @@ pub struct PostingRow {
 }
 
 impl PostingRow {
-    pub fn salary(&self) -> Option<Salary> {
-        (self.salary_min.is_some() || self.salary_max.is_some()).then(|| Salary {
-            min: self.salary_min,
-            max: self.salary_max,
-            currency: self.salary_currency.clone(),
-            period: self.salary_period.clone(),
-        })
+    /// The posting as crawled, without what the store adds (id, status, times).
+    pub fn posting(&self) -> Posting {
+        Posting {
+            external_id: self.external_id.clone(),
+            url: self.url.clone(),
+            title: self.title.clone(),
+            company: self.company.clone(),
+            location: self.location.clone(),
+            remote: self.remote,
+            salary: (self.salary_min.is_some() || self.salary_max.is_some()).then(|| Salary {
+                min: self.salary_min,
+                max: self.salary_max,
+                currency: self.salary_currency.clone(),
+                period: self.salary_period.clone(),
+            }),
+            employment_type: self.employment_type.clone(),
+            description: self.description.clone(),
+            requirements: serde_json::from_value(self.requirements.clone()).unwrap_or_default(),
+            skills: self.skills.clone(),
+            posted_on: self.posted_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use prepq_jobs::postings::Salary;
+use prepq_jobs::postings::Posting;
 use prepq_schema::{
     StoreError,
     postings::{self, PostingFilter, PostingRow},
@@ -24,20 +24,8 @@ pub struct PostingsApi;
 #[derive(Debug, Object)]
 pub struct PostingView {
     pub id: Uuid,
-    pub url: String,
-    pub title: String,
-    pub company: Option<String>,
-    pub location: Option<String>,
-    pub remote: bool,
-    pub salary: Option<Salary>,
-    pub employment_type: Option<String>,
-    /// Clean text.
-    pub description: String,
-    /// The description's lines that state requirements.
-    pub requirements: Vec<String>,
-    /// Vocabulary skills it mentions, spelt as resumes' skills are.
-    pub skills: Vec<String>,
-    pub posted_on: Option<NaiveDate>,
+    #[oai(flatten)]
+    pub posting: Posting,
     /// `open`, or `closed` once a crawl no longer finds it.
     pub status: String,
     pub first_seen_at: DateTime<Utc>,
@@ -47,18 +35,8 @@ pub struct PostingView {
 impl From<PostingRow> for PostingView {
     fn from(row: PostingRow) -> Self {
         Self {
-            salary: row.salary(),
-            requirements: serde_json::from_value(row.requirements).unwrap_or_default(),
+            posting: row.posting(),
             id: row.id,
-            url: row.url,
-            title: row.title,
-            company: row.company,
-            location: row.location,
-            remote: row.remote,
-            employment_type: row.employment_type,
-            description: row.description,
-            skills: row.skills,
-            posted_on: row.posted_on,
             status: row.status,
             first_seen_at: row.first_seen_at,
             last_seen_at: row.last_seen_at,
