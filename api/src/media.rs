@@ -13,7 +13,7 @@ pub const TEXT: &str = "text/plain";
 /// PDF to its owner, not a text resume.
 pub fn sniff_resume(bytes: &[u8], name: Option<&str>) -> Result<&'static str, String> {
     let sniffed = sniff(bytes).ok_or_else(|| {
-        "the file is not a PDF, DOCX, PNG, JPEG or UTF-8 text file; \
+        "the file is not a PDF, DOCX, PNG, JPEG or text (UTF-8 or GBK) file; \
          those are the resume formats accepted"
             .to_owned()
     })?;
@@ -57,10 +57,10 @@ fn is_docx(bytes: &[u8]) -> bool {
         .is_ok_and(|archive| archive.index_for_name("word/document.xml").is_some())
 }
 
-/// UTF-8 (a BOM allowed) without NULs and with few control characters.
+/// UTF-8 or GBK/GB18030 Chinese text (see `prepq_jobs::text`) without NULs and with few
+/// control characters.
 fn is_text(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let Ok(text) = std::str::from_utf8(bytes) else {
+    let Some(text) = prepq_jobs::text::decode(bytes) else {
         return false;
     };
     let mut chars = 0usize;

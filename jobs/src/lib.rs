@@ -7,6 +7,7 @@ pub mod kinds;
 pub mod postings;
 pub mod skills;
 mod status;
+pub mod text;
 
 #[cfg(feature = "queue")]
 pub mod queue;

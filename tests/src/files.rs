@@ -127,3 +127,10 @@ pub fn docx_bomb(inflated: usize) -> Vec<u8> {
     zip.finish().expect("zip end");
     out.into_inner()
 }
+
+/// `text` in GBK, as Windows in China saves a `.txt` file.
+pub fn gbk(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable, "GBK has every character of {text:?}");
+    bytes.into_owned()
+}

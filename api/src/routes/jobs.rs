@@ -58,7 +58,7 @@ pub struct EchoRequest {
 
 #[derive(Debug, Multipart)]
 pub struct ResumeUpload {
-    /// The resume: PDF (text or scanned), DOCX, PNG, JPEG or UTF-8 text, typed by its
+    /// The resume: PDF (text or scanned), DOCX, PNG, JPEG or text (UTF-8 or GBK), typed by its
     /// content; Chinese and English.
     pub file: Upload,
 }

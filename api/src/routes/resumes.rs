@@ -110,7 +110,7 @@ async fn view(conn: &mut PooledConn, record: ResumeRecord) -> Result<ResumeView,
 
 #[OpenApi(tag = "ApiTags::Resumes")]
 impl ResumesApi {
-    /// Upload a resume: PDF (text or scanned), DOCX, PNG, JPEG or UTF-8 text.
+    /// Upload a resume: PDF (text or scanned), DOCX, PNG, JPEG or text (UTF-8 or GBK).
     #[oai(path = "/resumes", method = "post", transform = "upload_limit")]
     async fn upload(
         &self,

@@ -114,4 +114,13 @@ async fn docx_and_text_resumes_are_extracted_and_agree_with_the_pdf() {
         texts[2],
         "张伟\n软件工程师 | zhang.wei@example.com\n\n技能：Rust、Kubernetes、机器学习"
     );
+
+    // The same file as Notepad on a Chinese Windows saves it: GBK.
+    let gbk: Vec<u8> = prepq_tests::files::gbk(chinese);
+    assert!(std::str::from_utf8(&gbk).is_err());
+    let response = user.upload(gbk, "简历-gbk.txt").await;
+    assert_eq!(response.status(), 202);
+    let job: JobView = response.json().await.unwrap();
+    let job = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!(job.result.unwrap()["text"], texts[2].as_str());
 }
