@@ -20,8 +20,15 @@ pub fn decode(bytes: &[u8]) -> Option<Cow<'_, str>> {
     (chinese * 10 >= wide.len() * 9).then_some(text)
 }
 
+/// A CJK unified ideograph: the characters Chinese text is written in.
+pub fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// Han, or the punctuation Chinese text uses.
 fn is_chinese(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}' | '\u{2014}' | '\u{2018}'..='\u{201d}' | '\u{2026}' | '\u{00b7}')
+    is_han(c)
+        || matches!(c, '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}' | '\u{2014}' | '\u{2018}'..='\u{201d}' | '\u{2026}' | '\u{00b7}')
 }
 
 #[cfg(test)]

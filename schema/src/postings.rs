@@ -274,7 +274,7 @@ pub async fn search(
     if let Some(text) = &filter.text {
         // `simple` keeps every word as written: postings come in Chinese and English, and
         // Chinese has no spaces for a parser to split on, so CJK text is matched as a substring.
-        let cjk = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let cjk = text.chars().any(prepq_jobs::text::is_han);
         query = if cjk {
             query.filter(
                 sql::<Bool>("(title || ' ' || coalesce(company, '') || ' ' || description) ILIKE ")

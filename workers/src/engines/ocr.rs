@@ -204,7 +204,8 @@ fn join_cjk(text: &str) -> String {
 }
 
 fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
+    prepq_jobs::text::is_han(c)
+        || matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
 }
 
 /// A path of its own in the temporary directory.

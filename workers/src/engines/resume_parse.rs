@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use prepq_jobs::{
     kinds::{Contact, Education, Experience, ResumeParse, Section, SkillMention},
     skills,
+    text::is_han,
 };
 use regex::Regex;
 
@@ -167,13 +168,9 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
 }
 
 fn language(text: &str) -> &'static str {
-    let cjk = text.chars().filter(|c| is_cjk(*c)).count();
+    let cjk = text.chars().filter(|c| is_han(*c)).count();
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     if cjk * 5 > letters { "zh-CN" } else { "en" }
-}
-
-fn is_cjk(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// Lines with their byte offsets.
@@ -260,7 +257,7 @@ fn looks_like_name(line: &str) -> bool {
     {
         return false;
     }
-    let cjk = line.chars().filter(|c| is_cjk(*c)).count();
+    let cjk = line.chars().filter(|c| is_han(*c)).count();
     if cjk > 0 {
         return (2..=6).contains(&line.chars().count());
     }

@@ -163,10 +163,7 @@ mod tests {
                     assert!(!mail.body.contains(leftover), "{leftover} in {mail:?}");
                     assert!(!mail.subject.contains(leftover), "{leftover} in {mail:?}");
                 }
-                let has_chinese = mail
-                    .body
-                    .chars()
-                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                let has_chinese = mail.body.chars().any(prepq_jobs::text::is_han);
                 assert_eq!(has_chinese, language == Language::ZhCn, "{mail:?}");
             }
         }
