@@ -120,11 +120,11 @@ pub async fn apply(
                 continue;
             }
             let hash = posting.content_hash();
-            let values = values(source_id, posting, &hash);
+            let fields = Fields::of(source_id, posting, &hash);
             match stored.get(&posting.external_id) {
                 None => {
                     diesel::insert_into(postings::table)
-                        .values((postings::id.eq(Uuid::now_v7()), values))
+                        .values((postings::id.eq(Uuid::now_v7()), &fields))
                         .execute(conn)
                         .await?;
                     applied.new += 1;
@@ -138,7 +138,7 @@ pub async fn apply(
                         .filter(postings::source_id.eq(source_id))
                         .filter(postings::external_id.eq(&posting.external_id))
                         .set((
-                            values,
+                            &fields,
                             postings::status.eq("open"),
                             postings::closed_at.eq(None::<DateTime<Utc>>),
                             postings::last_seen_at.eq(now),
@@ -175,57 +175,55 @@ pub async fn apply(
     .await
 }
 
-#[allow(clippy::type_complexity)]
-fn values<'a>(
+/// The columns a crawl writes.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = postings)]
+struct Fields<'a> {
     source_id: Uuid,
-    p: &'a Posting,
-    hash: &'a str,
-) -> (
-    diesel::dsl::Eq<postings::source_id, Uuid>,
-    diesel::dsl::Eq<postings::external_id, &'a str>,
-    diesel::dsl::Eq<postings::url, &'a str>,
-    diesel::dsl::Eq<postings::title, &'a str>,
-    diesel::dsl::Eq<postings::company, Option<&'a str>>,
-    diesel::dsl::Eq<postings::location, Option<&'a str>>,
-    diesel::dsl::Eq<postings::remote, bool>,
-    (
-        diesel::dsl::Eq<postings::salary_min, Option<f64>>,
-        diesel::dsl::Eq<postings::salary_max, Option<f64>>,
-        diesel::dsl::Eq<postings::salary_currency, Option<&'a str>>,
-        diesel::dsl::Eq<postings::salary_period, Option<&'a str>>,
-    ),
-    diesel::dsl::Eq<postings::employment_type, Option<&'a str>>,
-    diesel::dsl::Eq<postings::description, &'a str>,
-    diesel::dsl::Eq<postings::requirements, serde_json::Value>,
-    diesel::dsl::Eq<postings::skills, &'a [String]>,
-    diesel::dsl::Eq<postings::posted_on, Option<NaiveDate>>,
-    diesel::dsl::Eq<postings::content_hash, &'a str>,
-) {
-    let salary = p.salary.as_ref();
-    (
-        postings::source_id.eq(source_id),
-        postings::external_id.eq(p.external_id.as_str()),
-        postings::url.eq(p.url.as_str()),
-        postings::title.eq(p.title.as_str()),
-        postings::company.eq(p.company.as_deref()),
-        postings::location.eq(p.location.as_deref()),
-        postings::remote.eq(p.remote),
-        (
-            postings::salary_min.eq(salary.and_then(|s| s.min)),
-            postings::salary_max.eq(salary.and_then(|s| s.max)),
-            postings::salary_currency.eq(salary.and_then(|s| s.currency.as_deref())),
-            postings::salary_period.eq(salary.and_then(|s| s.period.as_deref())),
-        ),
-        postings::employment_type.eq(p.employment_type.as_deref()),
-        postings::description.eq(p.description.as_str()),
-        postings::requirements.eq(serde_json::json!(p.requirements)),
-        postings::skills.eq(p.skills.as_slice()),
-        postings::posted_on.eq(p
-            .posted_on
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())),
-        postings::content_hash.eq(hash),
-    )
+    external_id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    company: Option<&'a str>,
+    location: Option<&'a str>,
+    remote: bool,
+    salary_min: Option<f64>,
+    salary_max: Option<f64>,
+    salary_currency: Option<&'a str>,
+    salary_period: Option<&'a str>,
+    employment_type: Option<&'a str>,
+    description: &'a str,
+    requirements: serde_json::Value,
+    skills: &'a [String],
+    posted_on: Option<NaiveDate>,
+    content_hash: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    fn of(source_id: Uuid, p: &'a Posting, content_hash: &'a str) -> Self {
+        let salary = p.salary.as_ref();
+        Self {
+            source_id,
+            external_id: &p.external_id,
+            url: &p.url,
+            title: &p.title,
+            company: p.company.as_deref(),
+            location: p.location.as_deref(),
+            remote: p.remote,
+            salary_min: salary.and_then(|s| s.min),
+            salary_max: salary.and_then(|s| s.max),
+            salary_currency: salary.and_then(|s| s.currency.as_deref()),
+            salary_period: salary.and_then(|s| s.period.as_deref()),
+            employment_type: p.employment_type.as_deref(),
+            description: &p.description,
+            requirements: serde_json::json!(p.requirements),
+            skills: &p.skills,
+            posted_on: p
+                .posted_on
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            content_hash,
+        }
+    }
 }
 
 /// Marks postings seen now; returns how many.
