@@ -7,7 +7,7 @@ use std::{collections::HashMap, time::Instant};
 use prepq_crawler::{Fetcher, PageRecord, SourceSpec, Validators};
 use prepq_jobs::kinds::{CrawlCounts, PostingsCrawl};
 use prepq_schema::{
-    PooledConn, StoreError,
+    StoreError,
     crawls::{self, KnownPage},
     postings::{self, Findings},
 };
@@ -102,22 +102,12 @@ impl Run for PostingsCrawl {
                 .map(|e| serde_json::json!({ "url": e.url, "reason": e.reason }))
                 .collect::<Vec<_>>()
         );
-        finish(&mut conn, &self, &counts, samples, started).await?;
+        let duration_ms = started.elapsed().as_millis() as i64;
+        crawls::finish_run(&mut conn, self.run_id, &counts, samples, duration_ms)
+            .await
+            .map_err(transient)?;
         Ok(counts)
     }
-}
-
-async fn finish(
-    conn: &mut PooledConn,
-    job: &PostingsCrawl,
-    counts: &CrawlCounts,
-    samples: serde_json::Value,
-    started: Instant,
-) -> Result<(), JobError> {
-    let duration_ms = started.elapsed().as_millis() as i64;
-    crawls::finish_run(conn, job.run_id, counts, samples, duration_ms)
-        .await
-        .map_err(transient)
 }
 
 fn transient(e: StoreError) -> JobError {
