@@ -1,25 +1,11 @@
 //! Normalising what a source gives into a `Posting`: the description as clean text, its
 //! requirement lines, and the vocabulary skills the resume parser uses.
 
+use prepq_jobs::postings::REQUIREMENT_HEADINGS;
 pub use prepq_jobs::postings::{Posting, Salary};
 use prepq_jobs::skills;
 
 use crate::text::tidy;
-
-/// Headings after which the lines are requirements, until the next heading.
-const REQUIREMENT_HEADINGS: &[&str] = &[
-    "requirements",
-    "qualifications",
-    "what you need",
-    "what you'll need",
-    "what we're looking for",
-    "you have",
-    "must have",
-    "任职要求",
-    "岗位要求",
-    "任职资格",
-    "职位要求",
-];
 
 /// The fields every source fills, before the derived ones.
 pub struct Draft {

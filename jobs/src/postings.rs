@@ -35,6 +35,23 @@ pub struct Salary {
     pub period: Option<String>,
 }
 
+/// Headings of a job description under which the lines are requirements (lower case), read
+/// the same way by the crawler and the analyses.
+pub const REQUIREMENT_HEADINGS: &[&str] = &[
+    "requirements",
+    "qualifications",
+    "must have",
+    "required",
+    "what you need",
+    "what you'll need",
+    "what we're looking for",
+    "you have",
+    "任职要求",
+    "岗位要求",
+    "任职资格",
+    "职位要求",
+];
+
 impl Posting {
     /// Changes when anything we keep changes.
     pub fn content_hash(&self) -> String {

@@ -2,7 +2,7 @@
 //! nice-to-have. A line says which by its words ("preferred", "加分") or by the heading it
 //! sits under ("Nice to have", "任职要求"); a skill asked for anywhere as a must is a must.
 
-use prepq_jobs::skills;
+use prepq_jobs::{postings::REQUIREMENT_HEADINGS, skills};
 
 /// The job's skills, must-haves first, each in the vocabulary's spelling, with the line of
 /// the job text that asks for it.
@@ -34,19 +34,6 @@ const NICE_WORDS: &[&str] = &[
     "者佳",
 ];
 
-const MUST_HEADINGS: &[&str] = &[
-    "requirements",
-    "qualifications",
-    "must have",
-    "required",
-    "what you need",
-    "what you'll need",
-    "任职要求",
-    "岗位要求",
-    "任职资格",
-    "职位要求",
-];
-
 impl Requirements {
     pub fn of(description: &str) -> Self {
         let mut requirements = Self::default();
@@ -57,7 +44,8 @@ impl Requirements {
             let found = skills::find(line);
             if found.is_empty() && is_heading(line) {
                 under_nice_heading = nice_words
-                    || (under_nice_heading && !MUST_HEADINGS.iter().any(|h| lower.contains(h)));
+                    || (under_nice_heading
+                        && !REQUIREMENT_HEADINGS.iter().any(|h| lower.contains(h)));
                 continue;
             }
             let nice = nice_words || under_nice_heading;
