@@ -1,6 +1,7 @@
 //! Every job kind, and the one list of them.
 
 mod analysis;
+mod billing_reconcile;
 mod echo;
 mod email_send;
 mod postings_crawl;
@@ -11,6 +12,7 @@ pub use analysis::{
     DimensionScores, EngineRun, Keywords, Question, QuestionSet, QuestionsPredict, ResumeDiagnose,
     ResumeDiagnosis, Suggestion, Target,
 };
+pub use billing_reconcile::{BillingReconcile, MismatchKind, ReconcileSummary};
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
 pub use postings_crawl::{CrawlCounts, PostingsCrawl};
@@ -29,5 +31,6 @@ pub const KINDS: &[&str] = &[
     ResumeDiagnose::KIND,
     QuestionsPredict::KIND,
     PostingsCrawl::KIND,
+    BillingReconcile::KIND,
     EmailSend::KIND,
 ];

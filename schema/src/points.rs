@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::{
@@ -19,12 +19,14 @@ pub struct LedgerEntry {
     pub id: i64,
     pub user_id: Uuid,
     pub job_id: Option<Uuid>,
-    /// `grant`, `reserve`, `settle` or `refund`.
+    /// `grant`, `reserve`, `settle`, `refund`, `credit` (bought with order `order_id`) or
+    /// `download` (a paid report download).
     pub entry: String,
     pub amount: i32,
     pub balance_after: i32,
     pub note: String,
     pub created_at: DateTime<Utc>,
+    pub order_id: Option<Uuid>,
 }
 
 /// A reservation the balance could not cover.
@@ -70,6 +72,28 @@ pub async fn grant_in(
     amount: i32,
     note: &str,
 ) -> Result<(), StoreError> {
+    add_in(conn, user_id, amount, "grant", None, note).await
+}
+
+/// Adds the points order `order_id` bought, inside the transaction that marks it paid.
+pub(crate) async fn credit_in(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    amount: i32,
+    order_id: Uuid,
+    note: &str,
+) -> Result<(), StoreError> {
+    add_in(conn, user_id, amount, "credit", Some(order_id), note).await
+}
+
+async fn add_in(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    amount: i32,
+    entry: &str,
+    order_id: Option<Uuid>,
+    note: &str,
+) -> Result<(), StoreError> {
     let after: i32 = diesel::insert_into(point_balances::table)
         .values((
             point_balances::user_id.eq(user_id),
@@ -90,14 +114,76 @@ pub async fn grant_in(
     diesel::insert_into(points_ledger::table)
         .values((
             points_ledger::user_id.eq(user_id),
-            points_ledger::entry.eq("grant"),
+            points_ledger::entry.eq(entry),
             points_ledger::amount.eq(amount),
             points_ledger::balance_after.eq(after),
+            points_ledger::order_id.eq(order_id),
             points_ledger::note.eq(note),
         ))
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Whether a report download was paid for now, or had been before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Download {
+    Charged,
+    AlreadyPaid,
+}
+
+/// Charges `price` for downloading the report of job `job_id`, once per report: a second
+/// download of the same report is free.
+pub async fn pay_for_download(
+    conn: &mut PooledConn,
+    user_id: Uuid,
+    job_id: Uuid,
+    price: i32,
+) -> Result<Result<Download, Unaffordable>, StoreError> {
+    conn.transaction(async |conn| {
+        // The balance row's lock orders two downloads of one report.
+        let balance: i32 = point_balances::table
+            .find(user_id)
+            .select(point_balances::balance)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .unwrap_or(0);
+        let paid: i64 = points_ledger::table
+            .filter(points_ledger::job_id.eq(job_id))
+            .filter(points_ledger::entry.eq("download"))
+            .count()
+            .get_result(conn)
+            .await?;
+        if paid > 0 {
+            return Ok(Ok(Download::AlreadyPaid));
+        }
+        if balance < price {
+            return Ok(Err(Unaffordable { balance, price }));
+        }
+        let after: i32 = diesel::update(point_balances::table.find(user_id))
+            .set((
+                point_balances::balance.eq(point_balances::balance - price),
+                point_balances::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(point_balances::balance)
+            .get_result(conn)
+            .await?;
+        diesel::insert_into(points_ledger::table)
+            .values((
+                points_ledger::user_id.eq(user_id),
+                points_ledger::job_id.eq(job_id),
+                points_ledger::entry.eq("download"),
+                points_ledger::amount.eq(-price),
+                points_ledger::balance_after.eq(after),
+                points_ledger::note.eq("report download"),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(Ok(Download::Charged))
+    })
+    .await
 }
 
 /// Holds `price` points for job `job_id`, inside the transaction that inserts the job. The

@@ -141,6 +141,66 @@ diesel::table! {
         balance_after -> Int4,
         note -> Text,
         created_at -> Timestamptz,
+        order_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Uuid,
+        owner_id -> Nullable<Uuid>,
+        client_key -> Text,
+        out_trade_no -> Text,
+        product -> Text,
+        amount_fen -> Int8,
+        points -> Int4,
+        status -> Text,
+        code_url -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        paid_at -> Nullable<Timestamptz>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (user_id) {
+        user_id -> Uuid,
+        paid_fen -> Int8,
+        level -> Text,
+        package_until -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reconciliation_runs (id) {
+        id -> Uuid,
+        job_id -> Uuid,
+        tick -> Nullable<Timestamptz>,
+        day_from -> Date,
+        day_to -> Date,
+        requested_by -> Nullable<Uuid>,
+        status -> Text,
+        summary -> Nullable<Jsonb>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    reconciliation_mismatches (id) {
+        id -> Int8,
+        run_id -> Uuid,
+        kind -> Text,
+        reference -> Text,
+        order_id -> Nullable<Uuid>,
+        action -> Text,
+        first_seen -> Bool,
+        details -> Jsonb,
+        created_at -> Timestamptz,
     }
 }
 
@@ -242,6 +302,7 @@ diesel::table! {
 
 diesel::joinable!(files -> users (owner_id));
 diesel::joinable!(crawl_runs -> crawl_sources (source_id));
+diesel::joinable!(reconciliation_mismatches -> reconciliation_runs (run_id));
 diesel::joinable!(postings -> crawl_sources (source_id));
 diesel::joinable!(diagnoses -> jobs (job_id));
 diesel::joinable!(question_sets -> jobs (job_id));
@@ -265,6 +326,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     skill_matches,
     point_balances,
     points_ledger,
+    orders,
+    memberships,
+    reconciliation_runs,
+    reconciliation_mismatches,
     diagnoses,
     question_sets,
     crawl_sources,

@@ -203,6 +203,16 @@ pub async fn delete(conn: &mut PooledConn, id: Uuid) -> Result<Vec<String>, Stor
     .await
 }
 
+/// Every admin: who hears of what needs a person.
+pub async fn admins(conn: &mut PooledConn) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::role.eq(ADMIN))
+        .select(User::as_select())
+        .order(users::id)
+        .load(conn)
+        .await?)
+}
+
 /// One page of users, newest first: for admins.
 pub async fn list(
     conn: &mut PooledConn,

@@ -1,0 +1,83 @@
+//! Membership: cumulative top-ups and the level they reach, and a package's end. Changed
+//! only inside the transaction that marks an order paid.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use prepq_jobs::billing::{Level, Package, effective_level};
+use uuid::Uuid;
+
+use crate::{PooledConn, StoreError, schema::memberships};
+
+#[derive(Debug, Clone, Default, Queryable, Selectable)]
+#[diesel(table_name = memberships, check_for_backend(diesel::pg::Pg))]
+pub struct Membership {
+    pub paid_fen: i64,
+    /// The level cumulative top-ups reach.
+    pub level: String,
+    pub package_until: Option<DateTime<Utc>>,
+}
+
+impl Membership {
+    pub fn paid_level(&self) -> Level {
+        Level::parse(&self.level).unwrap_or(Level::Normal)
+    }
+
+    /// The level that holds now, a running package included.
+    pub fn level_now(&self) -> Level {
+        effective_level(self.paid_level(), self.package_until, Utc::now())
+    }
+}
+
+/// The user's membership; everyone without a payment is a normal member.
+pub async fn find(conn: &mut PooledConn, user_id: Uuid) -> Result<Membership, StoreError> {
+    Ok(memberships::table
+        .find(user_id)
+        .select(Membership::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .unwrap_or_else(|| Membership {
+            level: Level::Normal.as_str().into(),
+            ..Membership::default()
+        }))
+}
+
+/// Records what a paid order bought: a top-up adds to the cumulative amount (and may lift
+/// the level), a package sets or extends the package's end.
+pub(crate) async fn record_in(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    product: &str,
+    amount_fen: i64,
+    paid_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(memberships::table)
+        .values(memberships::user_id.eq(user_id))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    let current: Membership = memberships::table
+        .find(user_id)
+        .select(Membership::as_select())
+        .for_update()
+        .first(conn)
+        .await?;
+    let (paid_fen, package_until) = match Package::parse(product) {
+        Some(package) => (
+            current.paid_fen,
+            Some(package.extend(current.package_until, paid_at)),
+        ),
+        None => (current.paid_fen + amount_fen, current.package_until),
+    };
+    diesel::update(memberships::table.find(user_id))
+        .set((
+            memberships::paid_fen.eq(paid_fen),
+            memberships::level.eq(Level::for_paid(paid_fen).as_str()),
+            memberships::package_until.eq(package_until),
+            memberships::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
