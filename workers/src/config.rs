@@ -62,6 +62,16 @@ pub struct WorkerConfig {
     pub llm: LlmConfig,
     #[command(flatten)]
     pub crawl: CrawlConfig,
+    #[command(flatten)]
+    pub payments: prepq_jobs::payments::MerchantConfig,
+    /// When the billing audit of the previous day runs (cron with seconds, UTC; default
+    /// 02:30 China time); empty: only when an admin asks.
+    #[arg(
+        long,
+        env = "PREPQ_RECONCILE_SCHEDULE",
+        default_value = "0 30 18 * * *"
+    )]
+    pub reconcile_schedule: String,
 }
 
 /// Crawling: how politely, and the scheduler that starts crawls on their cron schedules.
@@ -213,6 +223,14 @@ impl ExtractLimits {
 }
 
 impl WorkerConfig {
+    pub fn reconcile_schedule(&self) -> Result<Option<cron::Schedule>, cron::error::Error> {
+        let text = self.reconcile_schedule.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some)
+    }
+
     pub fn queues(&self) -> Vec<&'static str> {
         prepq_jobs::KINDS
             .iter()

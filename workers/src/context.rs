@@ -1,6 +1,6 @@
 use std::{path::PathBuf, sync::Arc};
 
-use prepq_jobs::{NewJob, Steps};
+use prepq_jobs::{NewJob, Steps, payments::Provider};
 use prepq_schema::{DbPool, jobs::Progress};
 use tokio::sync::watch;
 
@@ -21,6 +21,8 @@ pub struct JobContext {
     pub mailer: Arc<Mailer>,
     pub analysis: Engine,
     pub crawl: CrawlConfig,
+    /// The payment provider; `None` when payments are not configured.
+    pub payments: Option<Arc<Provider>>,
     pub db: DbPool,
     progress: Arc<watch::Sender<Progress>>,
 }
@@ -40,6 +42,7 @@ impl JobContext {
             mailer: services.mailer.clone(),
             analysis: services.analysis.clone(),
             crawl: services.crawl.clone(),
+            payments: services.payments.clone(),
             db: services.db.clone(),
             progress,
         }
@@ -79,6 +82,7 @@ pub struct Services {
     pub mailer: Arc<Mailer>,
     pub analysis: Engine,
     pub crawl: CrawlConfig,
+    pub payments: Option<Arc<Provider>>,
     pub store: Arc<JobStore>,
 }
 

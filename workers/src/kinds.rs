@@ -5,8 +5,8 @@ use std::future::Future;
 use prepq_jobs::{
     Job,
     kinds::{
-        Echo, EmailSend, PostingsCrawl, QuestionSet, QuestionsPredict, ResumeDiagnose,
-        ResumeDiagnosis, ResumeExtract, ResumeOcr, ResumeText,
+        BillingReconcile, Echo, EmailSend, PostingsCrawl, QuestionSet, QuestionsPredict,
+        ResumeDiagnose, ResumeDiagnosis, ResumeExtract, ResumeOcr, ResumeText,
     },
 };
 use prepq_schema::{PooledConn, StoreError, analyses, resume_parses};
@@ -67,6 +67,7 @@ pub async fn execute(
         ResumeDiagnose::KIND => run::<ResumeDiagnose>(payload, ctx).await,
         QuestionsPredict::KIND => run::<QuestionsPredict>(payload, ctx).await,
         PostingsCrawl::KIND => run::<PostingsCrawl>(payload, ctx).await,
+        BillingReconcile::KIND => run::<BillingReconcile>(payload, ctx).await,
         EmailSend::KIND => run::<EmailSend>(payload, ctx).await,
         other => Err(JobError::Permanent(format!(
             "no worker knows the job kind `{other}`"

@@ -149,11 +149,15 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             .run(stopped),
         )
     });
+    let reconcile_schedule = config
+        .reconcile_schedule()
+        .context("reading PREPQ_RECONCILE_SCHEDULE")?;
     let scheduler = config.crawl.scheduler.then(|| {
         tokio::spawn(
             scheduler::Scheduler {
                 db: db.clone(),
                 interval: Duration::from_millis(config.crawl.scheduler_interval_ms),
+                reconcile: reconcile_schedule.clone(),
             }
             .run(stop.subscribe()),
         )
@@ -170,6 +174,11 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             )),
         },
         crawl: config.crawl.clone(),
+        payments: config
+            .payments
+            .provider()
+            .context("reading the payment configuration")?
+            .map(Arc::new),
         store: Arc::new(store::JobStore::spawn(
             db.clone(),
             process.clone(),

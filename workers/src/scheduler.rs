@@ -1,12 +1,14 @@
-//! Starts crawls on their sources' cron schedules. Any number of processes may run it: a
-//! tick is a unique (source, tick) run row, so however many schedulers see it, one insert
-//! wins and only that one enqueues the crawl. Each pass looks back over ticks it has not
-//! tried yet (a minute at most), so a late pass still starts a tick it was late for.
+//! Starts timed work: crawls on their sources' cron schedules, and the billing audit on
+//! its own. Any number of processes may run it: a tick is a unique run row (per source for
+//! crawls), so however many schedulers see it, one insert wins and only that one enqueues.
+//! Each pass looks back over ticks it has not tried yet (a minute at most), so a late pass
+//! still starts a tick it was late for.
 
 use std::{collections::HashMap, str::FromStr, time::Duration};
 
-use chrono::{DateTime, Utc};
-use prepq_schema::{DbPool, crawls};
+use chrono::{DateTime, Days, Utc};
+use prepq_jobs::payments::china_time;
+use prepq_schema::{DbPool, crawls, reconciliations};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -16,12 +18,20 @@ const LOOKBACK: chrono::Duration = chrono::Duration::seconds(60);
 pub struct Scheduler {
     pub db: DbPool,
     pub interval: Duration,
+    /// When to audit the previous day's payments (China time); `None`: never on its own.
+    pub reconcile: Option<cron::Schedule>,
+}
+
+/// What this process has tried: the last tick per crawl source, and of the audit.
+#[derive(Default)]
+struct Tried {
+    sources: HashMap<Uuid, DateTime<Utc>>,
+    reconcile: Option<DateTime<Utc>>,
 }
 
 impl Scheduler {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        // Per source: the last tick this process has tried.
-        let mut tried: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+        let mut tried = Tried::default();
         loop {
             if let Err(e) = self.pass(&mut tried).await {
                 tracing::warn!(error = %e, "scheduler pass failed; trying again");
@@ -33,10 +43,7 @@ impl Scheduler {
         }
     }
 
-    async fn pass(
-        &self,
-        tried: &mut HashMap<Uuid, DateTime<Utc>>,
-    ) -> Result<(), prepq_schema::StoreError> {
+    async fn pass(&self, tried: &mut Tried) -> Result<(), prepq_schema::StoreError> {
         let mut conn = self.db.get().await?;
         let now = Utc::now();
         for source in crawls::list_sources(&mut conn).await? {
@@ -50,20 +57,42 @@ impl Scheduler {
                     continue;
                 }
             };
-            let from = tried
-                .get(&source.id)
-                .copied()
-                .unwrap_or(now - LOOKBACK)
-                .max(now - LOOKBACK)
-                .max(source.created_at);
-            for tick in schedule.after(&from).take_while(|t| *t <= now) {
+            let last = tried.sources.get(&source.id).copied();
+            for tick in due(&schedule, last, source.created_at, now) {
                 if let Some(run) = crawls::start_run(&mut conn, source.id, Some(tick)).await? {
                     tracing::info!(source = %source.id, %tick, %run, "crawl scheduled");
                     metrics::counter!("prepq_crawls_scheduled_total").increment(1);
                 }
-                tried.insert(source.id, tick);
+                tried.sources.insert(source.id, tick);
+            }
+        }
+        if let Some(schedule) = &self.reconcile {
+            for tick in due(schedule, tried.reconcile, DateTime::<Utc>::MIN_UTC, now) {
+                // The day that ended before the tick, in the provider's time.
+                let day = tick.with_timezone(&china_time()).date_naive() - Days::new(1);
+                if let Some(run) =
+                    reconciliations::start_run(&mut conn, Some(tick), day, day, None).await?
+                {
+                    tracing::info!(%tick, %day, run = %run.id, "billing audit scheduled");
+                }
+                tried.reconcile = Some(tick);
             }
         }
         Ok(())
     }
+}
+
+/// The ticks of `schedule` in `(last tried, now]`, looking back no further than the
+/// lookback nor to before `floor`.
+fn due(
+    schedule: &cron::Schedule,
+    last: Option<DateTime<Utc>>,
+    floor: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let from = last
+        .unwrap_or(now - LOOKBACK)
+        .max(now - LOOKBACK)
+        .max(floor);
+    schedule.after(&from).take_while(|t| *t <= now).collect()
 }

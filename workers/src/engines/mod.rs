@@ -2,6 +2,8 @@
 
 mod analyses;
 pub mod analysis;
+mod billing_audit;
+mod billing_reconcile;
 mod dates;
 mod docx;
 mod echo;

@@ -1,0 +1,243 @@
+//! The `billing.reconcile` job: read the provider's bills for the run's days, our orders
+//! and the credits, find every disagreement, heal the one safe case (a paid top-up never
+//! credited: credited once, under the order's lock), and store the report. New findings
+//! are mailed to every admin, in the transaction that stores the report.
+
+use std::{collections::HashSet, time::Instant};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use prepq_jobs::{
+    Job, NewJob,
+    kinds::{BillingReconcile, Email, EmailSend, Language, MismatchKind, ReconcileSummary},
+    payments::{BillRow, PaymentError, china_time},
+};
+use prepq_schema::{
+    StoreError,
+    reconciliations::{self, NewMismatch},
+    users,
+};
+use uuid::Uuid;
+
+use super::billing_audit::{Finding, audit};
+use crate::{
+    context::{JobContext, JobError},
+    kinds::Run,
+};
+
+/// Findings quoted in an alert mail; the report has them all.
+const QUOTED: usize = 20;
+
+impl Run for BillingReconcile {
+    async fn run(self, ctx: &JobContext) -> Result<ReconcileSummary, JobError> {
+        let outcome = reconcile(self.run_id, ctx).await;
+        if let Err(e) = &outcome {
+            let last = matches!(e, JobError::Permanent(_)) || ctx.attempt >= Self::MAX_ATTEMPTS;
+            if last && let Ok(mut conn) = ctx.db.get().await {
+                let _ = reconciliations::fail_run(&mut conn, self.run_id, &e.to_string()).await;
+            }
+        }
+        outcome
+    }
+}
+
+async fn reconcile(run_id: Uuid, ctx: &JobContext) -> Result<ReconcileSummary, JobError> {
+    let started = Instant::now();
+    let provider = ctx
+        .payments
+        .as_ref()
+        .ok_or_else(|| JobError::Permanent("payments are not configured here".into()))?;
+    let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
+    let run = reconciliations::find_run(&mut conn, run_id)
+        .await
+        .map_err(transient)?
+        .ok_or_else(|| JobError::Permanent("the run was deleted".into()))?;
+    reconciliations::mark_running(&mut conn, run_id)
+        .await
+        .map_err(transient)?;
+    drop(conn);
+
+    let days: Vec<NaiveDate> = run
+        .day_from
+        .iter_days()
+        .take_while(|d| *d <= run.day_to)
+        .collect();
+    let mut rows: Vec<BillRow> = Vec::new();
+    for (n, day) in days.iter().enumerate() {
+        rows.extend(provider.trade_bill(*day).await.map_err(bill_error)?);
+        ctx.steps(n as u32 + 1, days.len() as u32 + 1, 0);
+    }
+    let (from, until) = (
+        day_start(run.day_from),
+        day_start(run.day_to + chrono::Days::new(1)),
+    );
+
+    let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
+    let trade_nos: Vec<String> = rows.iter().map(|r| r.out_trade_no.clone()).collect();
+    let mut orders = reconciliations::orders_to_audit(&mut conn, from, until, &trade_nos, &[])
+        .await
+        .map_err(transient)?;
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    let credits = reconciliations::credits_to_audit(&mut conn, &order_ids, from, until)
+        .await
+        .map_err(transient)?;
+    let known: HashSet<Uuid> = order_ids.into_iter().collect();
+    let named: Vec<Uuid> = credits
+        .iter()
+        .filter_map(|c| c.order_id)
+        .filter(|id| !known.contains(id))
+        .collect();
+    if !named.is_empty() {
+        let more = reconciliations::orders_to_audit(&mut conn, until, until, &[], &named)
+            .await
+            .map_err(transient)?;
+        orders.extend(more);
+    }
+    let audit = audit(&rows, &orders, &credits, from, until);
+
+    let references: Vec<String> = audit.findings.iter().map(|f| f.reference.clone()).collect();
+    let seen = reconciliations::seen_before(&mut conn, run_id, &references)
+        .await
+        .map_err(transient)?;
+    let mut mismatches = Vec::with_capacity(audit.findings.len());
+    for finding in &audit.findings {
+        let healed = finding.kind == MismatchKind::NeverCredited
+            && reconciliations::heal_credit(
+                &mut conn,
+                run_id,
+                finding.order_id.unwrap_or_default(),
+            )
+            .await
+            .map_err(transient)?;
+        mismatches.push(NewMismatch {
+            run_id,
+            kind: finding.kind.as_str(),
+            reference: finding.reference.clone(),
+            order_id: finding.order_id,
+            action: if healed { "healed" } else { "flagged" },
+            first_seen: !seen
+                .contains(&(finding.kind.as_str().to_owned(), finding.reference.clone())),
+            details: finding.details.clone(),
+        });
+    }
+
+    let mut summary = ReconcileSummary {
+        orders: audit.orders,
+        statement_rows: rows.len() as u64,
+        credits: credits.len() as u64,
+        matched: audit.matched,
+        mismatches: mismatches.len() as u64,
+        new_mismatches: mismatches.iter().filter(|m| m.first_seen).count() as u64,
+        healed: mismatches.iter().filter(|m| m.action == "healed").count() as u64,
+        ..ReconcileSummary::default()
+    };
+    for m in &mismatches {
+        *summary.by_kind.entry(m.kind.to_owned()).or_default() += 1;
+    }
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+
+    let new: Vec<&Finding> = audit
+        .findings
+        .iter()
+        .zip(&mismatches)
+        .filter(|(_, m)| m.first_seen)
+        .map(|(f, _)| f)
+        .collect();
+    let alerts = if new.is_empty() {
+        Vec::new()
+    } else {
+        users::admins(&mut conn)
+            .await
+            .map_err(transient)?
+            .into_iter()
+            .map(|admin| {
+                let language = Language::from_tag(&admin.language);
+                let (subject, body) = alert(language, &run, &summary, &new);
+                NewJob::of(&EmailSend {
+                    to: admin.email,
+                    language,
+                    message: Email::AdminAlert { subject, body },
+                })
+            })
+            .collect()
+    };
+    let report = serde_json::to_value(&summary).expect("a summary serializes");
+    reconciliations::finish_run(&mut conn, run_id, report, &mismatches, &alerts)
+        .await
+        .map_err(transient)?;
+    Ok(summary)
+}
+
+/// Midnight of `day` in China time, the provider's day.
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_local_timezone(china_time())
+        .single()
+        .expect("a fixed offset has one midnight")
+        .with_timezone(&Utc)
+}
+
+fn alert(
+    language: Language,
+    run: &reconciliations::Run,
+    summary: &ReconcileSummary,
+    new: &[&Finding],
+) -> (String, String) {
+    let days = if run.day_from == run.day_to {
+        run.day_from.to_string()
+    } else {
+        format!("{}..{}", run.day_from, run.day_to)
+    };
+    let subject = match language {
+        Language::ZhCn => format!("对账 {days}：发现 {} 处新的不一致", new.len()),
+        Language::En => format!("Billing audit {days}: {} new mismatches", new.len()),
+    };
+    let mut body = match language {
+        Language::ZhCn => format!(
+            "对账报告 {}：订单 {}，账单行 {}，一致 {}，不一致 {}（新 {}），已自动补发积分 {}。\n\n",
+            run.id,
+            summary.orders,
+            summary.statement_rows,
+            summary.matched,
+            summary.mismatches,
+            summary.new_mismatches,
+            summary.healed
+        ),
+        Language::En => format!(
+            "Reconciliation {}: {} orders, {} statement rows, {} matched, {} mismatches ({} new), {} healed.\n\n",
+            run.id,
+            summary.orders,
+            summary.statement_rows,
+            summary.matched,
+            summary.mismatches,
+            summary.new_mismatches,
+            summary.healed
+        ),
+    };
+    for finding in new.iter().take(QUOTED) {
+        body.push_str(&format!(
+            "- {} {} {}\n",
+            finding.kind.as_str(),
+            finding.reference,
+            finding.details
+        ));
+    }
+    if new.len() > QUOTED {
+        body.push_str(&format!("… +{}\n", new.len() - QUOTED));
+    }
+    body.push_str(&format!("\nGET /api/v1/admin/reconciliations/{}\n", run.id));
+    (subject, body)
+}
+
+fn bill_error(e: PaymentError) -> JobError {
+    match e {
+        PaymentError::Unavailable(_) => {
+            JobError::Transient(format!("reading the provider's bill: {e}"))
+        }
+        e => JobError::Permanent(format!("reading the provider's bill: {e}")),
+    }
+}
+
+fn transient(e: StoreError) -> JobError {
+    JobError::Transient(e.to_string())
+}
