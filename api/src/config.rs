@@ -52,6 +52,8 @@ pub struct ApiConfig {
     pub limits: RateLimits,
     #[command(flatten)]
     pub points: PointsConfig,
+    #[command(flatten)]
+    pub payments: prepq_jobs::payments::MerchantConfig,
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "PREPQ_MAX_UPLOAD_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_upload_bytes: usize,

@@ -5,7 +5,7 @@ use poem::{Endpoint, IntoResponse, Response, http::StatusCode};
 use poem_openapi::{ApiResponse, Object, payload::Json};
 use prepq_schema::{StoreError, points::Unaffordable};
 
-use crate::{accounts::AccountError, rate_limit::Limited};
+use crate::{accounts::AccountError, billing::BillingError, rate_limit::Limited};
 
 #[derive(Debug, Clone, Object)]
 pub struct ErrorBody {
@@ -152,6 +152,47 @@ impl From<AccountError> for ApiError {
             AccountError::Store(e) => e.into(),
             AccountError::Hash(e) => Self::internal(&e),
             AccountError::Signing(e) => Self::internal(&e),
+        }
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> Self {
+        let message = e.to_string();
+        match e {
+            BillingError::NotConfigured => {
+                Self::Unavailable(ErrorBody::new("payments_unavailable", message))
+            }
+            BillingError::InvalidAmount | BillingError::AmbiguousProduct => {
+                Self::unprocessable(message)
+            }
+            BillingError::KeyReused(order) => {
+                let mut body = ErrorBody::new("client_order_key_reused", message);
+                body.0.error.details = Some(serde_json::json!({ "order_id": order.id }));
+                Self::Conflict(body)
+            }
+            BillingError::ProviderDown(_) | BillingError::ProviderRefused(_) => {
+                tracing::error!(error = %message, "payment provider");
+                Self::Unavailable(ErrorBody::new(
+                    "payment_provider_unavailable",
+                    "the payment provider could not take the order; try again",
+                ))
+            }
+            BillingError::Unauthenticated(_) => {
+                Self::Unauthorized(ErrorBody::new("invalid_signature", message))
+            }
+            BillingError::Unreadable(_) => {
+                Self::BadRequest(ErrorBody::new("invalid_notification", message))
+            }
+            BillingError::NotEntitled { required, level } => {
+                let mut body = ErrorBody::new("membership_required", message);
+                body.0.error.details = Some(serde_json::json!({
+                    "required": required.as_str(),
+                    "level": level.as_str(),
+                }));
+                Self::Forbidden(body)
+            }
+            BillingError::Store(e) => e.into(),
         }
     }
 }

@@ -3,13 +3,16 @@
 mod accounts;
 pub mod admin;
 mod auth;
+mod billing;
 pub mod config;
 mod enqueue;
 mod error;
 mod health;
 mod media;
+mod qr;
 mod rate_limit;
 mod relay;
+mod report;
 mod routes;
 mod security;
 mod server;

@@ -14,8 +14,8 @@ use crate::{
     error::json_errors,
     health, relay,
     routes::{
-        AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, JobsApi, PointsApi, PostingsApi,
-        ProfileApi, ResumesApi, SourcesApi,
+        self, AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, JobsApi, OrdersApi,
+        PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi, SourcesApi,
     },
     security,
     state::AppState,
@@ -31,8 +31,10 @@ type Apis = (
     JobsApi,
     FilesApi,
     EventsApi,
+    OrdersApi,
     AdminApi,
     SourcesApi,
+    ReconciliationsApi,
 );
 
 fn openapi() -> OpenApiService<Apis, ()> {
@@ -46,8 +48,10 @@ fn openapi() -> OpenApiService<Apis, ()> {
         JobsApi,
         FilesApi,
         EventsApi,
+        OrdersApi,
         AdminApi,
         SourcesApi,
+        ReconciliationsApi,
     );
     OpenApiService::new(apis, "PrepQ API", env!("CARGO_PKG_VERSION"))
         .description("Submit typed background jobs (resume extraction, analysis, ...) and follow them by polling or server-sent events.")
@@ -102,12 +106,21 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
         blobs: BlobStore::new(&config.blob_dir),
         config: config.clone(),
         events,
+        payments: config
+            .payments
+            .provider()
+            .context("reading the payment configuration")?
+            .map(Arc::new),
     };
 
     let api = openapi();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let routes = Route::new()
+        .at(
+            "/api/v1/payments/wechat/notify",
+            poem::post(routes::payment_notify::notify),
+        )
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)

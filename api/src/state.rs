@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use prepq_jobs::JobEvent;
+use prepq_jobs::{JobEvent, payments::Provider};
 use prepq_schema::{BlobStore, DbPool};
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
@@ -21,4 +21,6 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Job events relayed from Redis to this instance's event streams.
     pub events: broadcast::Sender<JobEvent>,
+    /// The payment provider; `None` when payments are not configured.
+    pub payments: Option<Arc<Provider>>,
 }

@@ -3,16 +3,17 @@ use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
-    payload::Json,
+    payload::{Json, PlainText},
 };
 use prepq_jobs::{
     NewJob,
+    billing::{Entitlement, REPORT_DOWNLOAD_POINTS},
     kinds::{QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis, Target},
 };
 use prepq_schema::{
     StoreError,
     analyses::{self, Analysis, AnalysisRow},
-    postings, resume_parses,
+    points, postings, resume_parses,
 };
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -23,13 +24,21 @@ use super::{
 };
 use crate::{
     auth::BearerAuth,
+    billing,
     enqueue::enqueue_paid,
     error::{ApiError, ErrorBody},
+    report,
     state::AppState,
     views::{JobState, JobView},
 };
 
 pub struct AnalysesApi;
+
+#[derive(ApiResponse)]
+pub enum Report {
+    #[oai(status = 200, content_type = "text/markdown; charset=utf-8")]
+    Markdown(PlainText<String>),
+}
 
 /// The job a resume is measured against: a description pasted as text, or a crawled
 /// posting (`posting_id`), one or the other.
@@ -190,6 +199,46 @@ impl AnalysesApi {
         )
         .await?;
         Ok(Json(diagnosis_view(row)?))
+    }
+
+    /// One of your diagnoses as a Markdown document. Members only: bronze pays
+    /// `REPORT_DOWNLOAD_POINTS` (2) points once per report, silver and above download free.
+    #[oai(path = "/diagnoses/:id/report.md", method = "get")]
+    async fn diagnosis_report(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Report, ApiError> {
+        let row = one(
+            &state,
+            Analysis::Diagnosis,
+            auth.0.user_id,
+            id.0,
+            "diagnosis",
+        )
+        .await?;
+        let (analysis, diagnosis) = split::<ResumeDiagnosis>(row)?;
+        let diagnosis = diagnosis.ok_or_else(|| {
+            ApiError::Conflict(ErrorBody::new(
+                "not_ready",
+                "the diagnosis has not finished",
+            ))
+        })?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let level =
+            billing::require(&mut conn, auth.0.user_id, Entitlement::ReportDownload).await?;
+        if !level.allows(Entitlement::FreeReportDownload) {
+            points::pay_for_download(
+                &mut conn,
+                auth.0.user_id,
+                analysis.id,
+                REPORT_DOWNLOAD_POINTS,
+            )
+            .await??;
+        }
+        let text = report::markdown(&diagnosis, analysis.target_title.as_deref());
+        Ok(Report::Markdown(PlainText(text)))
     }
 
     /// Predict the interview questions one of your resumes will meet for a job. Costs points.

@@ -7,10 +7,13 @@ mod analyses;
 mod events;
 mod files;
 mod jobs;
+mod orders;
 mod paging;
+pub mod payment_notify;
 mod points;
 mod postings;
 mod profile;
+mod reconciliations;
 mod resumes;
 mod sources;
 
@@ -20,9 +23,11 @@ pub use analyses::AnalysesApi;
 pub use events::EventsApi;
 pub use files::FilesApi;
 pub use jobs::JobsApi;
+pub use orders::OrdersApi;
 pub use points::PointsApi;
 pub use postings::PostingsApi;
 pub use profile::ProfileApi;
+pub use reconciliations::ReconciliationsApi;
 pub use resumes::ResumesApi;
 pub use sources::SourcesApi;
 
@@ -38,6 +43,8 @@ pub enum ApiTags {
     Analyses,
     /// Your points: balance and history.
     Points,
+    /// Top-ups, packages and membership: orders paid by WeChat Pay QR code.
+    Billing,
     /// Job postings crawled from real sources: search them, practise against them.
     Postings,
     /// Files you uploaded.

@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use prepq_jobs::billing::Level;
 use prepq_schema::{
-    StoreError,
+    StoreError, memberships,
     points::{self, LedgerEntry},
 };
 use uuid::Uuid;
@@ -19,19 +20,23 @@ pub struct PointsApi;
 #[derive(Debug, Object)]
 pub struct Balance {
     pub balance: i32,
+    /// Your membership level now (details at `/membership`).
+    pub level: Level,
 }
 
 /// One change of your balance.
 #[derive(Debug, Object)]
 pub struct LedgerLine {
     pub id: i64,
-    /// `grant`, `reserve` (a paid job accepted), `settle` (it succeeded: spent) or `refund`
-    /// (it failed or was cancelled).
+    /// `grant`, `reserve` (a paid job accepted), `settle` (it succeeded: spent), `refund`
+    /// (it failed or was cancelled), `credit` (bought with order `order_id`) or `download`
+    /// (a paid report download).
     pub entry: String,
     /// Change of the balance.
     pub amount: i32,
     pub balance_after: i32,
     pub job_id: Option<Uuid>,
+    pub order_id: Option<Uuid>,
     /// What it was for: the job kind, or the grant.
     pub note: String,
     pub created_at: DateTime<Utc>,
@@ -45,6 +50,7 @@ impl From<LedgerEntry> for LedgerLine {
             amount: e.amount,
             balance_after: e.balance_after,
             job_id: e.job_id,
+            order_id: e.order_id,
             note: e.note,
             created_at: e.created_at,
         }
@@ -68,7 +74,10 @@ impl PointsApi {
     ) -> Result<Json<Balance>, ApiError> {
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         let balance = points::balance(&mut conn, auth.0.user_id).await?;
-        Ok(Json(Balance { balance }))
+        let level = memberships::find(&mut conn, auth.0.user_id)
+            .await?
+            .level_now();
+        Ok(Json(Balance { balance, level }))
     }
 
     /// Every change of your balance, newest first.

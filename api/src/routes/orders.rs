@@ -1,0 +1,235 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::{Binary, Json},
+};
+use prepq_jobs::billing::{Entitlement, Level, Package};
+use prepq_schema::{
+    StoreError, memberships,
+    orders::{self, Order},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    paging::{default_limit, page, parse_cursor},
+};
+use crate::{
+    auth::BearerAuth,
+    billing::{self, Product},
+    error::ApiError,
+    qr,
+    state::AppState,
+};
+
+pub struct OrdersApi;
+
+/// A top-up (`amount_fen`, whole yuan from 10) or a package; exactly one of them.
+#[derive(Debug, Object)]
+pub struct OrderRequest {
+    /// Your id for this order: sending it again returns the same order, never a second one.
+    #[oai(validator(min_length = 1, max_length = 64))]
+    pub client_order_key: String,
+    /// Fen (CNY cents); 2 points per yuan.
+    pub amount_fen: Option<i64>,
+    pub package: Option<Package>,
+}
+
+#[derive(Debug, Object)]
+pub struct OrderView {
+    pub id: Uuid,
+    pub client_order_key: String,
+    /// `topup`, `week`, `month` or `quarter`.
+    pub product: String,
+    pub amount_fen: i64,
+    /// Points the order credits when paid.
+    pub points: i32,
+    /// `pending` or `paid`.
+    pub status: String,
+    /// The provider's order number.
+    pub out_trade_no: String,
+    /// What the QR code encodes (`GET /orders/{id}/qr.png`); none until the provider gave it.
+    pub code_url: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    /// The QR code can be paid until then.
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Order> for OrderView {
+    fn from(o: Order) -> Self {
+        Self {
+            id: o.id,
+            client_order_key: o.client_key,
+            product: o.product,
+            amount_fen: o.amount_fen,
+            points: o.points,
+            status: o.status,
+            out_trade_no: o.out_trade_no,
+            code_url: o.code_url,
+            paid_at: o.paid_at,
+            expires_at: o.expires_at,
+            created_at: o.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct OrderPage {
+    pub items: Vec<OrderView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum OrderPlaced {
+    /// A new order; pay it by scanning its QR code.
+    #[oai(status = 201)]
+    Created(Json<OrderView>),
+    /// The order placed before under this client key.
+    #[oai(status = 200)]
+    Existing(Json<OrderView>),
+}
+
+#[derive(ApiResponse)]
+pub enum QrCode {
+    #[oai(status = 200, content_type = "image/png")]
+    Png(Binary<Vec<u8>>),
+}
+
+/// A package's offer.
+#[derive(Debug, Object)]
+pub struct PackageOffer {
+    pub package: Package,
+    pub price_fen: i64,
+    pub days: i64,
+}
+
+#[derive(Debug, Object)]
+pub struct MembershipView {
+    /// The level that holds now: the top-ups' level, raised by a running package.
+    pub level: Level,
+    /// Cumulative top-ups, fen.
+    pub paid_fen: i64,
+    /// The level cumulative top-ups reach.
+    pub paid_level: Level,
+    pub next_level: Option<Level>,
+    /// Top-ups still needed for the next level, fen.
+    pub fen_to_next_level: Option<i64>,
+    pub package_until: Option<DateTime<Utc>>,
+    pub entitlements: Vec<Entitlement>,
+    pub packages: Vec<PackageOffer>,
+}
+
+#[OpenApi(tag = "ApiTags::Billing")]
+impl OrdersApi {
+    /// Place an order: the answer has the provider's `code_url` for the QR code.
+    #[oai(path = "/orders", method = "post")]
+    async fn place(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        request: Json<OrderRequest>,
+    ) -> Result<OrderPlaced, ApiError> {
+        let product = Product::new(request.amount_fen, request.package)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let (order, created) = billing::place_order(
+            &mut conn,
+            state.payments.as_deref(),
+            auth.0.user_id,
+            &request.client_order_key,
+            &product,
+        )
+        .await?;
+        Ok(if created {
+            OrderPlaced::Created(Json(order.into()))
+        } else {
+            OrderPlaced::Existing(Json(order.into()))
+        })
+    }
+
+    /// Your orders, newest first.
+    #[oai(path = "/orders", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<OrderPage>, ApiError> {
+        let before = parse_cursor(cursor.0)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = orders::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let (items, next_cursor) = page(rows, limit.0, |o| o.id, |o| Ok::<_, ApiError>(o.into()))?;
+        Ok(Json(OrderPage { items, next_cursor }))
+    }
+
+    /// One of your orders: poll it to see it paid.
+    #[oai(path = "/orders/:id", method = "get")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<OrderView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("order"))?;
+        Ok(Json(order.into()))
+    }
+
+    /// The order's payment QR code (its `code_url`) as a PNG.
+    #[oai(path = "/orders/:id/qr.png", method = "get")]
+    async fn qr(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<QrCode, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("order"))?;
+        let code_url = order
+            .code_url
+            .ok_or_else(|| ApiError::not_found("payment code of this order"))?;
+        Ok(QrCode::Png(Binary(qr::png(&code_url)?)))
+    }
+
+    /// Your membership: level, cumulative top-ups, package, and what they open.
+    #[oai(path = "/membership", method = "get")]
+    async fn membership(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<MembershipView>, ApiError> {
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let membership = memberships::find(&mut conn, auth.0.user_id).await?;
+        let paid_level = membership.paid_level();
+        let next = paid_level.next();
+        let level = membership.level_now();
+        Ok(Json(MembershipView {
+            level,
+            paid_fen: membership.paid_fen,
+            paid_level,
+            next_level: next.map(|(level, _)| level),
+            fen_to_next_level: next.map(|(_, from)| from - membership.paid_fen),
+            package_until: membership.package_until,
+            entitlements: level.entitlements(),
+            packages: Package::ALL
+                .into_iter()
+                .map(|package| PackageOffer {
+                    package,
+                    price_fen: package.price_fen(),
+                    days: package.days(),
+                })
+                .collect(),
+        }))
+    }
+}

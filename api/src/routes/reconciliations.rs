@@ -1,0 +1,188 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use prepq_jobs::kinds::ReconcileSummary;
+use prepq_schema::{
+    StoreError,
+    reconciliations::{self, Mismatch, Run},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    paging::{default_limit, page, parse_cursor},
+};
+use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+
+/// Billing audits: administrators only.
+pub struct ReconciliationsApi;
+
+/// The most days one audit may cover.
+const MAX_DAYS: i64 = 31;
+
+/// Days to audit (China time), both included.
+#[derive(Debug, Object)]
+pub struct ReconcileRequest {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Object)]
+pub struct ReconciliationView {
+    pub id: Uuid,
+    /// The `billing.reconcile` job that runs it.
+    pub job_id: Uuid,
+    /// The schedule's tick it ran for; none when an admin asked for it.
+    pub tick: Option<DateTime<Utc>>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub requested_by: Option<Uuid>,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    pub summary: Option<ReconcileSummary>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<Run> for ReconciliationView {
+    fn from(r: Run) -> Self {
+        Self {
+            id: r.id,
+            job_id: r.job_id,
+            tick: r.tick,
+            from: r.day_from,
+            to: r.day_to,
+            requested_by: r.requested_by,
+            status: r.status,
+            summary: r.summary.and_then(|s| serde_json::from_value(s).ok()),
+            error: r.error,
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// One disagreement found.
+#[derive(Debug, Object)]
+pub struct MismatchView {
+    /// `paid_not_recorded`, `missing_at_provider`, `status_differs`, `amount_differs`,
+    /// `never_credited`, `credited_twice` or `credit_without_order`.
+    pub kind: String,
+    /// The order's out_trade_no, or `ledger:<entry id>`.
+    pub reference: String,
+    pub order_id: Option<Uuid>,
+    /// `healed` (only `never_credited`: credited once) or `flagged` (for a person).
+    pub action: String,
+    /// False when an earlier run reported it already.
+    pub first_seen: bool,
+    pub details: serde_json::Value,
+}
+
+impl From<Mismatch> for MismatchView {
+    fn from(m: Mismatch) -> Self {
+        Self {
+            kind: m.kind,
+            reference: m.reference,
+            order_id: m.order_id,
+            action: m.action,
+            first_seen: m.first_seen,
+            details: m.details,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ReconciliationReport {
+    pub run: ReconciliationView,
+    pub mismatches: Vec<MismatchView>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReconciliationPage {
+    pub items: Vec<ReconciliationView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum ReconcileAccepted {
+    /// The audit is queued; follow it at `/admin/reconciliations/{id}`.
+    #[oai(status = 202)]
+    Accepted(Json<ReconciliationView>),
+}
+
+#[OpenApi(tag = "ApiTags::Admin")]
+impl ReconciliationsApi {
+    /// Audit a range of days now.
+    #[oai(path = "/admin/reconciliations", method = "post")]
+    async fn start(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        request: Json<ReconcileRequest>,
+    ) -> Result<ReconcileAccepted, ApiError> {
+        auth.0.require_admin()?;
+        let days = (request.to - request.from).num_days() + 1;
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(ApiError::unprocessable(format!(
+                "`to` must be on or after `from`, and at most {MAX_DAYS} days in all"
+            )));
+        }
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let run = reconciliations::start_run(
+            &mut conn,
+            None,
+            request.from,
+            request.to,
+            Some(auth.0.user_id),
+        )
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("an unscheduled run was not inserted".into()))?;
+        Ok(ReconcileAccepted::Accepted(Json(run.into())))
+    }
+
+    /// Audits, newest first.
+    #[oai(path = "/admin/reconciliations", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<String>>,
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<ReconciliationPage>, ApiError> {
+        auth.0.require_admin()?;
+        let before = parse_cursor(cursor.0)?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let rows = reconciliations::list_runs(&mut conn, before, limit.0 + 1).await?;
+        let (items, next_cursor) = page(rows, limit.0, |r| r.id, |r| Ok::<_, ApiError>(r.into()))?;
+        Ok(Json(ReconciliationPage { items, next_cursor }))
+    }
+
+    /// One audit's report: what it counted and every mismatch.
+    #[oai(path = "/admin/reconciliations/:id", method = "get")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<ReconciliationReport>, ApiError> {
+        auth.0.require_admin()?;
+        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let run = reconciliations::find_run(&mut conn, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("reconciliation"))?;
+        let mismatches = reconciliations::mismatches_of(&mut conn, run.id).await?;
+        Ok(Json(ReconciliationReport {
+            run: run.into(),
+            mismatches: mismatches.into_iter().map(MismatchView::from).collect(),
+        }))
+    }
+}
