@@ -56,6 +56,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// The API and the workers take payments through this provider.
+    pub fn payments(mut self, provider: &crate::PayProvider) -> Self {
+        for (key, value) in provider.env() {
+            self = self.env(key, &value);
+        }
+        self
+    }
+
     /// The API reaches Redis through a proxy the test can break.
     pub fn api_redis_via_proxy(mut self) -> Self {
         self.api_via_proxy = true;
@@ -92,6 +100,10 @@ impl TestAppBuilder {
                 ("PREPQ_JWT_SECRET", &jwt_secret),
                 ("PREPQ_REDIS_TIMEOUT_MS", "300"),
                 ("PREPQ_PUBLIC_URL", &base_url),
+                (
+                    "PREPQ_PAY_NOTIFY_URL",
+                    &format!("{base_url}/api/v1/payments/wechat/notify"),
+                ),
                 // Every scenario's users come from 127.0.0.1; the limit scenarios set their own.
                 ("PREPQ_RATE_REGISTER_IP", "100000/1m"),
                 ("PREPQ_RATE_LOGIN_IP", "100000/1m"),
@@ -111,6 +123,8 @@ impl TestAppBuilder {
                 ("PREPQ_RETRY_BASE_MS", "100"),
                 ("PREPQ_POLL_MS", "20"),
                 ("PREPQ_SHUTDOWN_GRACE_SECS", "15"),
+                // No nightly audit unless a scenario asks for one.
+                ("PREPQ_RECONCILE_SCHEDULE", ""),
                 (
                     "PREPQ_MAIL_OUTBOX",
                     &run_dir.join("outbox").display().to_string(),
@@ -360,6 +374,19 @@ impl TestApp {
     }
 
     /// A pool on the scenario's database, to look at the record directly.
+    /// Runs SQL straight on the scenario's database: for scenarios that damage the data.
+    pub async fn sql(&self, statements: &str) {
+        let (client, connection) =
+            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+                .await
+                .expect("connecting to the scenario's database");
+        tokio::spawn(connection);
+        client
+            .batch_execute(statements)
+            .await
+            .unwrap_or_else(|e| panic!("{statements}: {e}"));
+    }
+
     pub fn db(&self) -> prepq_schema::DbPool {
         prepq_schema::connect(&self.database_url, 4).expect("test pool")
     }

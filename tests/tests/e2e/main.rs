@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod analyses;
 mod backlog;
+mod billing;
 mod crawl;
 mod idempotency;
 mod lifecycle;
