@@ -16,6 +16,9 @@ struct Args {
     /// The workers' mail outbox: the demo reads its verification mail there.
     #[arg(long)]
     outbox: PathBuf,
+    /// The stand-in payment provider: the demo tops up and pays there.
+    #[arg(long)]
+    pay: Option<String>,
 }
 
 #[tokio::main]
@@ -130,7 +133,11 @@ async fn main() -> anyhow::Result<()> {
                 parse["years_of_experience"],
                 parse["confidence"]
             );
-            diagnose(&user, &done["id"]).await
+            diagnose(&user, &done["id"]).await?;
+            match &args.pay {
+                Some(provider) => top_up(&user, provider).await,
+                None => Ok(()),
+            }
         }
         _ => anyhow::bail!("the job did not succeed: {}", done["error"]),
     }
@@ -174,6 +181,49 @@ async fn diagnose(user: &User, resume_id: &Value) -> anyhow::Result<()> {
     }
     let points: Value = user.get("/api/v1/points").await.json().await?;
     println!("points left: {}", points["balance"]);
+    Ok(())
+}
+
+/// Buys 20 points for 10 yuan: an order with its QR code, paid at the stand-in provider,
+/// whose signed notification credits the points and lifts the membership level.
+async fn top_up(user: &User, provider: &str) -> anyhow::Result<()> {
+    let request = json!({ "client_order_key": "demo-topup", "amount_fen": 1000 });
+    let response = user
+        .call(reqwest::Method::POST, "/api/v1/orders", Some(&request))
+        .await;
+    anyhow::ensure!(
+        response.status() == 201,
+        "order refused: {}",
+        response.text().await?
+    );
+    let order: Value = response.json().await?;
+    let id = order["id"].as_str().unwrap_or_default().to_owned();
+    let qr = user.get(&format!("/api/v1/orders/{id}/qr.png")).await.bytes().await?;
+    println!(
+        "order {id}: 10.00 yuan for {} points; QR code of {} ({} bytes of PNG)",
+        order["points"],
+        order["code_url"],
+        qr.len()
+    );
+    let trade_no = order["out_trade_no"].as_str().unwrap_or_default();
+    let paid: Value = user
+        .http
+        .post(format!("{provider}/standin/pay/{trade_no}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    println!(
+        "paid at the provider; its signed notification was answered {}",
+        paid["notification_answered"]
+    );
+    let order: Value = user.get(&format!("/api/v1/orders/{id}")).await.json().await?;
+    let points: Value = user.get("/api/v1/points").await.json().await?;
+    anyhow::ensure!(order["status"] == "paid", "the order is {}", order["status"]);
+    println!(
+        "order paid at {}; points now {}, membership level {}",
+        order["paid_at"], points["balance"], points["level"]
+    );
     Ok(())
 }
 
