@@ -35,11 +35,11 @@ struct Args {
     #[arg(long)]
     workers: Option<usize>,
     /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
-    /// analysis, crawl.
+    /// analysis, crawl, reconcile.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl"
+        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile"
     )]
     phases: Vec<String>,
     /// Postings on the local site of the crawl run.
@@ -48,6 +48,9 @@ struct Args {
     /// Diagnoses, and as many question predictions, of the analysis run.
     #[arg(long, default_value_t = 400)]
     analyses: usize,
+    /// Paid orders of the day the reconcile run audits.
+    #[arg(long, default_value_t = 100_000)]
+    orders: usize,
     /// Sign-ins of the auth run.
     #[arg(long, default_value_t = 100)]
     logins: usize,
@@ -93,6 +96,113 @@ async fn main() {
     if phase("crawl") {
         crawl(&args).await;
     }
+    if phase("reconcile") {
+        reconcile(&args).await;
+    }
+}
+
+/// The billing audit of one day with `--orders` paid top-ups: the orders and their credits
+/// written straight into PostgreSQL, the same transactions in the stand-in provider's bill
+/// (ten of them with another amount), then one audit through the admin API and a worker.
+async fn reconcile(args: &Args) {
+    use prepq_jobs::payments::{BillRow, china_time};
+
+    let provider = prepq_tests::PayProvider::start().await;
+    let mut app = TestApp::builder()
+        .payments(&provider)
+        .worker_env("PREPQ_LEASE_SECS", "30")
+        .start()
+        .await;
+    app.start_workers(1, &[]).await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    let day =
+        (chrono::Utc::now().with_timezone(&china_time()) - chrono::Duration::days(1)).date_naive();
+    let start = day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(china_time())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let step_ms = 86_000_000 / args.orders.max(1) as i64;
+    let amount = |n: usize| 1000 + (n as i64 % 50) * 100;
+    let written = Instant::now();
+    app.sql(&format!(
+        "INSERT INTO orders (id, owner_id, client_key, out_trade_no, product, amount_fen, points,
+                             status, transaction_id, paid_at, expires_at)
+         SELECT gen_random_uuid(), u.id, 'bench-' || n, 'PQB' || lpad(n::text, 12, '0'), 'topup',
+                1000 + (n % 50) * 100, (1000 + (n % 50) * 100) / 50, 'paid', '42' || n,
+                '{start}'::timestamptz + n * interval '{step_ms} milliseconds', now()
+         FROM generate_series(0, {last}) n, users u WHERE u.email = '{email}';
+         INSERT INTO points_ledger (user_id, entry, amount, balance_after, order_id, note)
+         SELECT owner_id, 'credit', points, 0, id, out_trade_no FROM orders;",
+        last = args.orders - 1,
+        email = user.email,
+    ))
+    .await;
+    let rows = (0..args.orders)
+        .map(|n| BillRow {
+            time: (start + chrono::Duration::milliseconds(n as i64 * step_ms))
+                .with_timezone(&china_time())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            transaction_id: format!("42{n}"),
+            out_trade_no: format!("PQB{n:012}"),
+            trade_state: "SUCCESS".into(),
+            amount_fen: if n % (args.orders / 10).max(1) == 0 {
+                amount(n) + 1
+            } else {
+                amount(n)
+            },
+        })
+        .collect();
+    provider.bill_extra(day, rows);
+    println!(
+        "reconcile: {} paid orders, their credits and bill rows written in {:.1} s",
+        args.orders,
+        written.elapsed().as_secs_f64()
+    );
+    let idle = memory(&app, |m| m.rss_kib);
+    let started = Instant::now();
+    let run: serde_json::Value = admin
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/admin/reconciliations",
+            Some(&serde_json::json!({ "from": day, "to": day })),
+        )
+        .await
+        .json()
+        .await
+        .expect("a run");
+    let path = format!(
+        "/api/v1/admin/reconciliations/{}",
+        run["id"].as_str().expect("an id")
+    );
+    let report = wait_until("the audit", Duration::from_secs(600), || async {
+        let report: serde_json::Value = admin.get(&path).await.json().await.ok()?;
+        matches!(
+            report["run"]["status"].as_str(),
+            Some("succeeded" | "failed")
+        )
+        .then_some(report)
+    })
+    .await;
+    let summary = &report["run"]["summary"];
+    println!(
+        "  audit of one day: {:.2} s end to end (the job's own {} ms, bill download included); status {}, orders {}, bill rows {}, credits {}, matched {}, mismatches {}",
+        started.elapsed().as_secs_f64(),
+        summary["duration_ms"],
+        report["run"]["status"],
+        summary["orders"],
+        summary["statement_rows"],
+        summary["credits"],
+        summary["matched"],
+        summary["mismatches"],
+    );
+    println!(
+        "  RSS before: {idle}; peak: {}",
+        memory(&app, |m| m.peak_kib)
+    );
 }
 
 /// A career page with schema.org JobPosting JSON-LD, and the same posting as plain HTML.

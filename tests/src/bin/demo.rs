@@ -198,7 +198,11 @@ async fn top_up(user: &User, provider: &str) -> anyhow::Result<()> {
     );
     let order: Value = response.json().await?;
     let id = order["id"].as_str().unwrap_or_default().to_owned();
-    let qr = user.get(&format!("/api/v1/orders/{id}/qr.png")).await.bytes().await?;
+    let qr = user
+        .get(&format!("/api/v1/orders/{id}/qr.png"))
+        .await
+        .bytes()
+        .await?;
     println!(
         "order {id}: 10.00 yuan for {} points; QR code of {} ({} bytes of PNG)",
         order["points"],
@@ -217,9 +221,17 @@ async fn top_up(user: &User, provider: &str) -> anyhow::Result<()> {
         "paid at the provider; its signed notification was answered {}",
         paid["notification_answered"]
     );
-    let order: Value = user.get(&format!("/api/v1/orders/{id}")).await.json().await?;
+    let order: Value = user
+        .get(&format!("/api/v1/orders/{id}"))
+        .await
+        .json()
+        .await?;
     let points: Value = user.get("/api/v1/points").await.json().await?;
-    anyhow::ensure!(order["status"] == "paid", "the order is {}", order["status"]);
+    anyhow::ensure!(
+        order["status"] == "paid",
+        "the order is {}",
+        order["status"]
+    );
     println!(
         "order paid at {}; points now {}, membership level {}",
         order["paid_at"], points["balance"], points["level"]
