@@ -567,3 +567,48 @@ async fn without_a_payment_provider_orders_are_unavailable_and_the_notify_endpoi
     );
     assert_eq!(send_notification(&app, None, "{}").await, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_schedulers_start_one_audit_of_the_previous_day_per_tick() {
+    let provider = PayProvider::start().await;
+    let mut app = TestApp::builder()
+        .payments(&provider)
+        .worker_env("PREPQ_RECONCILE_SCHEDULE", "* * * * * *")
+        .worker_env("PREPQ_SCHEDULER_INTERVAL_MS", "100")
+        .start()
+        .await;
+    app.start_workers(2, &[]).await;
+    let admin = app.admin().await;
+    let runs = wait_until("five audits to succeed", JOB_DEADLINE, || async {
+        let page = view(&admin, "/api/v1/admin/reconciliations?limit=100").await;
+        let runs = page["items"].as_array()?.clone();
+        let done = runs.iter().filter(|r| r["status"] == "succeeded").count();
+        (done >= 5).then_some(runs)
+    })
+    .await;
+    app.workers.clear();
+
+    let mut ticks: Vec<DateTime<Utc>> = runs.iter().map(|r| time(&r["tick"])).collect();
+    ticks.sort();
+    ticks.dedup();
+    assert_eq!(ticks.len(), runs.len(), "one run per tick");
+    for run in &runs {
+        let day = time(&run["tick"])
+            .with_timezone(&china_time())
+            .date_naive()
+            .pred_opt()
+            .unwrap();
+        assert_eq!(
+            (run["from"].as_str(), run["to"].as_str()),
+            (Some(&*day.to_string()), Some(&*day.to_string()))
+        );
+        assert!(run["requested_by"].is_null());
+    }
+    let page = view(&admin, "/api/v1/admin/reconciliations?limit=100").await;
+    let jobs = app.jobs_of_kind("billing.reconcile").await;
+    assert_eq!(
+        jobs.len(),
+        page["items"].as_array().unwrap().len(),
+        "one job per run"
+    );
+}
