@@ -192,28 +192,44 @@ fn alert(
         Language::ZhCn => format!("对账 {days}：发现 {} 处新的不一致", new.len()),
         Language::En => format!("Billing audit {days}: {} new mismatches", new.len()),
     };
-    let mut body = match language {
-        Language::ZhCn => format!(
-            "对账报告 {}：订单 {}，账单行 {}，一致 {}，不一致 {}（新 {}），已自动补发积分 {}。\n\n",
-            run.id,
-            summary.orders,
-            summary.statement_rows,
-            summary.matched,
-            summary.mismatches,
-            summary.new_mismatches,
-            summary.healed
+    let (heading, labels) = match language {
+        Language::ZhCn => (
+            "对账报告",
+            [
+                "订单",
+                "账单行",
+                "一致",
+                "不一致",
+                "新发现",
+                "已自动补发积分",
+            ],
         ),
-        Language::En => format!(
-            "Reconciliation {}: {} orders, {} statement rows, {} matched, {} mismatches ({} new), {} healed.\n\n",
-            run.id,
-            summary.orders,
-            summary.statement_rows,
-            summary.matched,
-            summary.mismatches,
-            summary.new_mismatches,
-            summary.healed
+        Language::En => (
+            "Reconciliation",
+            [
+                "orders",
+                "statement rows",
+                "matched",
+                "mismatches",
+                "new",
+                "healed",
+            ],
         ),
     };
+    let figures = [
+        summary.orders,
+        summary.statement_rows,
+        summary.matched,
+        summary.mismatches,
+        summary.new_mismatches,
+        summary.healed,
+    ];
+    let counts: Vec<String> = labels
+        .iter()
+        .zip(figures)
+        .map(|(label, figure)| format!("{label} {figure}"))
+        .collect();
+    let mut body = format!("{heading} {}: {}\n\n", run.id, counts.join(", "));
     for finding in new.iter().take(QUOTED) {
         body.push_str(&format!(
             "- {} {} {}\n",
