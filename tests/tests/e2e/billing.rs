@@ -386,6 +386,27 @@ async fn the_audit_flags_every_mismatch_heals_only_the_uncredited_top_up_and_a_r
             .count()
     };
     assert_eq!(alert_mails().await, 1);
+    let alert = app
+        .jobs_of_kind("email.send")
+        .await
+        .into_iter()
+        .find(|job| job.payload["message"]["template"] == "admin_alert")
+        .unwrap();
+    assert_eq!(alert.payload["to"], admin.email.as_str());
+    let run_id = first["run"]["id"].as_str().unwrap();
+    assert!(
+        alert.payload["message"]["subject"]
+            .as_str()
+            .unwrap()
+            .contains('8'),
+        "{alert:?}"
+    );
+    assert!(
+        alert.payload["message"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(run_id)
+    );
 
     let second = audited(&admin, &range).await;
     let summary = &second["run"]["summary"];
