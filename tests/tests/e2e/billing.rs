@@ -522,19 +522,20 @@ async fn two_month_packages_run_two_months_and_levels_change_at_10_60_and_200_yu
     assert_eq!(body["error"]["code"], "membership_required");
     assert_eq!(body["error"]["details"]["required"], "bronze");
 
-    let level = |amount_fen: i64, n: u32| {
+    let level = |user: &User, amount_fen: i64, n: u32| {
         let (user, provider) = (user.clone(), &provider);
         async move {
+            let key = format!("t{n}");
             buy(
                 &user,
                 provider,
-                json!({ "client_order_key": format!("t{n}"), "amount_fen": amount_fen }),
+                json!({ "client_order_key": key, "amount_fen": amount_fen }),
             )
             .await;
             points(&user).await.1
         }
     };
-    assert_eq!(level(1000, 1).await, "bronze", "10 yuan");
+    assert_eq!(level(&user, 1000, 1).await, "bronze", "10 yuan");
     // Bronze downloads a report for 2 points, once per report.
     let (balance, _) = points(&user).await;
     let download = user.get(&report).await;
@@ -547,26 +548,28 @@ async fn two_month_packages_run_two_months_and_levels_change_at_10_60_and_200_yu
     assert_eq!(user.get(&report).await.status(), 200);
     assert_eq!(points(&user).await.0, balance - 2);
 
-    assert_eq!(level(4900, 2).await, "bronze", "59 yuan");
-    assert_eq!(level(1000, 3).await, "silver", "69 yuan");
+    assert_eq!(level(&user, 5000, 2).await, "silver", "60 yuan");
     let membership = view(&user, "/api/v1/membership").await;
-    assert_eq!(membership["fen_to_next_level"], 20000 - 6900);
+    assert_eq!(membership["fen_to_next_level"], 20000 - 6000);
     // Silver downloads for free.
     let report = diagnosis(2).await;
     let (balance, _) = points(&user).await;
     assert_eq!(user.get(&report).await.status(), 200);
     assert_eq!(points(&user).await.0, balance);
 
-    assert_eq!(level(13000, 4).await, "silver", "199 yuan");
-    assert_eq!(level(1000, 5).await, "gold", "209 yuan");
+    assert_eq!(level(&user, 14000, 3).await, "gold", "200 yuan");
     let membership = view(&user, "/api/v1/membership").await;
-    assert_eq!(membership["paid_fen"], 20900);
+    assert_eq!(membership["paid_fen"], 20000);
     assert!(
         membership["entitlements"]
             .as_array()
             .unwrap()
             .contains(&json!("early_access"))
     );
+    // One yuan short of each threshold stays below it.
+    let short = app.user().await;
+    assert_eq!(level(&short, 5900, 4).await, "bronze", "59 yuan");
+    assert_eq!(level(&short, 14000, 5).await, "silver", "199 yuan");
     assert!(membership["next_level"].is_null());
 }
 
