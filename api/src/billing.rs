@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use prepq_jobs::{
     billing::{Entitlement, Level, MAX_TOPUP_FEN, MIN_TOPUP_FEN, Package, points_for_topup},
-    payments::{NativeOrder, PaymentError, Provider, SignedHeaders, TradeState},
+    payments::{NativeOrder, PaymentError, Provider, SignedHeaders, TradeState, Transaction},
 };
 use prepq_schema::{
     PooledConn, StoreError, memberships,
@@ -157,8 +157,40 @@ pub async fn receive_notification(
                 BillingError::Unreadable(e)
             }
         })?;
+    apply(conn, &transaction).await
+}
+
+/// A pending order whose notification may have been lost: asks the provider, and applies a
+/// payment it reports exactly as the notification would have. The provider being down is
+/// not the caller's problem: the order is shown as it is.
+pub async fn refresh(
+    conn: &mut PooledConn,
+    provider: Option<&Provider>,
+    order: Order,
+) -> Result<Order, BillingError> {
+    let Some(provider) = provider else {
+        return Ok(order);
+    };
+    if order.status != orders::PENDING || order.code_url.is_none() {
+        return Ok(order);
+    }
+    match provider.query(&order.out_trade_no).await {
+        Ok(Some(transaction)) if transaction.trade_state == TradeState::Success => {
+            apply(conn, &transaction).await?;
+            Ok(orders::find(conn, order.id).await?.unwrap_or(order))
+        }
+        Ok(_) => Ok(order),
+        Err(e) => {
+            tracing::warn!(order = %order.id, error = %e, "could not ask the provider about a pending order");
+            Ok(order)
+        }
+    }
+}
+
+/// Applies a transaction the provider reported.
+async fn apply(conn: &mut PooledConn, transaction: &Transaction) -> Result<(), BillingError> {
     if transaction.trade_state != TradeState::Success {
-        tracing::info!(trade_no = %transaction.out_trade_no, state = transaction.trade_state.as_str(), "payment notification without a payment");
+        tracing::info!(trade_no = %transaction.out_trade_no, state = transaction.trade_state.as_str(), "a transaction without a payment");
         return Ok(());
     }
     let paid_at = transaction
@@ -180,7 +212,7 @@ pub async fn receive_notification(
             metrics::counter!("prepq_orders_paid_total").increment(1);
         }
         PaymentOutcome::AlreadyPaid(order) => {
-            tracing::info!(order = %order.id, "payment notification repeated; already applied");
+            tracing::info!(order = %order.id, "payment reported again; already applied");
         }
         PaymentOutcome::UnknownOrder => {
             tracing::error!(trade_no = %payment.out_trade_no, "payment for an order we don't have");

@@ -169,7 +169,8 @@ impl OrdersApi {
         Ok(Json(OrderPage { items, next_cursor }))
     }
 
-    /// One of your orders: poll it to see it paid.
+    /// One of your orders: poll it to see it paid. A pending order is checked with the
+    /// provider too, so a lost payment notification does not leave it pending.
     #[oai(path = "/orders/:id", method = "get")]
     async fn get(
         &self,
@@ -181,6 +182,7 @@ impl OrdersApi {
         let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("order"))?;
+        let order = billing::refresh(&mut conn, state.payments.as_deref(), order).await?;
         Ok(Json(order.into()))
     }
 

@@ -234,12 +234,9 @@ async fn forged_stale_or_tampered_notifications_change_nothing_and_twenty_copies
         "ciphertext that does not decrypt"
     );
     assert_eq!(points(&user).await.0, before);
-    let pending = view(
-        &user,
-        &format!("/api/v1/orders/{}", order["id"].as_str().unwrap()),
-    )
-    .await;
-    assert_eq!(pending["status"], "pending");
+    // (The list, unlike the order itself, does not ask the provider.)
+    let listed = view(&user, "/api/v1/orders").await;
+    assert_eq!(listed["items"][0]["status"], "pending");
 
     let copies = join_all((0..20).map(|_| send_notification(&app, Some(&signed), &body))).await;
     assert!(
@@ -247,6 +244,43 @@ async fn forged_stale_or_tampered_notifications_change_nothing_and_twenty_copies
         "{copies:?}"
     );
     assert_eq!(points(&user).await, (before + 100, "bronze".to_owned()));
+    let credits = ledger(&user)
+        .await
+        .into_iter()
+        .filter(|(entry, _)| entry == "credit")
+        .count();
+    assert_eq!(credits, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_notification_is_made_good_when_the_order_is_polled() {
+    let provider = PayProvider::start().await;
+    let app = TestApp::builder().payments(&provider).start().await;
+    let user = app.user().await;
+    let (before, _) = points(&user).await;
+    let order = place(
+        &user,
+        json!({ "client_order_key": "k", "amount_fen": 2000 }),
+    )
+    .await;
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    assert_eq!(
+        view(&user, &path).await["status"],
+        "pending",
+        "not paid yet"
+    );
+    provider
+        .pay_without_notifying(order["out_trade_no"].as_str().unwrap())
+        .await;
+    let polled = view(&user, &path).await;
+    assert_eq!(polled["status"], "paid");
+    assert_eq!(view(&user, &path).await["paid_at"], polled["paid_at"]);
+    assert_eq!(points(&user).await, (before + 40, "bronze".to_owned()));
+    // The notification arriving late changes nothing.
+    assert_eq!(
+        provider.pay(order["out_trade_no"].as_str().unwrap()).await,
+        StatusCode::NO_CONTENT
+    );
     let credits = ledger(&user)
         .await
         .into_iter()
