@@ -121,4 +121,7 @@ pub struct RateLimits {
     /// Jobs submitted per user.
     #[arg(long, env = "PREPQ_RATE_ENQUEUE_USER", default_value = "600/1m")]
     pub enqueue_user: Quota,
+    /// Orders placed per user: each opens a transaction at the payment provider.
+    #[arg(long, env = "PREPQ_RATE_ORDER_USER", default_value = "30/1h")]
+    pub order_user: Quota,
 }

@@ -20,7 +20,7 @@ use crate::{
     auth::BearerAuth,
     billing::{self, Product},
     error::ApiError,
-    qr,
+    qr, rate_limit,
     state::AppState,
 };
 
@@ -133,6 +133,14 @@ impl OrdersApi {
         request: Json<OrderRequest>,
     ) -> Result<OrderPlaced, ApiError> {
         let product = Product::new(request.amount_fen, request.package)?;
+        let quota = state.config.limits.order_user;
+        rate_limit::hit(
+            &state.redis,
+            "order-user",
+            &auth.0.user_id.to_string(),
+            quota,
+        )
+        .await?;
         let mut conn = state.db.get().await.map_err(StoreError::from)?;
         let (order, created) = billing::place_order(
             &mut conn,

@@ -608,6 +608,44 @@ async fn two_month_packages_run_two_months_and_levels_change_at_10_60_and_200_yu
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn each_user_may_place_only_so_many_orders_an_hour() {
+    let provider = PayProvider::start().await;
+    let app = TestApp::builder()
+        .payments(&provider)
+        .api_env("PREPQ_RATE_ORDER_USER", "3/1h")
+        .start()
+        .await;
+    let user = app.user().await;
+    for n in 0..3 {
+        place(
+            &user,
+            json!({ "client_order_key": format!("k{n}"), "amount_fen": 1000 }),
+        )
+        .await;
+    }
+    let refused = user
+        .call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&json!({ "client_order_key": "k3", "amount_fen": 1000 })),
+        )
+        .await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        provider.out_trade_nos().len(),
+        3,
+        "the provider saw three orders"
+    );
+    let other = app.user().await;
+    place(
+        &other,
+        json!({ "client_order_key": "k0", "amount_fen": 1000 }),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_a_payment_provider_orders_are_unavailable_and_the_notify_endpoint_refuses() {
     let app = TestApp::builder().start().await;
     let user = app.user().await;
