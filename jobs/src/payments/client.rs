@@ -101,14 +101,6 @@ impl Provider {
         })
     }
 
-    pub fn mchid(&self) -> &str {
-        &self.mchid
-    }
-
-    pub fn appid(&self) -> &str {
-        &self.appid
-    }
-
     /// Opens a Native transaction and returns the `code_url` to show as a QR code.
     pub async fn create_native(&self, order: &NativeOrder<'_>) -> Result<String, PaymentError> {
         let body = serde_json::to_string(&NativeRequest {

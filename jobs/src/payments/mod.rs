@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 pub use bill::BillRow;
 pub use client::{NativeOrder, Provider};
 pub use config::MerchantConfig;
-pub use notification::{ApiV3Key, Notification, NotificationVerifier, Resource};
-pub use signing::{Authorization, SignedHeaders, SigningKey, VerifyingKey, message, nonce};
+pub use notification::{ApiV3Key, Notification, NotificationVerifier};
+pub use signing::{Authorization, SignedHeaders, SigningKey, VerifyingKey, nonce};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
