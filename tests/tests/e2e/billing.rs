@@ -45,6 +45,22 @@ async fn buy(user: &User, provider: &PayProvider, body: Value) -> Value {
     order
 }
 
+/// A platform taking payments through a fresh stand-in provider, and one of its users.
+async fn shop() -> (PayProvider, TestApp, User) {
+    let provider = PayProvider::start().await;
+    let app = TestApp::builder().payments(&provider).start().await;
+    let user = app.user().await;
+    (provider, app, user)
+}
+
+async fn credits(user: &User) -> usize {
+    ledger(user)
+        .await
+        .into_iter()
+        .filter(|(entry, _)| entry == "credit")
+        .count()
+}
+
 async fn points(user: &User) -> (i64, String) {
     let points = view(user, "/api/v1/points").await;
     (
@@ -84,9 +100,7 @@ async fn send_notification(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_order_paid_by_scanning_its_qr_code_credits_points_and_level_once() {
-    let provider = PayProvider::start().await;
-    let app = TestApp::builder().payments(&provider).start().await;
-    let user = app.user().await;
+    let (provider, app, user) = shop().await;
     let (before, level) = points(&user).await;
     assert_eq!(level, "normal");
 
@@ -183,9 +197,7 @@ async fn an_order_paid_by_scanning_its_qr_code_credits_points_and_level_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn forged_stale_or_tampered_notifications_change_nothing_and_twenty_copies_credit_once() {
-    let provider = PayProvider::start().await;
-    let app = TestApp::builder().payments(&provider).start().await;
-    let user = app.user().await;
+    let (provider, app, user) = shop().await;
     let (before, _) = points(&user).await;
     let order = place(
         &user,
@@ -244,19 +256,12 @@ async fn forged_stale_or_tampered_notifications_change_nothing_and_twenty_copies
         "{copies:?}"
     );
     assert_eq!(points(&user).await, (before + 100, "bronze".to_owned()));
-    let credits = ledger(&user)
-        .await
-        .into_iter()
-        .filter(|(entry, _)| entry == "credit")
-        .count();
-    assert_eq!(credits, 1);
+    assert_eq!(credits(&user).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_notification_is_made_good_when_the_order_is_polled() {
-    let provider = PayProvider::start().await;
-    let app = TestApp::builder().payments(&provider).start().await;
-    let user = app.user().await;
+    let (provider, _app, user) = shop().await;
     let (before, _) = points(&user).await;
     let order = place(
         &user,
@@ -281,12 +286,7 @@ async fn a_lost_notification_is_made_good_when_the_order_is_polled() {
         provider.pay(order["out_trade_no"].as_str().unwrap()).await,
         StatusCode::NO_CONTENT
     );
-    let credits = ledger(&user)
-        .await
-        .into_iter()
-        .filter(|(entry, _)| entry == "credit")
-        .count();
-    assert_eq!(credits, 1);
+    assert_eq!(credits(&user).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
