@@ -287,10 +287,7 @@ impl Provider {
             .map_err(|e| PaymentError::Unavailable(e.to_string()))?
         {
             if bytes.len() + chunk.len() > self.max_bill_bytes {
-                return Err(PaymentError::Malformed(format!(
-                    "a bill over {} bytes",
-                    self.max_bill_bytes
-                )));
+                return Err(PaymentError::BillTooLarge(self.max_bill_bytes));
             }
             bytes.extend_from_slice(&chunk);
         }

@@ -32,6 +32,8 @@ pub enum PaymentError {
     Undecryptable(String),
     #[error("malformed {0}")]
     Malformed(String),
+    #[error("the bill is over the {0}-byte limit")]
+    BillTooLarge(usize),
     #[error("the payment provider is unavailable: {0}")]
     Unavailable(String),
     #[error("the payment provider refused ({status} {code}): {message}")]

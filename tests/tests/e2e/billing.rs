@@ -220,6 +220,12 @@ async fn forged_stale_or_tampered_notifications_change_nothing_and_twenty_copies
         401,
         "no signature"
     );
+    let huge = format!("{{\"padding\":\"{}\"}}", "x".repeat(100 * 1024));
+    assert_eq!(
+        send_notification(&app, Some(&signed), &huge).await,
+        413,
+        "over 64 KB"
+    );
     let (stale, stale_body) = provider.notification(trade_no, now - 600);
     assert_eq!(
         send_notification(&app, Some(&stale), &stale_body).await,
@@ -468,8 +474,15 @@ async fn the_audit_flags_every_mismatch_heals_only_the_uncredited_top_up_and_a_r
     );
 }
 
-/// Starts an audit of `range` as `admin` and returns its finished report.
+/// Starts an audit of `range` as `admin` and returns its succeeded report.
 async fn audited(admin: &User, range: &Value) -> Value {
+    let report = audit_ended(admin, range).await;
+    assert_eq!(report["run"]["status"], "succeeded", "{report:#}");
+    report
+}
+
+/// Starts an audit of `range` as `admin` and returns its report once it has ended.
+async fn audit_ended(admin: &User, range: &Value) -> Value {
     let started = admin
         .call(Method::POST, "/api/v1/admin/reconciliations", Some(range))
         .await;
@@ -479,7 +492,7 @@ async fn audited(admin: &User, range: &Value) -> Value {
         "/api/v1/admin/reconciliations/{}",
         run["id"].as_str().unwrap()
     );
-    let report = wait_until("the audit to finish", JOB_DEADLINE, || async {
+    wait_until("the audit to end", JOB_DEADLINE, || async {
         let report: Value = admin.get(&path).await.json().await.ok()?;
         matches!(
             report["run"]["status"].as_str(),
@@ -487,9 +500,51 @@ async fn audited(admin: &User, range: &Value) -> Value {
         )
         .then_some(report)
     })
-    .await;
-    assert_eq!(report["run"]["status"], "succeeded", "{report:#}");
-    report
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bill_over_the_size_limit_fails_the_audit_with_the_reason_and_bad_ranges_are_refused() {
+    let provider = PayProvider::start().await;
+    let app = TestApp::builder()
+        .workers(1)
+        .payments(&provider)
+        .worker_env("PREPQ_PAY_MAX_BILL_BYTES", "1000")
+        .start()
+        .await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    for n in 0..5 {
+        buy(
+            &user,
+            &provider,
+            json!({ "client_order_key": format!("k{n}"), "amount_fen": 1000 }),
+        )
+        .await;
+    }
+    let today = Utc::now().with_timezone(&china_time()).date_naive();
+    let report = audit_ended(&admin, &json!({ "from": today, "to": today })).await;
+    assert_eq!(report["run"]["status"], "failed");
+    let error = report["run"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("the bill is over the 1000-byte limit"),
+        "{error}"
+    );
+    assert!(report["mismatches"].as_array().unwrap().is_empty());
+
+    for (from, to) in [
+        (today, today.pred_opt().unwrap()),
+        (today - chrono::Days::new(31), today),
+    ] {
+        let refused = admin
+            .call(
+                Method::POST,
+                "/api/v1/admin/reconciliations",
+                Some(&json!({ "from": from, "to": to })),
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{from}..{to}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
