@@ -36,8 +36,8 @@ pub fn queue_name(kind: &str) -> String {
 }
 
 /// How often apalis workers report alive, and how many reports they may miss. Short on
-/// purpose: apalis-redis 1.0 was measured here losing an idle worker's poll wake-up, so
-/// that it slept until its next heartbeat; the heartbeat bounds idle pickup latency.
+/// purpose: apalis' own poll strategy was measured here losing an idle worker's wake-up
+/// (the workers now poll with a strategy of their own); the heartbeat is the second line.
 pub const WORKER_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(1);
 pub const WORKER_MISSED_HEARTBEATS: usize = 10;
 

@@ -8,6 +8,7 @@ mod dispatcher;
 mod engines;
 mod health;
 mod kinds;
+mod poll;
 mod runner;
 mod scheduler;
 mod store;

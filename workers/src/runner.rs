@@ -23,6 +23,7 @@ use crate::{
     config::WorkerConfig,
     context::{JobContext, JobError, Services},
     kinds::{self, Record, Success},
+    poll::ArmedInterval,
 };
 
 /// Progress is written to PostgreSQL at most this often: pages of OCR take seconds, so
@@ -68,7 +69,7 @@ pub fn register(
                 .lock_tasks(false);
             let backend = RedisStorage::<Dispatch>::new(redis.clone())
                 .with_config(apalis_config)
-                .poll_with_interval(Duration::from_millis(config.poll_ms));
+                .poll_with_strategy(ArmedInterval::new(Duration::from_millis(config.poll_ms)));
             WorkerBuilder::new(name)
                 .backend(backend)
                 .concurrency(concurrency)
