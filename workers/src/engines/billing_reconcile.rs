@@ -9,11 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use prepq_jobs::{
     Job, NewJob,
     kinds::{BillingReconcile, Email, EmailSend, Language, MismatchKind, ReconcileSummary},
-    payments::{BillRow, PaymentError, china_time},
+    payments::{BillRow, PaymentError, Provider, china_time},
 };
 use prepq_schema::{
-    StoreError,
-    reconciliations::{self, NewMismatch},
+    PooledConn, StoreError,
+    reconciliations::{self, AuditedOrder, Credit, NewMismatch},
     users,
 };
 use uuid::Uuid;
@@ -56,69 +56,19 @@ async fn reconcile(run_id: Uuid, ctx: &JobContext) -> Result<ReconcileSummary, J
         .map_err(transient)?;
     drop(conn);
 
-    let days: Vec<NaiveDate> = run
-        .day_from
-        .iter_days()
-        .take_while(|d| *d <= run.day_to)
-        .collect();
-    let mut rows: Vec<BillRow> = Vec::new();
-    for (n, day) in days.iter().enumerate() {
-        rows.extend(provider.trade_bill(*day).await.map_err(bill_error)?);
-        ctx.steps(n as u32 + 1, days.len() as u32 + 1, 0);
-    }
+    let rows = read_bills(provider, &run, ctx).await?;
     let (from, until) = (
         day_start(run.day_from),
         day_start(run.day_to + chrono::Days::new(1)),
     );
-
     let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
-    let trade_nos: Vec<String> = rows.iter().map(|r| r.out_trade_no.clone()).collect();
-    let mut orders = reconciliations::orders_to_audit(&mut conn, from, until, &trade_nos, &[])
+    let (orders, credits) = load(&mut conn, &rows, from, until)
         .await
         .map_err(transient)?;
-    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
-    let credits = reconciliations::credits_to_audit(&mut conn, &order_ids, from, until)
-        .await
-        .map_err(transient)?;
-    let known: HashSet<Uuid> = order_ids.into_iter().collect();
-    let named: Vec<Uuid> = credits
-        .iter()
-        .filter_map(|c| c.order_id)
-        .filter(|id| !known.contains(id))
-        .collect();
-    if !named.is_empty() {
-        let more = reconciliations::orders_to_audit(&mut conn, until, until, &[], &named)
-            .await
-            .map_err(transient)?;
-        orders.extend(more);
-    }
     let audit = audit(&rows, &orders, &credits, from, until);
-
-    let references: Vec<String> = audit.findings.iter().map(|f| f.reference.clone()).collect();
-    let seen = reconciliations::seen_before(&mut conn, run_id, &references)
+    let mismatches = act_on(&mut conn, run_id, &audit.findings)
         .await
         .map_err(transient)?;
-    let mut mismatches = Vec::with_capacity(audit.findings.len());
-    for finding in &audit.findings {
-        let healed = finding.kind == MismatchKind::NeverCredited
-            && reconciliations::heal_credit(
-                &mut conn,
-                run_id,
-                finding.order_id.unwrap_or_default(),
-            )
-            .await
-            .map_err(transient)?;
-        mismatches.push(NewMismatch {
-            run_id,
-            kind: finding.kind.as_str(),
-            reference: finding.reference.clone(),
-            order_id: finding.order_id,
-            action: if healed { "healed" } else { "flagged" },
-            first_seen: !seen
-                .contains(&(finding.kind.as_str().to_owned(), finding.reference.clone())),
-            details: finding.details.clone(),
-        });
-    }
 
     let mut summary = ReconcileSummary {
         orders: audit.orders,
@@ -145,26 +95,110 @@ async fn reconcile(run_id: Uuid, ctx: &JobContext) -> Result<ReconcileSummary, J
     let alerts = if new.is_empty() {
         Vec::new()
     } else {
-        users::admins(&mut conn)
+        alerts(&mut conn, &run, &summary, &new)
             .await
             .map_err(transient)?
-            .into_iter()
-            .map(|admin| {
-                let language = Language::from_tag(&admin.language);
-                let (subject, body) = alert(language, &run, &summary, &new);
-                NewJob::of(&EmailSend {
-                    to: admin.email,
-                    language,
-                    message: Email::AdminAlert { subject, body },
-                })
-            })
-            .collect()
     };
     let report = serde_json::to_value(&summary).expect("a summary serializes");
     reconciliations::finish_run(&mut conn, run_id, report, &mismatches, &alerts)
         .await
         .map_err(transient)?;
     Ok(summary)
+}
+
+/// The provider's bill of each of the run's days.
+async fn read_bills(
+    provider: &Provider,
+    run: &reconciliations::Run,
+    ctx: &JobContext,
+) -> Result<Vec<BillRow>, JobError> {
+    let days: Vec<NaiveDate> = run
+        .day_from
+        .iter_days()
+        .take_while(|d| *d <= run.day_to)
+        .collect();
+    let mut rows = Vec::new();
+    for (n, day) in days.iter().enumerate() {
+        rows.extend(provider.trade_bill(*day).await.map_err(bill_error)?);
+        ctx.steps(n as u32 + 1, days.len() as u32 + 1, 0);
+    }
+    Ok(rows)
+}
+
+/// Our orders paid in `[from, until)` or named by the bill, the credits of those orders and
+/// of the range, and the orders those credits name.
+async fn load(
+    conn: &mut PooledConn,
+    rows: &[BillRow],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(Vec<AuditedOrder>, Vec<Credit>), StoreError> {
+    let trade_nos: Vec<String> = rows.iter().map(|r| r.out_trade_no.clone()).collect();
+    let mut orders = reconciliations::orders_to_audit(conn, from, until, &trade_nos, &[]).await?;
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    let credits = reconciliations::credits_to_audit(conn, &order_ids, from, until).await?;
+    let known: HashSet<Uuid> = order_ids.into_iter().collect();
+    let named: Vec<Uuid> = credits
+        .iter()
+        .filter_map(|c| c.order_id)
+        .filter(|id| !known.contains(id))
+        .collect();
+    if !named.is_empty() {
+        orders.extend(reconciliations::orders_to_audit(conn, until, until, &[], &named).await?);
+    }
+    Ok((orders, credits))
+}
+
+/// Heals what is safe to heal and says which findings no earlier run reported.
+async fn act_on(
+    conn: &mut PooledConn,
+    run_id: Uuid,
+    findings: &[Finding],
+) -> Result<Vec<NewMismatch>, StoreError> {
+    let references: Vec<String> = findings.iter().map(|f| f.reference.clone()).collect();
+    let seen = reconciliations::seen_before(conn, run_id, &references).await?;
+    let mut mismatches = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let healed = match (finding.kind, finding.order_id) {
+            (MismatchKind::NeverCredited, Some(order)) => {
+                reconciliations::heal_credit(conn, run_id, order).await?
+            }
+            _ => false,
+        };
+        let key = (finding.kind.as_str().to_owned(), finding.reference.clone());
+        mismatches.push(NewMismatch {
+            run_id,
+            kind: finding.kind.as_str(),
+            reference: finding.reference.clone(),
+            order_id: finding.order_id,
+            action: if healed { "healed" } else { "flagged" },
+            first_seen: !seen.contains(&key),
+            details: finding.details.clone(),
+        });
+    }
+    Ok(mismatches)
+}
+
+/// A mail to every admin, in their language, about the new findings.
+async fn alerts(
+    conn: &mut PooledConn,
+    run: &reconciliations::Run,
+    summary: &ReconcileSummary,
+    new: &[&Finding],
+) -> Result<Vec<NewJob>, StoreError> {
+    Ok(users::admins(conn)
+        .await?
+        .into_iter()
+        .map(|admin| {
+            let language = Language::from_tag(&admin.language);
+            let (subject, body) = alert(language, run, summary, new);
+            NewJob::of(&EmailSend {
+                to: admin.email,
+                language,
+                message: Email::AdminAlert { subject, body },
+            })
+        })
+        .collect())
 }
 
 /// Midnight of `day` in China time, the provider's day.
