@@ -24,7 +24,7 @@ pub enum BillingError {
     #[error("give either amount_fen (a top-up) or package, not both or neither")]
     AmbiguousProduct,
     #[error("this client order key was used for another order")]
-    KeyReused(Box<Order>),
+    KeyReused(Uuid),
     #[error("the payment provider could not be reached: {0}")]
     ProviderDown(PaymentError),
     #[error("the payment provider refused the order: {0}")]
@@ -116,7 +116,7 @@ pub async fn place_order(
     let (order, created) = match orders::place(conn, &new).await? {
         Placed::Created(order) => (order, true),
         Placed::Existing(order) => (order, false),
-        Placed::KeyReused(order) => return Err(BillingError::KeyReused(Box::new(order))),
+        Placed::KeyReused(order) => return Err(BillingError::KeyReused(order.id)),
     };
     if order.code_url.is_some() || order.status == orders::PAID {
         return Ok((order, created));
@@ -157,7 +157,7 @@ pub async fn receive_notification(
                 BillingError::Unreadable(e)
             }
         })?;
-    apply(conn, &transaction).await
+    apply(conn, &transaction).await.map(drop)
 }
 
 /// A pending order whose notification may have been lost: asks the provider, and applies a
@@ -176,8 +176,7 @@ pub async fn refresh(
     }
     match provider.query(&order.out_trade_no).await {
         Ok(Some(transaction)) if transaction.trade_state == TradeState::Success => {
-            apply(conn, &transaction).await?;
-            Ok(orders::find(conn, order.id).await?.unwrap_or(order))
+            Ok(apply(conn, &transaction).await?.unwrap_or(order))
         }
         Ok(_) => Ok(order),
         Err(e) => {
@@ -187,11 +186,15 @@ pub async fn refresh(
     }
 }
 
-/// Applies a transaction the provider reported.
-async fn apply(conn: &mut PooledConn, transaction: &Transaction) -> Result<(), BillingError> {
+/// Applies a transaction the provider reported; returns its order as it now stands, when
+/// there is one.
+async fn apply(
+    conn: &mut PooledConn,
+    transaction: &Transaction,
+) -> Result<Option<Order>, BillingError> {
     if transaction.trade_state != TradeState::Success {
         tracing::info!(trade_no = %transaction.out_trade_no, state = transaction.trade_state.as_str(), "a transaction without a payment");
-        return Ok(());
+        return Ok(None);
     }
     let paid_at = transaction
         .success_time
@@ -206,22 +209,25 @@ async fn apply(conn: &mut PooledConn, transaction: &Transaction) -> Result<(), B
     };
     // Anything but a clean payment is acknowledged (the provider would only send it again)
     // and left for the audit, which reports it to a person.
-    match orders::record_payment(conn, &payment).await? {
+    Ok(match orders::record_payment(conn, &payment).await? {
         PaymentOutcome::Applied(order) => {
             tracing::info!(order = %order.id, trade_no = %order.out_trade_no, "order paid");
             metrics::counter!("prepq_orders_paid_total").increment(1);
+            Some(order)
         }
         PaymentOutcome::AlreadyPaid(order) => {
             tracing::info!(order = %order.id, "payment reported again; already applied");
+            Some(order)
         }
         PaymentOutcome::UnknownOrder => {
             tracing::error!(trade_no = %payment.out_trade_no, "payment for an order we don't have");
+            None
         }
         PaymentOutcome::AmountDiffers { order, paid_fen } => {
             tracing::error!(order = %order.id, expected = order.amount_fen, paid = paid_fen, "payment of a different amount; not credited");
+            Some(order)
         }
-    }
-    Ok(())
+    })
 }
 
 /// The caller's level now, if it allows `entitlement`; else why not.
@@ -234,9 +240,8 @@ pub async fn require(
     if level.allows(entitlement) {
         return Ok(level);
     }
-    let required = [Level::Bronze, Level::Silver, Level::Gold]
-        .into_iter()
-        .find(|l| l.allows(entitlement))
-        .unwrap_or(Level::Gold);
-    Err(BillingError::NotEntitled { required, level })
+    Err(BillingError::NotEntitled {
+        required: Level::lowest_allowing(entitlement),
+        level,
+    })
 }

@@ -166,9 +166,9 @@ impl From<BillingError> for ApiError {
             BillingError::InvalidAmount | BillingError::AmbiguousProduct => {
                 Self::unprocessable(message)
             }
-            BillingError::KeyReused(order) => {
+            BillingError::KeyReused(order_id) => {
                 let mut body = ErrorBody::new("client_order_key_reused", message);
-                body.0.error.details = Some(serde_json::json!({ "order_id": order.id }));
+                body.0.error.details = Some(serde_json::json!({ "order_id": order_id }));
                 Self::Conflict(body)
             }
             BillingError::ProviderDown(_) | BillingError::ProviderRefused(_) => {

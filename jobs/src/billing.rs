@@ -59,13 +59,6 @@ impl Level {
             Self::Gold => "gold",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        LEVELS
-            .iter()
-            .map(|(level, _)| *level)
-            .find(|level| level.as_str() == s)
-    }
 }
 
 /// Features a membership may open.
@@ -128,6 +121,15 @@ impl Level {
 
     pub fn allows(self, entitlement: Entitlement) -> bool {
         self.entitlements().contains(&entitlement)
+    }
+
+    /// The lowest level that has `entitlement`.
+    pub fn lowest_allowing(entitlement: Entitlement) -> Self {
+        LEVELS
+            .iter()
+            .map(|(level, _)| *level)
+            .find(|level| level.allows(entitlement))
+            .unwrap_or(Level::Gold)
     }
 }
 
@@ -224,6 +226,14 @@ mod tests {
         assert!(Level::Silver.allows(Entitlement::FreeReportDownload));
         assert!(!Level::Silver.allows(Entitlement::EarlyAccess));
         assert_eq!(Level::Gold.entitlements().len(), 8);
+        assert_eq!(
+            Level::lowest_allowing(Entitlement::MockInterview),
+            Level::Bronze
+        );
+        assert_eq!(
+            Level::lowest_allowing(Entitlement::EarlyAccess),
+            Level::Gold
+        );
     }
 
     #[test]

@@ -33,12 +33,11 @@ ALTER TABLE points_ledger ADD CONSTRAINT points_ledger_entry_check
 CREATE INDEX points_ledger_order ON points_ledger (order_id) WHERE order_id IS NOT NULL;
 CREATE INDEX points_ledger_credits ON points_ledger (created_at) WHERE entry = 'credit';
 
--- Membership: cumulative top-ups (fen) and the level they reach; a running package's end.
--- No row: nothing paid yet, level normal.
+-- Membership: cumulative top-ups (fen), from which the level follows (jobs::billing), and a
+-- running package's end. No row: nothing paid yet, level normal.
 CREATE TABLE memberships (
     user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     paid_fen bigint NOT NULL DEFAULT 0 CHECK (paid_fen >= 0),
-    level text NOT NULL DEFAULT 'normal' CHECK (level IN ('normal', 'bronze', 'silver', 'gold')),
     package_until timestamptz,
     updated_at timestamptz NOT NULL DEFAULT now()
 );

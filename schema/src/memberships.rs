@@ -1,5 +1,5 @@
-//! Membership: cumulative top-ups and the level they reach, and a package's end. Changed
-//! only inside the transaction that marks an order paid.
+//! Membership: cumulative top-ups (the level follows from them) and a package's end.
+//! Changed only inside the transaction that marks an order paid.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -13,14 +13,13 @@ use crate::{PooledConn, StoreError, schema::memberships};
 #[diesel(table_name = memberships, check_for_backend(diesel::pg::Pg))]
 pub struct Membership {
     pub paid_fen: i64,
-    /// The level cumulative top-ups reach.
-    pub level: String,
     pub package_until: Option<DateTime<Utc>>,
 }
 
 impl Membership {
+    /// The level cumulative top-ups reach.
     pub fn paid_level(&self) -> Level {
-        Level::parse(&self.level).unwrap_or(Level::Normal)
+        Level::for_paid(self.paid_fen)
     }
 
     /// The level that holds now, a running package included.
@@ -37,10 +36,7 @@ pub async fn find(conn: &mut PooledConn, user_id: Uuid) -> Result<Membership, St
         .first(conn)
         .await
         .optional()?
-        .unwrap_or_else(|| Membership {
-            level: Level::Normal.as_str().into(),
-            ..Membership::default()
-        }))
+        .unwrap_or_default())
 }
 
 /// Records what a paid order bought: a top-up adds to the cumulative amount (and may lift
@@ -73,7 +69,6 @@ pub(crate) async fn record_in(
     diesel::update(memberships::table.find(user_id))
         .set((
             memberships::paid_fen.eq(paid_fen),
-            memberships::level.eq(Level::for_paid(paid_fen).as_str()),
             memberships::package_until.eq(package_until),
             memberships::updated_at.eq(diesel::dsl::now),
         ))

@@ -102,15 +102,6 @@ pub async fn set_code_url(
         .await?)
 }
 
-pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<Order>, StoreError> {
-    Ok(orders::table
-        .find(id)
-        .select(Order::as_select())
-        .first(conn)
-        .await
-        .optional()?)
-}
-
 pub async fn find_owned(
     conn: &mut PooledConn,
     owner_id: Uuid,

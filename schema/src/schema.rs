@@ -168,7 +168,6 @@ diesel::table! {
     memberships (user_id) {
         user_id -> Uuid,
         paid_fen -> Int8,
-        level -> Text,
         package_until -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
     }

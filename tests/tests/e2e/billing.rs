@@ -15,8 +15,14 @@ use crate::{
     points::ledger,
 };
 
+/// `POST /orders`, whatever it answers.
+async fn order_request(user: &User, body: Value) -> reqwest::Response {
+    user.call(Method::POST, "/api/v1/orders", Some(&body)).await
+}
+
+/// A new order.
 async fn place(user: &User, body: Value) -> Value {
-    let response = user.call(Method::POST, "/api/v1/orders", Some(&body)).await;
+    let response = order_request(user, body).await;
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
     response.json().await.unwrap()
 }
@@ -119,22 +125,18 @@ async fn an_order_paid_by_scanning_its_qr_code_credits_points_and_level_once() {
     let id = order["id"].as_str().unwrap().to_owned();
 
     // The same key is the same order; another purchase under it is refused.
-    let again = user
-        .call(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&json!({ "client_order_key": "topup-1", "amount_fen": 1000 })),
-        )
-        .await;
+    let again = order_request(
+        &user,
+        json!({ "client_order_key": "topup-1", "amount_fen": 1000 }),
+    )
+    .await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.json::<Value>().await.unwrap()["id"], id.as_str());
-    let reused = user
-        .call(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&json!({ "client_order_key": "topup-1", "amount_fen": 2000 })),
-        )
-        .await;
+    let reused = order_request(
+        &user,
+        json!({ "client_order_key": "topup-1", "amount_fen": 2000 }),
+    )
+    .await;
     assert_eq!(reused.status(), 409);
     for bad in [
         json!({ "client_order_key": "k", "amount_fen": 999 }),
@@ -142,7 +144,7 @@ async fn an_order_paid_by_scanning_its_qr_code_credits_points_and_level_once() {
         json!({ "client_order_key": "k", "amount_fen": 1000, "package": "month" }),
         json!({ "client_order_key": "k" }),
     ] {
-        let refused = user.call(Method::POST, "/api/v1/orders", Some(&bad)).await;
+        let refused = order_request(&user, bad.clone()).await;
         assert_eq!(refused.status(), 422, "{bad}");
     }
 
@@ -678,13 +680,11 @@ async fn each_user_may_place_only_so_many_orders_an_hour() {
         )
         .await;
     }
-    let refused = user
-        .call(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&json!({ "client_order_key": "k3", "amount_fen": 1000 })),
-        )
-        .await;
+    let refused = order_request(
+        &user,
+        json!({ "client_order_key": "k3", "amount_fen": 1000 }),
+    )
+    .await;
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(
@@ -704,13 +704,11 @@ async fn each_user_may_place_only_so_many_orders_an_hour() {
 async fn without_a_payment_provider_orders_are_unavailable_and_the_notify_endpoint_refuses() {
     let app = TestApp::builder().start().await;
     let user = app.user().await;
-    let refused = user
-        .call(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&json!({ "client_order_key": "k", "amount_fen": 1000 })),
-        )
-        .await;
+    let refused = order_request(
+        &user,
+        json!({ "client_order_key": "k", "amount_fen": 1000 }),
+    )
+    .await;
     assert_eq!(refused.status(), 503);
     assert_eq!(
         refused.json::<Value>().await.unwrap()["error"]["code"],
