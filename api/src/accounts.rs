@@ -88,7 +88,7 @@ pub async fn register(
     let hash = state.passwords.hash(password).await?;
     let token = SecretToken::generate();
     let mail = verification_mail(state, &email, language, &token);
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let new = NewUser {
         email: &email,
         password_hash: &hash,
@@ -116,7 +116,7 @@ pub async fn login(
         limits.login_account,
     )
     .await?;
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let user = users::find_by_email(&mut conn, &account).await?;
     drop(conn);
     let hash = user.as_ref().map(|u| u.password_hash.as_str());
@@ -129,7 +129,7 @@ pub async fn login(
 
 async fn open_session(state: &AppState, user_id: uuid::Uuid) -> Result<Session> {
     let refresh = SecretToken::generate();
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let session_id =
         sessions::open(&mut conn, user_id, &refresh.hash, refresh_ttl_secs(state)).await?;
     session_tokens(
@@ -158,7 +158,7 @@ fn refresh_ttl_secs(state: &AppState) -> i64 {
 /// Rotates the refresh token. Presenting one already used revokes its whole family.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session> {
     let next = SecretToken::generate();
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let rotation = sessions::rotate(
         &mut conn,
         &SecretToken::hash_of(refresh_token),
@@ -190,13 +190,13 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session> {
 }
 
 pub async fn logout(state: &AppState, caller: &Caller) -> Result<()> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     sessions::revoke(&mut conn, caller.user_id, caller.session_id, "signed out").await?;
     Ok(())
 }
 
 pub async fn verify_email(state: &AppState, token: &str) -> Result<User> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let user_id = account_tokens::consume(
         &mut conn,
         Purpose::VerifyEmail,
@@ -225,7 +225,7 @@ pub async fn resend_verification(state: &AppState, caller: &Caller) -> Result<()
     .await?;
     let token = SecretToken::generate();
     let mail = verification_mail(state, &user.email, language_of(&user), &token);
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     account_tokens::issue(&mut conn, user.id, verification_grant(state, &token), &mail).await?;
     Ok(())
 }
@@ -247,7 +247,7 @@ pub async fn request_password_reset(state: &AppState, client_ip: &str, email: &s
 }
 
 async fn send_reset_mail(state: &AppState, email: &str) -> Result<()> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let Some(user) = users::find_by_email(&mut conn, email).await? else {
         return Ok(());
     };
@@ -282,7 +282,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
         return Err(AccountError::WeakPassword(reason));
     }
     let hash = state.passwords.hash(new_password).await?;
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let user_id = account_tokens::consume(
         &mut conn,
         Purpose::ResetPassword,
@@ -309,7 +309,7 @@ pub async fn change_password(
         return Err(AccountError::WeakPassword(reason));
     }
     let hash = state.passwords.hash(new_password).await?;
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     users::replace_password(&mut conn, user.id, &hash, "password changed").await?;
     Ok(())
 }
@@ -337,7 +337,7 @@ async fn check_password(state: &AppState, user: &User, password: &str) -> Result
 }
 
 pub async fn profile(state: &AppState, caller: &Caller) -> Result<User> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     users::find(&mut conn, caller.user_id)
         .await?
         .ok_or(AccountError::Gone)
@@ -348,7 +348,7 @@ pub async fn update_profile(
     caller: &Caller,
     change: &ProfileChange,
 ) -> Result<User> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     users::update_profile(&mut conn, caller.user_id, change)
         .await?
         .ok_or(AccountError::Gone)
@@ -359,7 +359,7 @@ pub async fn update_profile(
 pub async fn delete_account(state: &AppState, caller: &Caller, password: &str) -> Result<()> {
     let user = profile(state, caller).await?;
     check_password(state, &user, password).await?;
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let cancelled = jobs::cancel_all_owned(&mut conn, user.id).await?;
     relay::announce(&state.redis, &cancelled).await;
     let hashes = users::delete(&mut conn, user.id).await?;

@@ -2,9 +2,9 @@
 //! the provider's payment notifications, and what membership lets a user do.
 
 use chrono::{DateTime, Utc};
-use prepq_jobs::{
-    billing::{Entitlement, Level, MAX_TOPUP_FEN, MIN_TOPUP_FEN, Package, points_for_topup},
-    payments::{NativeOrder, PaymentError, Provider, SignedHeaders, TradeState, Transaction},
+use prepq_billing::{
+    Entitlement, Level, MAX_TOPUP_FEN, MIN_TOPUP_FEN, Package, points_for_topup,
+    provider::{NativeOrder, PaymentError, Provider, SignedHeaders, TradeState, Transaction},
 };
 use prepq_schema::{
     PooledConn, StoreError, memberships,

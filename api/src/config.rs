@@ -53,7 +53,7 @@ pub struct ApiConfig {
     #[command(flatten)]
     pub points: PointsConfig,
     #[command(flatten)]
-    pub payments: prepq_jobs::payments::MerchantConfig,
+    pub payments: prepq_billing::provider::MerchantConfig,
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "PREPQ_MAX_UPLOAD_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_upload_bytes: usize,

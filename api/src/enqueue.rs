@@ -4,7 +4,6 @@
 
 use prepq_jobs::{NewJob, queue};
 use prepq_schema::{
-    StoreError,
     jobs::{self, JobRow, Submission, Submitted},
     users,
 };
@@ -37,7 +36,7 @@ pub async fn enqueue_paid(
     idempotency_key: Option<&str>,
     price: i32,
 ) -> Result<JobRow, ApiError> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let user = users::find(&mut conn, owner_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
@@ -75,7 +74,7 @@ async fn accept(
     };
     let dispatch_id = admitted.then(queue::new_dispatch_id);
     let submitted = async {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let submission = Submission {
             id,
             owner_id: Some(owner_id),
@@ -110,9 +109,7 @@ async fn accept(
     };
     metrics::counter!("prepq_jobs_accepted_total", "kind" => job.kind).increment(1);
     // Published before the push, so no worker's `running` can overtake it.
-    if let Ok(event) = row.event()
-        && let Err(e) = queue::publish(&mut redis, &event).await
-    {
+    if let Err(e) = queue::publish(&mut redis, &row.event()).await {
         tracing::warn!(job_id = %id, error = %e, "publishing the queued event failed");
     }
     if let Some(dispatch_id) = dispatch_id

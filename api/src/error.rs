@@ -88,14 +88,97 @@ impl ApiError {
     }
 
     fn internal(cause: &dyn std::fmt::Display) -> Self {
-        // The cause goes to the log, never to the client.
-        tracing::error!(error = %cause, "internal error");
-        Self::Unavailable(ErrorBody::new(
-            "unavailable",
-            "the service is temporarily unavailable; try again",
-        ))
+        Self::Unavailable(unavailable(cause))
     }
 }
+
+/// The body of a 503; the cause goes to the log, never to the client.
+fn unavailable(cause: &dyn std::fmt::Display) -> Json<ErrorBody> {
+    tracing::error!(error = %cause, "internal error");
+    ErrorBody::new(
+        "unavailable",
+        "the service is temporarily unavailable; try again",
+    )
+}
+
+/// The answers of an operation that reads the caller's own state and takes no input.
+#[derive(Debug, ApiResponse)]
+pub enum ReadError {
+    /// No valid bearer token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// A dependency is down; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+/// The answers of an operation on one resource named by its id.
+#[derive(Debug, ApiResponse)]
+pub enum FindError {
+    /// No valid bearer token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// No such resource, or not yours.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// A dependency is down; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl FindError {
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(ErrorBody::new("not_found", format!("{what} not found")))
+    }
+}
+
+/// The answers of a listing: its cursor can be malformed.
+#[derive(Debug, ApiResponse)]
+pub enum ListError {
+    /// The cursor is not one this listing gave.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No valid bearer token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// A dependency is down; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+/// A cursor that no listing gave.
+#[derive(Debug)]
+pub struct InvalidCursor;
+
+impl InvalidCursor {
+    fn body() -> Json<ErrorBody> {
+        ErrorBody::new("invalid_cursor", "the cursor is not valid")
+    }
+}
+
+impl From<InvalidCursor> for ApiError {
+    fn from(_: InvalidCursor) -> Self {
+        Self::BadRequest(InvalidCursor::body())
+    }
+}
+
+impl From<InvalidCursor> for ListError {
+    fn from(_: InvalidCursor) -> Self {
+        Self::BadRequest(InvalidCursor::body())
+    }
+}
+
+macro_rules! store_errors_are_unavailable {
+    ($($answers:ty),*) => {$(
+        impl From<StoreError> for $answers {
+            fn from(e: StoreError) -> Self {
+                Self::Unavailable(unavailable(&e))
+            }
+        }
+    )*};
+}
+
+store_errors_are_unavailable!(ApiError, ReadError, FindError, ListError);
 
 impl From<Limited> for ApiError {
     fn from(limited: Limited) -> Self {
@@ -194,12 +277,6 @@ impl From<BillingError> for ApiError {
             }
             BillingError::Store(e) => e.into(),
         }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        Self::internal(&e)
     }
 }
 

@@ -60,7 +60,7 @@ fn is_docx(bytes: &[u8]) -> bool {
 /// UTF-8 or GBK/GB18030 Chinese text (see `prepq_jobs::text`) without NULs and with few
 /// control characters.
 fn is_text(bytes: &[u8]) -> bool {
-    let Some(text) = prepq_jobs::text::decode(bytes) else {
+    let Some(text) = prepq_text::decode(bytes) else {
         return false;
     };
     let mut chars = 0usize;

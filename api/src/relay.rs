@@ -62,8 +62,7 @@ async fn relay(
 pub async fn announce(redis: &redis::aio::ConnectionManager, rows: &[prepq_schema::jobs::JobRow]) {
     let mut redis = redis.clone();
     for row in rows {
-        let Ok(event) = row.event() else { continue };
-        if let Err(e) = prepq_jobs::queue::publish(&mut redis, &event).await {
+        if let Err(e) = prepq_jobs::queue::publish(&mut redis, &row.event()).await {
             tracing::warn!(job_id = %row.id, error = %e, "publishing a job event failed");
         }
     }

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
-use prepq_jobs::{JobEvent, payments::Provider};
-use prepq_schema::{BlobStore, DbPool};
+use prepq_billing::provider::Provider;
+use prepq_jobs::JobEvent;
+use prepq_schema::{BlobStore, DbPool, PooledConn, StoreError};
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
 
@@ -23,4 +24,11 @@ pub struct AppState {
     pub events: broadcast::Sender<JobEvent>,
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
+}
+
+impl AppState {
+    /// A connection from the pool: the one way handlers reach PostgreSQL.
+    pub async fn conn(&self) -> Result<PooledConn, StoreError> {
+        Ok(self.db.get().await?)
+    }
 }

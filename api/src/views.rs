@@ -2,70 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
-use prepq_jobs::{JobEvent, JobStatus, Steps, kinds::Language};
+use prepq_jobs::{JobEvent, JobStatus, Steps};
 use prepq_schema::jobs::JobRow;
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "lowercase")]
-pub enum JobState {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-}
-
-impl From<JobStatus> for JobState {
-    fn from(status: JobStatus) -> Self {
-        match status {
-            JobStatus::Queued => Self::Queued,
-            JobStatus::Running => Self::Running,
-            JobStatus::Succeeded => Self::Succeeded,
-            JobStatus::Failed => Self::Failed,
-            JobStatus::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-impl From<JobState> for JobStatus {
-    fn from(state: JobState) -> Self {
-        match state {
-            JobState::Queued => Self::Queued,
-            JobState::Running => Self::Running,
-            JobState::Succeeded => Self::Succeeded,
-            JobState::Failed => Self::Failed,
-            JobState::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-/// The language of mail and of generated interview material.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum InterviewLanguage {
-    #[oai(rename = "zh-CN")]
-    ZhCn,
-    #[oai(rename = "en")]
-    En,
-}
-
-impl From<InterviewLanguage> for Language {
-    fn from(language: InterviewLanguage) -> Self {
-        match language {
-            InterviewLanguage::ZhCn => Self::ZhCn,
-            InterviewLanguage::En => Self::En,
-        }
-    }
-}
-
-impl From<Language> for InterviewLanguage {
-    fn from(language: Language) -> Self {
-        match language {
-            Language::ZhCn => Self::ZhCn,
-            Language::En => Self::En,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
@@ -101,7 +40,7 @@ pub struct JobView {
     /// The job kind, also its queue: `resume.extract`, `platform.echo`, ... A reading that
     /// needs OCR goes on as `resume.ocr`, keeping its id.
     pub kind: String,
-    pub status: JobState,
+    pub status: JobStatus,
     /// Attempts started so far.
     pub attempt: i32,
     pub max_attempts: i32,
@@ -123,7 +62,7 @@ pub struct JobView {
 impl JobView {
     pub fn from_row(row: JobRow) -> Result<Self, prepq_schema::StoreError> {
         Ok(Self {
-            status: row.status()?.into(),
+            status: row.status,
             steps: row.steps(),
             id: row.id,
             kind: row.kind,
@@ -146,7 +85,7 @@ impl JobView {
 pub struct JobEventView {
     pub job_id: Uuid,
     pub kind: String,
-    pub status: JobState,
+    pub status: JobStatus,
     pub attempt: i32,
     pub progress: i16,
     pub steps: Option<Steps>,
@@ -159,7 +98,7 @@ impl From<JobEvent> for JobEventView {
         Self {
             job_id: event.job_id,
             kind: event.kind,
-            status: event.status.into(),
+            status: event.status,
             attempt: event.attempt,
             progress: event.progress,
             steps: event.steps,

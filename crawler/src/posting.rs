@@ -1,9 +1,9 @@
 //! Normalising what a source gives into a `Posting`: the description as clean text, its
 //! requirement lines, and the vocabulary skills the resume parser uses.
 
-use prepq_jobs::postings::REQUIREMENT_HEADINGS;
-pub use prepq_jobs::postings::{Posting, Salary};
-use prepq_jobs::skills;
+use prepq_postings::REQUIREMENT_HEADINGS;
+pub use prepq_postings::{Posting, Salary};
+use prepq_text::skills;
 
 use crate::text::tidy;
 

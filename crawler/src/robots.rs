@@ -1,10 +1,13 @@
 //! robots.txt: the group for our user agent (else `*`), longest matching rule wins, `Allow`
 //! over `Disallow` on a tie; `*` and `$` in paths as the major crawlers read them.
 
+/// (allow, pattern).
+type Rule = (bool, String);
+
 #[derive(Debug, Clone, Default)]
 pub struct Robots {
-    /// (allow, pattern) of the group that applies to us.
-    rules: Vec<(bool, String)>,
+    /// The rules of the group that applies to us.
+    rules: Vec<Rule>,
 }
 
 impl Robots {
@@ -19,7 +22,8 @@ impl Robots {
             .next()
             .unwrap_or(user_agent)
             .to_lowercase();
-        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = Vec::new();
+        // (user agents, rules) per group.
+        let mut groups: Vec<(Vec<String>, Vec<Rule>)> = Vec::new();
         let mut in_agents = false;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();

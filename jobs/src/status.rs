@@ -5,6 +5,16 @@ use serde::{Deserialize, Serialize};
 /// Where a job is in its life. PostgreSQL is the record of it; Redis never is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "JobState", rename_all = "lowercase")
+)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 pub enum JobStatus {
     Queued,
     Running,
@@ -38,6 +48,13 @@ impl JobStatus {
     }
 }
 
+/// A status equals its name: `row.status == "queued"`.
+impl PartialEq<&str> for JobStatus {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
 impl fmt::Display for JobStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -56,6 +73,32 @@ impl FromStr for JobStatus {
             .into_iter()
             .find(|status| status.as_str() == s)
             .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+/// Stored as its name in a `text` column (with a CHECK constraint listing the names).
+#[cfg(feature = "diesel")]
+mod column {
+    use diesel::{
+        deserialize::{self, FromSql},
+        pg::{Pg, PgValue},
+        serialize::{self, Output, ToSql},
+        sql_types::Text,
+    };
+
+    use super::JobStatus;
+
+    impl ToSql<Text, Pg> for JobStatus {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+            <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+        }
+    }
+
+    impl FromSql<Text, Pg> for JobStatus {
+        fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+            let name = <String as FromSql<Text, Pg>>::from_sql(value)?;
+            Ok(name.parse()?)
+        }
     }
 }
 

@@ -143,16 +143,9 @@ pub async fn start_run(
     .await
 }
 
-pub async fn mark_running(conn: &mut PooledConn, run_id: Uuid) -> Result<(), StoreError> {
-    diesel::update(crawl_runs::table.find(run_id))
-        .set(crawl_runs::status.eq("running"))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Records how run `run_id` ended.
-pub async fn finish_run(
+/// Records what run `run_id` counted; called in the transaction that marks its job
+/// succeeded (the run's status follows its job).
+pub async fn record_counts(
     conn: &mut PooledConn,
     run_id: Uuid,
     counts: &CrawlCounts,
@@ -161,7 +154,6 @@ pub async fn finish_run(
 ) -> Result<(), StoreError> {
     diesel::update(crawl_runs::table.find(run_id))
         .set((
-            crawl_runs::status.eq("succeeded"),
             crawl_runs::fetched.eq(counts.fetched),
             crawl_runs::new.eq(counts.new),
             crawl_runs::updated.eq(counts.updated),
@@ -170,20 +162,6 @@ pub async fn finish_run(
             crawl_runs::errors.eq(counts.errors),
             crawl_runs::error_samples.eq(error_samples),
             crawl_runs::duration_ms.eq(duration_ms),
-            crawl_runs::finished_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Records that run `run_id` could not crawl at all.
-pub async fn fail_run(conn: &mut PooledConn, run_id: Uuid, reason: &str) -> Result<(), StoreError> {
-    diesel::update(crawl_runs::table.find(run_id))
-        .set((
-            crawl_runs::status.eq("failed"),
-            crawl_runs::error_samples.eq(serde_json::json!([{ "url": "", "reason": reason }])),
-            crawl_runs::finished_at.eq(now),
         ))
         .execute(conn)
         .await?;

@@ -25,7 +25,7 @@ pub struct JobRow {
     /// `None` for system jobs (mail, crawls, audits), which no user sees.
     pub owner_id: Option<Uuid>,
     pub kind: String,
-    pub status: String,
+    pub status: JobStatus,
     pub attempt: i32,
     pub max_attempts: i32,
     pub progress: i16,
@@ -48,12 +48,6 @@ pub struct JobRow {
 }
 
 impl JobRow {
-    pub fn status(&self) -> Result<JobStatus, StoreError> {
-        self.status
-            .parse()
-            .map_err(|e: prepq_jobs::UnknownStatus| StoreError::Corrupt(e.to_string()))
-    }
-
     /// Steps done and to do, where the kind counts them.
     pub fn steps(&self) -> Option<Steps> {
         Some(Steps {
@@ -63,18 +57,18 @@ impl JobRow {
     }
 
     /// The state change this row represents, for the event stream.
-    pub fn event(&self) -> Result<JobEvent, StoreError> {
-        Ok(JobEvent {
+    pub fn event(&self) -> JobEvent {
+        JobEvent {
             job_id: self.id,
             owner_id: self.owner_id,
             kind: self.kind.clone(),
-            status: self.status()?,
+            status: self.status,
             attempt: self.attempt,
             progress: self.progress,
             steps: self.steps(),
             error: self.error.clone(),
             at: self.updated_at,
-        })
+        }
     }
 }
 
@@ -308,7 +302,7 @@ pub enum DeleteOutcome {
     Deleted,
     NotFound,
     /// Still queued or running (the status): cancel it first.
-    Unfinished(String),
+    Unfinished(JobStatus),
     /// A resume's current reading: delete the resume instead.
     InUse,
 }
@@ -338,7 +332,7 @@ pub async fn delete_owned(
         return Ok(DeleteOutcome::Deleted);
     }
     Ok(match find_owned(conn, owner_id, id).await? {
-        Some(row) if row.status()?.is_final() => DeleteOutcome::InUse,
+        Some(row) if row.status.is_final() => DeleteOutcome::InUse,
         Some(row) => DeleteOutcome::Unfinished(row.status),
         None => DeleteOutcome::NotFound,
     })

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use prepq_jobs::billing::{Level, Package, effective_level};
+use prepq_billing::{Level, Package, effective_level};
 use uuid::Uuid;
 
 use crate::{PooledConn, StoreError, schema::memberships};

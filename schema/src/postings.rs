@@ -11,7 +11,7 @@ use diesel::{
     sql_types::{Bool, Text},
 };
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use prepq_jobs::postings::{Posting, Salary};
+use prepq_postings::{Posting, Salary};
 use uuid::Uuid;
 
 use crate::{PooledConn, StoreError, schema::postings};
@@ -130,7 +130,7 @@ pub async fn apply(
                     applied.new += 1;
                 }
                 Some((old, status)) if *old == hash && status == "open" => {
-                    touch(conn, source_id, &[posting.external_id.clone()]).await?;
+                    touch(conn, source_id, std::slice::from_ref(&posting.external_id)).await?;
                     applied.unchanged += 1;
                 }
                 Some(_) => {
@@ -272,7 +272,7 @@ pub async fn search(
     if let Some(text) = &filter.text {
         // `simple` keeps every word as written: postings come in Chinese and English, and
         // Chinese has no spaces for a parser to split on, so CJK text is matched as a substring.
-        let cjk = text.chars().any(prepq_jobs::text::is_han);
+        let cjk = text.chars().any(prepq_text::is_han);
         query = if cjk {
             query.filter(
                 sql::<Bool>("(title || ' ' || coalesce(company, '') || ' ' || description) ILIKE ")

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::{dsl::now, prelude::*};
+use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use prepq_jobs::{NewJob, kinds::BillingReconcile};
 use uuid::Uuid;
@@ -152,26 +152,6 @@ pub async fn mismatches_of(
         .await?)
 }
 
-pub async fn mark_running(conn: &mut PooledConn, run_id: Uuid) -> Result<(), StoreError> {
-    diesel::update(reconciliation_runs::table.find(run_id))
-        .set(reconciliation_runs::status.eq("running"))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn fail_run(conn: &mut PooledConn, run_id: Uuid, reason: &str) -> Result<(), StoreError> {
-    diesel::update(reconciliation_runs::table.find(run_id))
-        .set((
-            reconciliation_runs::status.eq("failed"),
-            reconciliation_runs::error.eq(reason),
-            reconciliation_runs::finished_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Orders paid in `[from, until)`, or named by the provider (`trade_nos`), or by a credit
 /// (`ids`).
 pub async fn orders_to_audit(
@@ -269,39 +249,32 @@ pub async fn seen_before(
     Ok(seen.into_iter().collect())
 }
 
-/// Stores what the run found, and enqueues its alert mails, in one transaction.
-pub async fn finish_run(
+/// Stores what the run found and enqueues its alert mails; called in the transaction that
+/// marks the run's job succeeded (the run's status follows its job).
+pub async fn record_report(
     conn: &mut PooledConn,
     run_id: Uuid,
     summary: serde_json::Value,
     mismatches: &[NewMismatch],
     alerts: &[NewJob],
 ) -> Result<(), StoreError> {
-    conn.transaction(async |conn| {
-        diesel::delete(
-            reconciliation_mismatches::table.filter(reconciliation_mismatches::run_id.eq(run_id)),
-        )
-        .execute(conn)
-        .await?;
-        for chunk in mismatches.chunks(1000) {
-            diesel::insert_into(reconciliation_mismatches::table)
-                .values(chunk)
-                .execute(conn)
-                .await?;
-        }
-        for alert in alerts {
-            jobs::insert_system(conn, alert).await?;
-        }
-        diesel::update(reconciliation_runs::table.find(run_id))
-            .set((
-                reconciliation_runs::status.eq("succeeded"),
-                reconciliation_runs::summary.eq(summary),
-                reconciliation_runs::error.eq(None::<String>),
-                reconciliation_runs::finished_at.eq(now),
-            ))
+    diesel::delete(
+        reconciliation_mismatches::table.filter(reconciliation_mismatches::run_id.eq(run_id)),
+    )
+    .execute(conn)
+    .await?;
+    for chunk in mismatches.chunks(1000) {
+        diesel::insert_into(reconciliation_mismatches::table)
+            .values(chunk)
             .execute(conn)
             .await?;
-        Ok(())
-    })
-    .await
+    }
+    for alert in alerts {
+        jobs::insert_system(conn, alert).await?;
+    }
+    diesel::update(reconciliation_runs::table.find(run_id))
+        .set(reconciliation_runs::summary.eq(summary))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

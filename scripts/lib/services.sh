@@ -88,3 +88,41 @@ prepq_stop_services() {
         kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
     fi
 }
+
+# What the checks need besides the build: rustfmt and clippy, and diesel's CLI (built
+# against libpq) to print the schema the migrations make.
+DIESEL_CLI_VERSION=2.3.14
+prepq_install_check_tools() {
+    if ! dpkg -s libpq-dev >/dev/null 2>&1; then
+        echo "installing: libpq-dev"
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpq-dev >/dev/null
+    fi
+    if command -v rustup >/dev/null; then
+        cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+        cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+    fi
+    if ! diesel --version 2>/dev/null | grep -q "$DIESEL_CLI_VERSION"; then
+        echo "installing: diesel_cli $DIESEL_CLI_VERSION"
+        cargo install --quiet --locked diesel_cli --version "$DIESEL_CLI_VERSION" \
+            --no-default-features --features postgres
+    fi
+}
+
+# Fails when schema/src/schema.rs is not what `diesel print-schema` makes of a database
+# migrated from migrations/ (on the server started by prepq_start_services).
+prepq_check_schema() {
+    local base=${PREPQ_PG_ADMIN_URL%/*} url generated
+    url="$base/prepq_schema_check"
+    diesel database reset --database-url "$url" --migration-dir migrations >/dev/null
+    generated=$(mktemp)
+    diesel print-schema --database-url "$url" --config-file diesel.toml >"$generated"
+    if ! diff -u schema/src/schema.rs "$generated"; then
+        echo "schema/src/schema.rs differs from what the migrations make (above); regenerate it:" >&2
+        echo "  diesel print-schema --database-url URL --config-file diesel.toml > schema/src/schema.rs" >&2
+        rm -f "$generated"
+        return 1
+    fi
+    rm -f "$generated"
+    echo "schema.rs matches the migrations"
+}

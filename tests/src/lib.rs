@@ -2,6 +2,7 @@
 //! fresh database, its own Redis server, and the real `api` and `workers` binaries on
 //! random ports. Nothing is mocked.
 
+mod analyses;
 mod app;
 mod client;
 mod database;
@@ -16,6 +17,7 @@ mod smtp;
 mod sse;
 mod wait;
 
+pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume};
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
 pub use client::{JobView, User};
 pub use database::fresh_database;
@@ -28,6 +30,9 @@ pub use site::{Page, Site};
 pub use smtp::{ReceivedMail, SmtpServer};
 pub use sse::SseReader;
 pub use wait::wait_until;
+
+/// How long a scenario waits for one job: generous, as the machine may be busy.
+pub const JOB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A fixture shipped in `tests/fixtures`.
 pub fn fixture(name: &str) -> Vec<u8> {

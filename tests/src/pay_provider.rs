@@ -17,7 +17,7 @@ use poem::{
     listener::{Acceptor, Listener, TcpListener},
     web::{Data, Path as UrlPath},
 };
-use prepq_jobs::payments::{
+use prepq_billing::provider::{
     Amount, ApiV3Key, Authorization, BillRow, Notification, SignedHeaders, SigningKey, TradeState,
     Transaction, VerifyingKey, bill, china_time, nonce,
 };

@@ -63,7 +63,7 @@ pub struct WorkerConfig {
     #[command(flatten)]
     pub crawl: CrawlConfig,
     #[command(flatten)]
-    pub payments: prepq_jobs::payments::MerchantConfig,
+    pub payments: prepq_billing::provider::MerchantConfig,
     /// When the billing audit of the previous day runs (cron with seconds, UTC; default
     /// 02:30 China time); empty: only when an admin asks.
     #[arg(

@@ -1,49 +1,25 @@
-use std::{path::PathBuf, sync::Arc};
+//! What a job's `run` knows of itself while it runs.
 
-use prepq_jobs::{NewJob, Steps, payments::Provider};
-use prepq_schema::{DbPool, jobs::Progress};
+use std::sync::Arc;
+
+use prepq_jobs::Steps;
+use prepq_schema::jobs::Progress;
 use tokio::sync::watch;
 
-use crate::{
-    config::{CrawlConfig, ExtractLimits},
-    engines::{analysis::Engine, email::Mailer},
-    store::JobStore,
-};
-
-/// What a job's `run` gets: who it is, and the shared services it may use.
-#[derive(Clone)]
+/// Who is running a job: the attempt and the worker, and where its progress goes. The
+/// services a kind uses come separately, as it names them (`Run::Needs`).
 pub struct JobContext {
     /// This attempt's number, from 1.
     pub attempt: i32,
     pub worker: Arc<str>,
-    pub blob_dir: PathBuf,
-    pub limits: ExtractLimits,
-    pub mailer: Arc<Mailer>,
-    pub analysis: Engine,
-    pub crawl: CrawlConfig,
-    /// The payment provider; `None` when payments are not configured.
-    pub payments: Option<Arc<Provider>>,
-    pub db: DbPool,
-    progress: Arc<watch::Sender<Progress>>,
+    progress: watch::Sender<Progress>,
 }
 
 impl JobContext {
-    pub fn new(
-        attempt: i32,
-        worker: Arc<str>,
-        services: &Services,
-        progress: Arc<watch::Sender<Progress>>,
-    ) -> Self {
+    pub fn new(attempt: i32, worker: Arc<str>, progress: watch::Sender<Progress>) -> Self {
         Self {
             attempt,
             worker,
-            blob_dir: services.blob_dir.clone(),
-            limits: services.limits.clone(),
-            mailer: services.mailer.clone(),
-            analysis: services.analysis.clone(),
-            crawl: services.crawl.clone(),
-            payments: services.payments.clone(),
-            db: services.db.clone(),
             progress,
         }
     }
@@ -71,31 +47,4 @@ impl JobContext {
             progress.steps = Some(steps);
         });
     }
-}
-
-/// The long-lived services of a worker process.
-#[derive(Clone)]
-pub struct Services {
-    pub db: DbPool,
-    pub blob_dir: PathBuf,
-    pub limits: ExtractLimits,
-    pub mailer: Arc<Mailer>,
-    pub analysis: Engine,
-    pub crawl: CrawlConfig,
-    pub payments: Option<Arc<Provider>>,
-    pub store: Arc<JobStore>,
-}
-
-/// Why a job's attempt did not succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// Trying again will not help: the input is bad. The message is shown to the user.
-    #[error("{0}")]
-    Permanent(String),
-    /// May work later (a dependency is down); retried with backoff.
-    #[error("{0}")]
-    Transient(String),
-    /// Not a failure: the rest of the work is another kind's, on its own queue.
-    #[error("continued as {}", .0.kind)]
-    HandOff(NewJob),
 }

@@ -8,12 +8,12 @@ use prepq_jobs::{
     KINDS,
     queue::{self, Held},
 };
-use prepq_schema::{DbPool, SessionLock, StoreError, account_tokens, jobs, sessions};
-use redis::{AsyncCommands, aio::ConnectionManager};
+use prepq_schema::{DbPool, SessionLock, StoreError, jobs};
+use redis::aio::ConnectionManager;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::config::WorkerConfig;
+use crate::{config::WorkerConfig, housekeeping};
 
 const LEADER_LOCK: i64 = 0x7072_6570_715f_6470; // "prepq_dp"
 /// Most jobs moved per queue per cycle.
@@ -34,8 +34,8 @@ enum DispatchError {
     Queue(#[from] queue::QueueError),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
-    #[error("vacuuming apalis data: {0}")]
-    Vacuum(#[from] apalis_redis::Error),
+    #[error(transparent)]
+    Vacuum(#[from] housekeeping::VacuumError),
 }
 
 /// The slower passes a dispatch cycle also makes.
@@ -104,9 +104,7 @@ impl Dispatcher {
         let wiped = self.redis_was_wiped(&mut redis).await?;
         for row in jobs::recover_expired_leases(&mut conn).await? {
             tracing::warn!(job_id = %row.id, status = %row.status, "lease expired; job recovered");
-            if let Ok(event) = row.event() {
-                let _ = queue::publish(&mut redis, &event).await;
-            }
+            let _ = queue::publish(&mut redis, &row.event()).await;
         }
         // After a wipe every push is checked at once; else only those waiting a while.
         let older_than = if wiped {
@@ -119,13 +117,11 @@ impl Dispatcher {
             self.fill(&mut conn, &mut redis, kind).await?;
             if housekeeping {
                 self.audit_slots(&mut conn, &mut redis, kind).await?;
-                self.vacuum(&mut redis, kind).await?;
+                housekeeping::vacuum(&mut redis, kind).await?;
             }
         }
         if purge {
-            // Used refresh tokens are kept until expiry to recognise reuse; then they go.
-            sessions::purge_expired(&mut conn).await?;
-            account_tokens::purge_expired(&mut conn).await?;
+            housekeeping::purge_expired(&mut conn).await?;
         }
         Ok(())
     }
@@ -273,18 +269,6 @@ impl Dispatcher {
             tracing::info!(kind, leaked = leaked.len(), "freeing leaked window slots");
             queue::release_many(redis, kind, &leaked).await?;
         }
-        Ok(())
-    }
-
-    /// apalis keeps every finished task's data and id; PostgreSQL has the record, so drop them.
-    async fn vacuum(&self, redis: &mut ConnectionManager, kind: &str) -> Result<(), DispatchError> {
-        use apalis_core::backend::Vacuum;
-        let config = queue::apalis_config(kind);
-        let done = config.done_jobs_set();
-        let mut storage = apalis_redis::RedisStorage::<prepq_jobs::Dispatch>::new(redis.clone())
-            .with_config(config);
-        storage.vacuum().await?;
-        let _: () = redis.del(done).await?;
         Ok(())
     }
 }

@@ -21,9 +21,11 @@ use uuid::Uuid;
 
 use crate::{
     config::WorkerConfig,
-    context::{JobContext, JobError, Services},
-    kinds::{self, Record, Success},
+    context::JobContext,
+    error::JobError,
+    kinds::{self, Outcome, Record},
     poll::ArmedInterval,
+    services::Services,
 };
 
 /// Progress is written to PostgreSQL at most this often: pages of OCR take seconds, so
@@ -108,55 +110,63 @@ impl QueueWorker {
             percent: job.progress,
             steps: None,
         });
-        let ctx = JobContext::new(
-            attempt,
-            self.worker.clone(),
-            &self.services,
-            Arc::new(progress),
-        );
+        let ctx = JobContext::new(attempt, self.worker.clone(), progress);
         let result = tokio::select! {
-            result = kinds::execute(&job.kind, job.payload, &ctx) => result,
+            result = kinds::execute(&job.kind, job.payload, &ctx, &self.services) => result,
             () = self.keep_lease(job_id, attempt, reports) => {
                 tracing::warn!(%job_id, attempt, "attempt lost its lease; abandoning it");
                 return;
             }
         };
-        let finished = match result {
-            Ok(Success {
-                result,
+        let setback = match result {
+            Ok(Outcome::Done {
+                output,
                 record: None,
-            }) => Ok(self
-                .services
-                .store
-                .successes
-                .run((job_id, attempt, result))
-                .await
-                .flatten()),
-            Ok(Success {
-                result,
+            }) => {
+                let done = self.services.store.successes.run((job_id, attempt, output));
+                return self
+                    .finished(job_id, attempt, started, Ok(done.await.flatten()))
+                    .await;
+            }
+            Ok(Outcome::Done {
+                output,
                 record: Some(record),
             }) => {
-                self.succeed_with_record(job_id, attempt, result, record)
-                    .await
+                let done = self.succeed_with_record(job_id, attempt, output, record);
+                return self.finished(job_id, attempt, started, done.await).await;
             }
+            Ok(Outcome::Continue(next)) => Setback::HandOff(next),
             Err(error) => {
-                let setback = match error {
-                    JobError::Permanent(reason) => Setback::Failed(reason),
-                    JobError::Transient(reason) => Setback::Retry {
+                if let Some(source) = std::error::Error::source(&error) {
+                    tracing::warn!(%job_id, attempt, error = %error, source = %source, "attempt failed");
+                }
+                match error {
+                    JobError::Permanent { reason, .. } => Setback::Failed(reason),
+                    JobError::Transient { reason, .. } => Setback::Retry {
                         reason,
                         backoff_secs: self.config.backoff(attempt).as_secs_f64(),
                     },
-                    JobError::HandOff(next) => Setback::HandOff(next),
-                };
-                match self.services.db.get().await {
-                    Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &setback).await,
-                    Err(e) => Err(e.into()),
                 }
             }
         };
+        let finished = match self.services.db.get().await {
+            Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &setback).await,
+            Err(e) => Err(e.into()),
+        };
+        self.finished(job_id, attempt, started, finished).await;
+    }
+
+    /// Counts and publishes how the attempt's outcome was recorded.
+    async fn finished(
+        &self,
+        job_id: Uuid,
+        attempt: i32,
+        started: Instant,
+        finished: Result<Option<jobs::JobRow>, StoreError>,
+    ) {
         match finished {
             Ok(Some(row)) => {
-                metrics::counter!("prepq_jobs_finished_total", "kind" => self.kind, "status" => row.status.clone())
+                metrics::counter!("prepq_jobs_finished_total", "kind" => self.kind, "status" => row.status.as_str())
                     .increment(1);
                 metrics::histogram!("prepq_job_run_seconds", "kind" => self.kind)
                     .record(started.elapsed().as_secs_f64());
@@ -185,7 +195,7 @@ impl QueueWorker {
                 .await?
                 .pop();
             if row.is_some() {
-                record.write(conn, job_id).await?;
+                record(conn, job_id).await?;
             }
             Ok(row)
         })
@@ -230,13 +240,8 @@ impl QueueWorker {
 
     async fn publish(&self, job: &jobs::JobRow) {
         let mut redis = self.redis.clone();
-        match job.event() {
-            Ok(event) => {
-                if let Err(e) = queue::publish(&mut redis, &event).await {
-                    tracing::warn!(job_id = %job.id, error = %e, "publishing the job event failed");
-                }
-            }
-            Err(e) => tracing::error!(job_id = %job.id, error = %e, "job row is not valid"),
+        if let Err(e) = queue::publish(&mut redis, &job.event()).await {
+            tracing::warn!(job_id = %job.id, error = %e, "publishing the job event failed");
         }
     }
 }

@@ -7,7 +7,7 @@
 use std::{collections::HashMap, str::FromStr, time::Duration};
 
 use chrono::{DateTime, Days, Utc};
-use prepq_jobs::payments::china_time;
+use prepq_billing::provider::china_time;
 use prepq_schema::{DbPool, crawls, reconciliations};
 use tokio::sync::watch;
 use uuid::Uuid;

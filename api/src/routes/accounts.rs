@@ -14,7 +14,6 @@ use crate::{
     error::ApiError,
     rate_limit::client_ip,
     state::AppState,
-    views::InterviewLanguage,
 };
 
 pub struct AccountsApi;
@@ -29,7 +28,7 @@ pub struct Registration {
     pub password: String,
     /// Language of mail and of interview material. Default: from `Accept-Language`,
     /// else `zh-CN`.
-    pub language: Option<InterviewLanguage>,
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Object)]
@@ -130,7 +129,6 @@ impl AccountsApi {
     ) -> Result<Registered, ApiError> {
         let language = body
             .language
-            .map(Language::from)
             .unwrap_or_else(|| Language::from_tag(accept_language.0.as_deref().unwrap_or("zh-CN")));
         let ip = client_ip(req, state.config.trust_forwarded_for);
         let user = accounts::register(&state, &ip, &body.email, &body.password, language).await?;

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
-use prepq_schema::{StoreError, jobs, jobs::Scope, users};
+use prepq_jobs::JobStatus;
+use prepq_schema::{jobs, jobs::Scope, users};
 use uuid::Uuid;
 
 use super::{
@@ -14,7 +15,7 @@ use crate::{
     error::{ApiError, ErrorBody},
     relay,
     state::AppState,
-    views::{JobState, JobView},
+    views::JobView,
 };
 
 /// Operations for administrators; everyone else gets 403. Admins are made with
@@ -30,11 +31,7 @@ pub struct UserSummary {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Object)]
-pub struct UserPage {
-    pub items: Vec<UserSummary>,
-    pub next_cursor: Option<String>,
-}
+pub type UserPage = super::paging::Page<UserSummary>;
 
 #[OpenApi(prefix_path = "/admin", tag = "ApiTags::Admin")]
 impl AdminApi {
@@ -53,7 +50,7 @@ impl AdminApi {
     ) -> Result<Json<UserPage>, ApiError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = users::list(&mut conn, before, limit.0 + 1).await?;
         let (items, next_cursor) = page(
             rows,
@@ -79,7 +76,7 @@ impl AdminApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         kind: Query<Option<String>>,
-        status: Query<Option<JobState>>,
+        status: Query<Option<JobStatus>>,
         cursor: Query<Option<String>>,
         #[oai(
             default = "default_limit",
@@ -101,7 +98,7 @@ impl AdminApi {
         id: Path<Uuid>,
     ) -> Result<Json<JobView>, ApiError> {
         auth.0.require_admin()?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         match jobs::retry_failed(&mut conn, id.0).await? {
             Some(row) => {
                 relay::announce(&state.redis, std::slice::from_ref(&row)).await;

@@ -5,10 +5,10 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::{Json, PlainText},
 };
+use prepq_billing::{Entitlement, REPORT_DOWNLOAD_POINTS};
 use prepq_jobs::{
-    NewJob,
-    billing::{Entitlement, REPORT_DOWNLOAD_POINTS},
-    kinds::{QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis, Target},
+    JobStatus, NewJob,
+    kinds::{Language, QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis, Target},
 };
 use prepq_schema::{
     StoreError,
@@ -29,7 +29,7 @@ use crate::{
     error::{ApiError, ErrorBody},
     report,
     state::AppState,
-    views::{JobState, JobView},
+    views::JobView,
 };
 
 pub struct AnalysesApi;
@@ -55,17 +55,16 @@ pub struct TargetJob {
 pub struct DiagnosisRequest {
     pub resume_id: Uuid,
     pub target: TargetJob,
-    /// `zh-CN` or `en`; default: the resume's language.
-    #[oai(validator(pattern = "^(zh-CN|en)$"))]
-    pub language: Option<String>,
+    /// Default: the resume's language.
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Object)]
 pub struct QuestionSetRequest {
     pub resume_id: Uuid,
     pub target: TargetJob,
-    #[oai(validator(pattern = "^(zh-CN|en)$"))]
-    pub language: Option<String>,
+    /// Default: the resume's language.
+    pub language: Option<Language>,
     /// How many questions (1–30).
     #[oai(
         default = "default_questions",
@@ -83,7 +82,7 @@ fn default_questions() -> u32 {
 pub struct AnalysisState {
     /// Also the id of the job that makes it (`/jobs/{id}`).
     pub id: Uuid,
-    pub status: JobState,
+    pub status: JobStatus,
     pub progress: i16,
     pub resume_id: Option<Uuid>,
     pub target_title: Option<String>,
@@ -107,17 +106,9 @@ pub struct QuestionSetView {
     pub question_set: Option<QuestionSet>,
 }
 
-#[derive(Debug, Object)]
-pub struct DiagnosisPage {
-    pub items: Vec<DiagnosisView>,
-    pub next_cursor: Option<String>,
-}
+pub type DiagnosisPage = super::paging::Page<DiagnosisView>;
 
-#[derive(Debug, Object)]
-pub struct QuestionSetPage {
-    pub items: Vec<QuestionSetView>,
-    pub next_cursor: Option<String>,
-}
+pub type QuestionSetPage = super::paging::Page<QuestionSetView>;
 
 #[derive(ApiResponse)]
 pub enum AnalysisAccepted {
@@ -225,7 +216,7 @@ impl AnalysesApi {
                 "the diagnosis has not finished",
             ))
         })?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let level =
             billing::require(&mut conn, auth.0.user_id, Entitlement::ReportDownload).await?;
         if !level.allows(Entitlement::FreeReportDownload) {
@@ -321,7 +312,7 @@ async fn target(state: &AppState, target: TargetJob) -> Result<Target, ApiError>
     let title = target.title.filter(|t| !t.trim().is_empty());
     match (target.posting_id, target.description) {
         (Some(id), None) => {
-            let mut conn = state.db.get().await.map_err(StoreError::from)?;
+            let mut conn = state.conn().await?;
             let posting = postings::find(&mut conn, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("posting"))?;
@@ -351,7 +342,7 @@ async fn submit(
     price: i32,
     path: &str,
 ) -> Result<AnalysisAccepted, ApiError> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
         .await?
         .ok_or_else(|| ApiError::not_found("resume"))?;
@@ -382,7 +373,7 @@ async fn history<T>(
     view: fn(AnalysisRow) -> Result<T, ApiError>,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
     let before = parse_cursor(cursor)?;
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let rows = analyses::list_owned(&mut conn, analysis, owner, before, limit + 1).await?;
     page(rows, limit, |r| r.job.id, view)
 }
@@ -394,7 +385,7 @@ async fn one(
     id: Uuid,
     what: &str,
 ) -> Result<AnalysisRow, ApiError> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     analyses::find_owned(&mut conn, analysis, owner, id)
         .await?
         .ok_or_else(|| ApiError::not_found(what))
@@ -418,7 +409,7 @@ fn split<T: DeserializeOwned>(row: AnalysisRow) -> Result<(AnalysisState, Option
     let payload = &job.payload;
     let state = AnalysisState {
         id: job.id,
-        status: job.status()?.into(),
+        status: job.status,
         progress: job.progress,
         resume_id: payload["resume_id"].as_str().and_then(|id| id.parse().ok()),
         target_title: payload["target"]["title"].as_str().map(str::to_owned),

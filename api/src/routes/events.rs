@@ -4,7 +4,7 @@ use futures::{StreamExt, stream::BoxStream};
 use poem::web::Data;
 use poem_openapi::{OpenApi, param::Path, payload::EventStream};
 use prepq_jobs::JobEvent;
-use prepq_schema::{StoreError, jobs};
+use prepq_schema::jobs;
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
@@ -40,11 +40,11 @@ impl EventsApi {
         // Subscribed before reading the current state, so no change falls in between.
         let changes =
             owner_events(&state, owner).filter(move |e| std::future::ready(e.job_id == id.0));
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let row = jobs::find_owned(&mut conn, owner, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("job"))?;
-        let current: JobEventView = row.event()?.into();
+        let current: JobEventView = row.event().into();
         let events = futures::stream::once(std::future::ready(current))
             .chain(changes)
             .boxed();
@@ -85,7 +85,7 @@ fn until_finished(
                 if last == Some(key) {
                     continue;
                 }
-                let finished = prepq_jobs::JobStatus::from(event.status).is_final();
+                let finished = event.status.is_final();
                 return Some((event, (events, Some(key), finished)));
             }
         },

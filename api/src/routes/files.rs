@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
-use prepq_schema::{StoreError, files};
+use prepq_schema::files;
 use uuid::Uuid;
 
 use super::{
@@ -9,7 +9,11 @@ use super::{
     jobs::Deleted,
     paging::{default_limit, page, parse_cursor},
 };
-use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+use crate::{
+    auth::BearerAuth,
+    error::{FindError, ListError},
+    state::AppState,
+};
 
 pub struct FilesApi;
 
@@ -36,11 +40,7 @@ impl From<files::StoredFile> for FileView {
     }
 }
 
-#[derive(Debug, Object)]
-pub struct FilePage {
-    pub items: Vec<FileView>,
-    pub next_cursor: Option<String>,
-}
+pub type FilePage = super::paging::Page<FileView>;
 
 #[OpenApi(tag = "ApiTags::Files")]
 impl FilesApi {
@@ -56,11 +56,11 @@ impl FilesApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: Query<i64>,
-    ) -> Result<Json<FilePage>, ApiError> {
+    ) -> Result<Json<FilePage>, ListError> {
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = files::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
-        let (items, next_cursor) = page(rows, limit.0, |f| f.id, |f| Ok::<_, ApiError>(f.into()))?;
+        let (items, next_cursor) = page(rows, limit.0, |f| f.id, |f| Ok::<_, ListError>(f.into()))?;
         Ok(Json(FilePage { items, next_cursor }))
     }
 
@@ -71,11 +71,11 @@ impl FilesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<FileView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    ) -> Result<Json<FileView>, FindError> {
+        let mut conn = state.conn().await?;
         let file = files::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("file"))?;
+            .ok_or_else(|| FindError::not_found("file"))?;
         Ok(Json(file.into()))
     }
 
@@ -86,12 +86,12 @@ impl FilesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    ) -> Result<Deleted, FindError> {
+        let mut conn = state.conn().await?;
         if files::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
-            Err(ApiError::not_found("file"))
+            Err(FindError::not_found("file"))
         }
     }
 }

@@ -6,11 +6,11 @@ use poem_openapi::{
     types::multipart::Upload,
 };
 use prepq_jobs::{
-    NewJob,
+    JobStatus, NewJob,
     kinds::{Echo, ResumeExtract},
 };
 use prepq_schema::{
-    BlobStore, StoreError, files,
+    BlobStore, files,
     jobs::{self, CancelOutcome, DeleteOutcome, JobFilter, Scope},
 };
 use uuid::Uuid;
@@ -22,10 +22,10 @@ use super::{
 use crate::{
     auth::BearerAuth,
     enqueue::enqueue,
-    error::{ApiError, ErrorBody},
+    error::{ApiError, ErrorBody, FindError},
     media, relay,
     state::AppState,
-    views::{JobState, JobView},
+    views::JobView,
 };
 
 pub struct JobsApi;
@@ -63,12 +63,7 @@ pub struct ResumeUpload {
     pub file: Upload,
 }
 
-#[derive(Debug, Object)]
-pub struct JobPage {
-    pub items: Vec<JobView>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+pub type JobPage = super::paging::Page<JobView>;
 
 /// Rejects an upload before reading it when its declared length is over the limit
 /// (with room for the multipart envelope). The file's own size is checked again after.
@@ -148,11 +143,11 @@ impl JobsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<JobView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    ) -> Result<Json<JobView>, FindError> {
+        let mut conn = state.conn().await?;
         let row = jobs::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("job"))?;
+            .ok_or_else(|| FindError::not_found("job"))?;
         Ok(Json(JobView::from_row(row)?))
     }
 
@@ -165,7 +160,7 @@ impl JobsApi {
         /// Only this kind.
         kind: Query<Option<String>>,
         /// Only this status.
-        status: Query<Option<JobState>>,
+        status: Query<Option<JobStatus>>,
         /// From `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Page size, 1–100.
@@ -187,7 +182,7 @@ impl JobsApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Deleted, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         match jobs::delete_owned(&mut conn, auth.0.user_id, id.0).await? {
             DeleteOutcome::Deleted => Ok(Deleted::NoContent),
             DeleteOutcome::NotFound => Err(ApiError::not_found("job")),
@@ -210,7 +205,7 @@ impl JobsApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<JobView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         match jobs::cancel_owned(&mut conn, auth.0.user_id, id.0).await? {
             CancelOutcome::Cancelled(row) => {
                 relay::announce(&state.redis, std::slice::from_ref(&row)).await;
@@ -237,12 +232,12 @@ pub enum Deleted {
 /// A listing's filter from its query parameters.
 pub(super) fn job_filter(
     kind: Option<String>,
-    status: Option<JobState>,
+    status: Option<JobStatus>,
     cursor: Option<String>,
 ) -> Result<JobFilter, ApiError> {
     Ok(JobFilter {
         kind,
-        status: status.map(Into::into),
+        status,
         before: parse_cursor(cursor)?,
     })
 }
@@ -254,7 +249,7 @@ pub(super) async fn job_page(
     filter: &JobFilter,
     limit: i64,
 ) -> Result<Json<JobPage>, ApiError> {
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     let rows = jobs::list(&mut conn, scope, filter, limit + 1).await?;
     let (items, next_cursor) = page(rows, limit, |r| r.id, JobView::from_row)?;
     Ok(Json(JobPage { items, next_cursor }))
@@ -311,7 +306,7 @@ async fn store_resume(
         original_name,
         created_at: chrono::Utc::now(),
     };
-    let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    let mut conn = state.conn().await?;
     files::insert(&mut conn, &state.blobs, &file, bytes).await?;
     Ok(ResumeExtract {
         file_id: file.id,

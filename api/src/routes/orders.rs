@@ -5,9 +5,9 @@ use poem_openapi::{
     param::{Path, Query},
     payload::{Binary, Json},
 };
-use prepq_jobs::billing::{Entitlement, Level, Package};
+use prepq_billing::{Entitlement, Level, Package};
 use prepq_schema::{
-    StoreError, memberships,
+    memberships,
     orders::{self, Order},
 };
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use super::{
 use crate::{
     auth::BearerAuth,
     billing::{self, Product},
-    error::ApiError,
+    error::{ApiError, ListError, ReadError},
     qr, rate_limit,
     state::AppState,
 };
@@ -76,11 +76,7 @@ impl From<Order> for OrderView {
     }
 }
 
-#[derive(Debug, Object)]
-pub struct OrderPage {
-    pub items: Vec<OrderView>,
-    pub next_cursor: Option<String>,
-}
+pub type OrderPage = super::paging::Page<OrderView>;
 
 #[derive(ApiResponse)]
 pub enum OrderPlaced {
@@ -141,7 +137,7 @@ impl OrdersApi {
             quota,
         )
         .await?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let (order, created) = billing::place_order(
             &mut conn,
             state.payments.as_deref(),
@@ -169,11 +165,11 @@ impl OrdersApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: Query<i64>,
-    ) -> Result<Json<OrderPage>, ApiError> {
+    ) -> Result<Json<OrderPage>, ListError> {
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = orders::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
-        let (items, next_cursor) = page(rows, limit.0, |o| o.id, |o| Ok::<_, ApiError>(o.into()))?;
+        let (items, next_cursor) = page(rows, limit.0, |o| o.id, |o| Ok::<_, ListError>(o.into()))?;
         Ok(Json(OrderPage { items, next_cursor }))
     }
 
@@ -186,7 +182,7 @@ impl OrdersApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<OrderView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("order"))?;
@@ -202,7 +198,7 @@ impl OrdersApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<QrCode, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("order"))?;
@@ -218,8 +214,8 @@ impl OrdersApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<MembershipView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    ) -> Result<Json<MembershipView>, ReadError> {
+        let mut conn = state.conn().await?;
         let membership = memberships::find(&mut conn, auth.0.user_id).await?;
         let paid_level = membership.paid_level();
         let next = paid_level.next();

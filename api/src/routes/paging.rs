@@ -1,18 +1,31 @@
 //! Cursor pagination, shared by every listing. The cursor is the id of the last item of the
 //! previous page: ids are time-ordered v7 UUIDs, so "older than the cursor" is the next page.
 
+use poem_openapi::{
+    Object,
+    types::{ParseFromJSON, ToJSON},
+};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::InvalidCursor;
+
+/// One page of a listing, newest first. Named `Page_<Item>` in the spec.
+#[derive(Debug, Object)]
+pub struct Page<T: ParseFromJSON + ToJSON> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
 
 pub fn default_limit() -> i64 {
     20
 }
 
-pub fn parse_cursor(cursor: Option<String>) -> Result<Option<Uuid>, ApiError> {
-    cursor.map(|c| c.parse::<Uuid>()).transpose().map_err(|_| {
-        ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
-    })
+pub fn parse_cursor(cursor: Option<String>) -> Result<Option<Uuid>, InvalidCursor> {
+    cursor
+        .map(|c| c.parse::<Uuid>())
+        .transpose()
+        .map_err(|_| InvalidCursor)
 }
 
 /// Turns `limit + 1` fetched rows into a page of views and the next cursor, if any.

@@ -7,7 +7,7 @@ use poem::{
     http::{HeaderMap, StatusCode},
     web::Data,
 };
-use prepq_jobs::payments::SignedHeaders;
+use prepq_billing::provider::SignedHeaders;
 use serde_json::json;
 
 use crate::{

@@ -1,9 +1,9 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
-use prepq_jobs::billing::Level;
+use prepq_billing::Level;
 use prepq_schema::{
-    StoreError, memberships,
+    memberships,
     points::{self, LedgerEntry},
 };
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{ApiTags, paging::default_limit};
 use crate::{
     auth::BearerAuth,
-    error::{ApiError, ErrorBody},
+    error::{InvalidCursor, ListError, ReadError},
     state::AppState,
 };
 
@@ -57,11 +57,7 @@ impl From<LedgerEntry> for LedgerLine {
     }
 }
 
-#[derive(Debug, Object)]
-pub struct LedgerPage {
-    pub items: Vec<LedgerLine>,
-    pub next_cursor: Option<String>,
-}
+pub type LedgerPage = super::paging::Page<LedgerLine>;
 
 #[OpenApi(tag = "ApiTags::Points")]
 impl PointsApi {
@@ -71,8 +67,8 @@ impl PointsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<Balance>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    ) -> Result<Json<Balance>, ReadError> {
+        let mut conn = state.conn().await?;
         let balance = points::balance(&mut conn, auth.0.user_id).await?;
         let level = memberships::find(&mut conn, auth.0.user_id)
             .await?
@@ -92,15 +88,13 @@ impl PointsApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: Query<i64>,
-    ) -> Result<Json<LedgerPage>, ApiError> {
+    ) -> Result<Json<LedgerPage>, ListError> {
         let before = cursor
             .0
             .map(|c| c.parse::<i64>())
             .transpose()
-            .map_err(|_| {
-                ApiError::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
-            })?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+            .map_err(|_| InvalidCursor)?;
+        let mut conn = state.conn().await?;
         let mut entries = points::history(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
         let next_cursor = (entries.len() as i64 > limit.0)
             .then(|| {

@@ -5,18 +5,19 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use prepq_jobs::postings::Posting;
-use prepq_schema::{
-    StoreError,
-    postings::{self, PostingFilter, PostingRow},
-};
+use prepq_postings::Posting;
+use prepq_schema::postings::{self, PostingFilter, PostingRow};
 use uuid::Uuid;
 
 use super::{
     ApiTags,
     paging::{default_limit, page, parse_cursor},
 };
-use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+use crate::{
+    auth::BearerAuth,
+    error::{ApiError, FindError},
+    state::AppState,
+};
 
 pub struct PostingsApi;
 
@@ -44,11 +45,7 @@ impl From<PostingRow> for PostingView {
     }
 }
 
-#[derive(Debug, Object)]
-pub struct PostingPage {
-    pub items: Vec<PostingView>,
-    pub next_cursor: Option<String>,
-}
+pub type PostingPage = super::paging::Page<PostingView>;
 
 #[OpenApi(tag = "ApiTags::Postings")]
 impl PostingsApi {
@@ -84,7 +81,7 @@ impl PostingsApi {
             include_closed: false,
             before: parse_cursor(cursor.0)?,
         };
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = postings::search(&mut conn, &filter, limit.0 + 1).await?;
         let (items, next_cursor) = page(
             rows,
@@ -102,11 +99,11 @@ impl PostingsApi {
         _auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<PostingView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+    ) -> Result<Json<PostingView>, FindError> {
+        let mut conn = state.conn().await?;
         let row = postings::find(&mut conn, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("posting"))?;
+            .ok_or_else(|| FindError::not_found("posting"))?;
         Ok(Json(row.into()))
     }
 }

@@ -1,17 +1,12 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json, types::MaybeUndefined};
+use prepq_jobs::kinds::Language;
 use prepq_schema::users::{ProfileChange, User};
 use uuid::Uuid;
 
 use super::{ApiTags, accounts::Done};
-use crate::{
-    accounts,
-    auth::BearerAuth,
-    error::ApiError,
-    state::AppState,
-    views::{Difficulty, InterviewLanguage},
-};
+use crate::{accounts, auth::BearerAuth, error::ApiError, state::AppState, views::Difficulty};
 
 pub struct ProfileApi;
 
@@ -25,7 +20,7 @@ pub struct Profile {
     pub role: String,
     pub display_name: Option<String>,
     /// Language of mail and of generated interview material.
-    pub language: InterviewLanguage,
+    pub language: Language,
     /// Preferred difficulty of interview questions.
     pub difficulty: Difficulty,
     pub created_at: DateTime<Utc>,
@@ -34,7 +29,7 @@ pub struct Profile {
 impl From<User> for Profile {
     fn from(user: User) -> Self {
         Self {
-            language: InterviewLanguage::from(accounts::language_of(&user)),
+            language: accounts::language_of(&user),
             difficulty: Difficulty::from_stored(&user.difficulty),
             id: user.id,
             email_verified: user.email_verified_at.is_some(),
@@ -51,7 +46,7 @@ impl From<User> for Profile {
 pub struct ProfileUpdate {
     #[oai(validator(max_length = 100))]
     pub display_name: MaybeUndefined<String>,
-    pub language: Option<InterviewLanguage>,
+    pub language: Option<Language>,
     pub difficulty: Option<Difficulty>,
 }
 
@@ -100,9 +95,7 @@ impl ProfileApi {
         };
         let change = ProfileChange {
             display_name,
-            language: body
-                .language
-                .map(|l| prepq_jobs::kinds::Language::from(l).as_str().to_owned()),
+            language: body.language.map(|l| l.as_str().to_owned()),
             difficulty: body.difficulty.map(|d| d.as_str().to_owned()),
         };
         Ok(Json(

@@ -102,11 +102,7 @@ pub struct ReconciliationReport {
     pub mismatches: Vec<MismatchView>,
 }
 
-#[derive(Debug, Object)]
-pub struct ReconciliationPage {
-    pub items: Vec<ReconciliationView>,
-    pub next_cursor: Option<String>,
-}
+pub type ReconciliationPage = super::paging::Page<ReconciliationView>;
 
 #[derive(ApiResponse)]
 pub enum ReconcileAccepted {
@@ -132,7 +128,7 @@ impl ReconciliationsApi {
                 "`to` must be on or after `from`, and at most {MAX_DAYS} days in all"
             )));
         }
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let run = reconciliations::start_run(
             &mut conn,
             None,
@@ -160,7 +156,7 @@ impl ReconciliationsApi {
     ) -> Result<Json<ReconciliationPage>, ApiError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = reconciliations::list_runs(&mut conn, before, limit.0 + 1).await?;
         let (items, next_cursor) = page(rows, limit.0, |r| r.id, |r| Ok::<_, ApiError>(r.into()))?;
         Ok(Json(ReconciliationPage { items, next_cursor }))
@@ -175,7 +171,7 @@ impl ReconciliationsApi {
         id: Path<Uuid>,
     ) -> Result<Json<ReconciliationReport>, ApiError> {
         auth.0.require_admin()?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let run = reconciliations::find_run(&mut conn, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("reconciliation"))?;

@@ -8,7 +8,7 @@ use poem_openapi::{
     payload::Json,
 };
 use prepq_jobs::{
-    NewJob,
+    JobStatus, NewJob,
     kinds::{ResumeExtract, ResumeParse},
 };
 use prepq_schema::{
@@ -24,9 +24,7 @@ use super::{
     jobs::{Deleted, ResumeUpload, accept_resume, upload_limit},
     paging::{default_limit, page, parse_cursor},
 };
-use crate::{
-    auth::BearerAuth, enqueue::enqueue, error::ApiError, state::AppState, views::JobState,
-};
+use crate::{auth::BearerAuth, enqueue::enqueue, error::ApiError, state::AppState};
 
 pub struct ResumesApi;
 
@@ -35,7 +33,7 @@ pub struct ResumesApi;
 pub struct ResumeView {
     pub id: Uuid,
     /// The status of its latest reading: `queued`, `running`, `succeeded`, `failed`.
-    pub status: JobState,
+    pub status: JobStatus,
     /// 0–100 while it is read.
     pub progress: i16,
     /// The job reading it; follow it at `/jobs/{job_id}` or its events.
@@ -67,7 +65,7 @@ impl ResumeView {
         };
         Ok(Self {
             id: resume.id,
-            status: job.status()?.into(),
+            status: job.status,
             progress: job.progress,
             job_id: job.id,
             file: file.into(),
@@ -82,11 +80,7 @@ impl ResumeView {
     }
 }
 
-#[derive(Debug, Object)]
-pub struct ResumePage {
-    pub items: Vec<ResumeView>,
-    pub next_cursor: Option<String>,
-}
+pub type ResumePage = super::paging::Page<ResumeView>;
 
 #[derive(ApiResponse)]
 pub enum ResumeAccepted {
@@ -123,7 +117,7 @@ impl ResumesApi {
     ) -> Result<ResumeAccepted, ApiError> {
         let owner = auth.0.user_id;
         let row = accept_resume(&state, owner, upload, idempotency_key.0.as_deref()).await?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         // A repeated request finds the resume its first call made.
         if let Some(existing) = resumes::find_by_job(&mut conn, owner, row.id).await? {
             return ResumeAccepted::of(&mut conn, existing).await;
@@ -158,7 +152,7 @@ impl ResumesApi {
         limit: Query<i64>,
     ) -> Result<Json<ResumePage>, ApiError> {
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
         let mut reads: HashMap<Uuid, ParsedResume> = resume_parses::find_many(&mut conn, &ids)
@@ -186,7 +180,7 @@ impl ResumesApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<ResumeView>, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let record = resumes::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;
@@ -201,7 +195,7 @@ impl ResumesApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Deleted, ApiError> {
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         if resumes::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
@@ -218,7 +212,7 @@ impl ResumesApi {
         id: Path<Uuid>,
     ) -> Result<ResumeAccepted, ApiError> {
         let owner = auth.0.user_id;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let (resume, file, _) = resumes::find_owned(&mut conn, owner, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;
@@ -229,7 +223,7 @@ impl ResumesApi {
             media_type: file.media_type,
         };
         let row = enqueue(&state, owner, &NewJob::of(&job), None).await?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         resumes::set_job(&mut conn, owner, resume.id, row.id)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;

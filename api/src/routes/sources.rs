@@ -7,7 +7,7 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use prepq_jobs::postings::SourceSpec;
+use prepq_postings::SourceSpec;
 use prepq_schema::{
     StoreError,
     crawls::{self, Run, Source, SourceChange},
@@ -129,11 +129,7 @@ impl From<Run> for CrawlRunView {
     }
 }
 
-#[derive(Debug, Object)]
-pub struct CrawlRunPage {
-    pub items: Vec<CrawlRunView>,
-    pub next_cursor: Option<String>,
-}
+pub type CrawlRunPage = super::paging::Page<CrawlRunView>;
 
 #[derive(Debug, Object)]
 pub struct CrawlStarted {
@@ -177,7 +173,7 @@ impl SourcesApi {
             created_at: now,
             updated_at: now,
         };
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         crawls::insert_source(&mut conn, &source).await?;
         Ok(SourceCreated::Created(Json(source.into())))
     }
@@ -190,7 +186,7 @@ impl SourcesApi {
         state: Data<&AppState>,
     ) -> Result<Json<SourceList>, ApiError> {
         auth.0.require_admin()?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let items = crawls::list_sources(&mut conn)
             .await?
             .into_iter()
@@ -207,7 +203,7 @@ impl SourcesApi {
         id: Path<Uuid>,
     ) -> Result<Json<SourceView>, ApiError> {
         auth.0.require_admin()?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let source = crawls::find_source(&mut conn, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("source"))?;
@@ -237,7 +233,7 @@ impl SourcesApi {
             schedule: request.schedule,
             enabled: request.enabled,
         };
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let source = crawls::update_source(&mut conn, id.0, &change)
             .await?
             .ok_or_else(|| ApiError::not_found("source"))?;
@@ -253,7 +249,7 @@ impl SourcesApi {
         id: Path<Uuid>,
     ) -> Result<Deleted, ApiError> {
         auth.0.require_admin()?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         if crawls::delete_source(&mut conn, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
@@ -270,7 +266,7 @@ impl SourcesApi {
         id: Path<Uuid>,
     ) -> Result<CrawlAccepted, ApiError> {
         auth.0.require_admin()?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         crawls::find_source(&mut conn, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("source"))?;
@@ -296,7 +292,7 @@ impl SourcesApi {
     ) -> Result<Json<CrawlRunPage>, ApiError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.db.get().await.map_err(StoreError::from)?;
+        let mut conn = state.conn().await?;
         let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0 + 1).await?;
         let (items, next_cursor) = page(
             rows,

@@ -4,4 +4,4 @@ pub mod board;
 pub mod html;
 pub mod jsonld;
 
-pub use prepq_jobs::postings::{HtmlFields, SourceSpec};
+pub use prepq_postings::{HtmlFields, SourceSpec};

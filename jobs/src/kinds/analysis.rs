@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::Language;
 use crate::Job;
 
 /// The job a resume is measured against: a description pasted as text.
@@ -18,8 +19,8 @@ pub struct Target {
 pub struct ResumeDiagnose {
     pub resume_id: Uuid,
     pub target: Target,
-    /// `zh-CN` or `en`; `None`: the resume's language.
-    pub language: Option<String>,
+    /// `None`: the resume's language.
+    pub language: Option<Language>,
 }
 
 /// Predict the interview questions a resume will meet for a target job.
@@ -27,7 +28,8 @@ pub struct ResumeDiagnose {
 pub struct QuestionsPredict {
     pub resume_id: Uuid,
     pub target: Target,
-    pub language: Option<String>,
+    /// `None`: the resume's language.
+    pub language: Option<Language>,
     pub count: u32,
 }
 

@@ -12,12 +12,16 @@ pub struct EmailSend {
     pub message: Email,
 }
 
-/// The languages the product speaks.
+/// The language of mail and of generated interview material.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename = "InterviewLanguage"))]
 pub enum Language {
     #[serde(rename = "zh-CN")]
+    #[cfg_attr(feature = "openapi", oai(rename = "zh-CN"))]
     ZhCn,
     #[serde(rename = "en")]
+    #[cfg_attr(feature = "openapi", oai(rename = "en"))]
     En,
 }
 

@@ -105,7 +105,7 @@ async fn main() {
 /// written straight into PostgreSQL, the same transactions in the stand-in provider's bill
 /// (ten of them with another amount), then one audit through the admin API and a worker.
 async fn reconcile(args: &Args) {
-    use prepq_jobs::payments::{BillRow, china_time};
+    use prepq_billing::provider::{BillRow, china_time};
 
     let provider = prepq_tests::PayProvider::start().await;
     let mut app = TestApp::builder()
@@ -438,7 +438,7 @@ fn extract() {
     let page = prepq_tests::files::render_page(&zh, 1, 300);
     let dir = std::env::temp_dir().join(format!("prepq-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    let scan = prepq_tests::files::scanned_pdf(&[page.clone()]);
+    let scan = prepq_tests::files::scanned_pdf(std::slice::from_ref(&page));
     let text = ["extract", "--max-pages", "50"];
     let ocr = [
         "ocr",
@@ -449,7 +449,9 @@ fn extract() {
         "--page-timeout-ms",
         "30000",
     ];
-    let cases: [(&str, Vec<u8>, &str, &[&str], usize); 5] = [
+    // (what, file, media type, arguments, runs)
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, &'a [&'a str], usize);
+    let cases: [Case; 5] = [
         (
             "2-page text PDF (rm_john_doe)",
             prepq_tests::fixture("rm_john_doe.pdf"),

@@ -1,57 +1,8 @@
 //! Diagnoses and question predictions: the builtin engine's reading of real resumes against
 //! job descriptions, in both languages.
 
-use prepq_tests::{TestApp, User, fixture, wait_until};
-use reqwest::Method;
+use prepq_tests::{GO_AND_KUBERNETES, PLAIN_RESUME, TestApp, analysed, fixture, read_resume};
 use serde_json::{Value, json};
-
-use crate::JOB_DEADLINE;
-
-/// A resume with no figures in it: every achievement is unquantified.
-pub const PLAIN_RESUME: &str = "Jane Smith\njane.smith@example.com | (555) 010-2233\n\n\
-Summary\nBackend developer who likes clean, well-tested services.\n\n\
-Experience\nBackend Developer, Acme Corp, 2019 - 2023\n\
-- Built internal tools for the sales team with Python and Django\n\
-- Responsible for the billing service and its reliability\n\
-- Improved the deployment pipeline so releases became routine\n\n\
-Education\nB.Sc. Computer Science, State University, 2015 - 2019\n\n\
-Skills\nPython, Django, PostgreSQL, Docker\n";
-
-pub const GO_AND_KUBERNETES: &str = "Senior Backend Engineer\n\nRequirements:\n\
-- Several years of Go in production\n- Running services on Kubernetes\n- PostgreSQL\n\n\
-Nice to have:\n- Rust\n";
-
-/// Uploads a resume and waits until it is read; returns its id.
-pub async fn read_resume(user: &User, bytes: Vec<u8>, name: &str) -> String {
-    let uploaded: Value = user
-        .upload_to("/api/v1/resumes", bytes, name)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = uploaded["id"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/resumes/{id}");
-    let status = wait_until("the resume to be read", JOB_DEADLINE, || async {
-        let resume: Value = user.get(&path).await.json().await.ok()?;
-        let status = resume["status"].as_str()?.to_owned();
-        matches!(status.as_str(), "succeeded" | "failed").then_some(status)
-    })
-    .await;
-    assert_eq!(status, "succeeded", "{name}");
-    id
-}
-
-/// Requests an analysis at `path` and waits for it; returns the finished view.
-pub async fn analysed(user: &User, path: &str, request: Value) -> Value {
-    let accepted = user.call(Method::POST, path, Some(&request)).await;
-    assert_eq!(accepted.status(), 202, "{:?}", accepted.text().await);
-    let location = accepted.headers()["location"].to_str().unwrap().to_owned();
-    wait_until("the analysis to finish", JOB_DEADLINE, || async {
-        let view: Value = user.get(&location).await.json().await.ok()?;
-        matches!(view["status"].as_str(), Some("succeeded" | "failed")).then_some(view)
-    })
-    .await
-}
 
 fn strings(value: &Value) -> Vec<&str> {
     value

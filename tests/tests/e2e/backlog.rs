@@ -29,10 +29,11 @@ async fn a_backlog_of_twenty_thousand_waits_in_postgres_and_all_succeed() {
         let (most_waiting, done, mut redis) = (most_waiting.clone(), done.clone(), redis.clone());
         async move {
             while !done.load(Ordering::Relaxed) {
-                let waiting = queue::waiting_len(&mut redis, "platform.echo")
-                    .await
-                    .unwrap();
-                most_waiting.fetch_max(waiting, Ordering::Relaxed);
+                // A sample that times out on a loaded machine is skipped, not a failure:
+                // the next one comes 10 ms later.
+                if let Ok(waiting) = queue::waiting_len(&mut redis, "platform.echo").await {
+                    most_waiting.fetch_max(waiting, Ordering::Relaxed);
+                }
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }

@@ -4,16 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
-use prepq_jobs::payments::{BillRow, Notification, SignedHeaders, SigningKey, china_time};
+use prepq_billing::provider::{BillRow, Notification, SignedHeaders, SigningKey, china_time};
 use prepq_tests::{PayProvider, TestApp, User, fixture, wait_until};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{
-    JOB_DEADLINE,
-    analyses::{GO_AND_KUBERNETES, analysed, read_resume},
-    points::ledger,
-};
+use prepq_tests::{GO_AND_KUBERNETES, analysed, ledger, read_resume};
+
+use crate::JOB_DEADLINE;
 
 /// `POST /orders`, whatever it answers.
 async fn order_request(user: &User, body: Value) -> reqwest::Response {

@@ -294,9 +294,9 @@ async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates(
 
     // A posting is a target for an analysis.
     let verified = app.verified_user().await;
-    let resume = crate::analyses::read_resume(
+    let resume = prepq_tests::read_resume(
         &verified,
-        crate::analyses::PLAIN_RESUME.as_bytes().to_vec(),
+        prepq_tests::PLAIN_RESUME.as_bytes().to_vec(),
         "cv.txt",
     )
     .await;
@@ -304,7 +304,7 @@ async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates(
         .as_str()
         .unwrap()
         .to_owned();
-    let view = crate::analyses::analysed(
+    let view = prepq_tests::analysed(
         &verified,
         "/api/v1/diagnoses",
         json!({ "resume_id": resume, "target": { "posting_id": posting_id } }),
@@ -427,7 +427,7 @@ async fn three_schedulers_make_one_run_per_tick() {
         let latest = chrono::DateTime::parse_from_rfc3339(latest)
             .ok()?
             .timestamp();
-        (latest >= window.end + 1).then_some(page["items"].as_array()?.clone())
+        (latest > window.end).then_some(page["items"].as_array()?.clone())
     })
     .await;
     let in_window: Vec<&Value> = runs

@@ -6,11 +6,9 @@ use prepq_tests::{ModelReply, ModelServer, TestApp, wait_until};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{
-    JOB_DEADLINE,
-    analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, read_resume},
-    points::ledger,
-};
+use prepq_tests::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume};
+
+use crate::JOB_DEADLINE;
 
 /// A diagnosis as a model would write it.
 fn answer(overall: u32, language: &str) -> String {

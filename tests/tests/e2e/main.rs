@@ -24,7 +24,4 @@ mod security;
 mod startup;
 mod uploads;
 
-use std::time::Duration;
-
-/// How long a scenario waits for one job: generous, as the machine may be busy.
-pub const JOB_DEADLINE: Duration = Duration::from_secs(60);
+pub use prepq_tests::JOB_DEADLINE;

@@ -56,7 +56,7 @@ async fn chinese_resumes_are_read_from_fonts_without_unicode_maps_from_images_an
     );
 
     let photo = files::render_page(&pdf, 1, 300);
-    let scan = files::scanned_pdf(&[photo.clone()]);
+    let scan = files::scanned_pdf(std::slice::from_ref(&photo));
     for (bytes, name) in [(photo, "page.png"), (scan, "scan.pdf")] {
         let text = extracted(&user, bytes, name).await;
         assert_contains(&text, &["西安电子科技大学", "在读硕士研究生"], name);
@@ -120,7 +120,7 @@ async fn a_page_slower_than_the_ocr_limit_fails_its_job_and_the_worker_goes_on()
     let page = files::render_page(&fixture("rm_john_doe.pdf"), 1, 300);
     let cases = [
         (
-            files::scanned_pdf(&[page.clone()]),
+            files::scanned_pdf(std::slice::from_ref(&page)),
             "scan.pdf",
             "OCR of page 1 took longer than the 0.2 s limit per page",
         ),

@@ -5,37 +5,13 @@ use prepq_tests::{TestApp, User};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{
-    JOB_DEADLINE,
-    analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, read_resume},
-};
+use prepq_tests::{GO_AND_KUBERNETES, PLAIN_RESUME, ledger, read_resume};
+
+use crate::JOB_DEADLINE;
 
 async fn balance(user: &User) -> i64 {
     let points: Value = user.get("/api/v1/points").await.json().await.unwrap();
     points["balance"].as_i64().unwrap()
-}
-
-/// The ledger's entries, oldest first, as (entry, amount).
-pub async fn ledger(user: &User) -> Vec<(String, i64)> {
-    let page: Value = user
-        .get("/api/v1/points/history?limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut entries: Vec<(String, i64)> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["entry"].as_str().unwrap().to_owned(),
-                e["amount"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    entries.reverse();
-    entries
 }
 
 fn diagnosis_of(resume: &str) -> Value {

@@ -1,21 +1,8 @@
-//! The code that does each job kind's work.
+//! The libraries that do the work, knowing nothing of jobs: reading untrusted files (in a
+//! sandbox child), parsing resumes, the analyses, mail, and the billing audit's rules.
 
-mod analyses;
 pub mod analysis;
-mod billing_audit;
-mod billing_reconcile;
-mod dates;
-mod docx;
-mod echo;
+pub mod audit;
 pub mod email;
-mod ocr;
-mod pdf;
-mod plain_text;
-mod poppler;
-mod postings_crawl;
+pub mod parse;
 pub mod reading;
-mod resume_extract;
-mod resume_ocr;
-mod resume_parse;
-mod sandbox;
-mod tool;

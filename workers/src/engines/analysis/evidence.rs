@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use prepq_jobs::kinds::{Language, ResumeParse};
 use regex::Regex;
 
-use crate::engines::dates;
+use crate::engines::parse::dates;
 
 pub struct Evidence<'a> {
     pub text: &'a str,

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Input, questions::similar};
-use crate::{config::LlmConfig, context::JobError};
+use crate::{config::LlmConfig, error::JobError};
 
 /// A versioned prompt and the schema its answer must match.
 struct Prompt {
@@ -105,7 +105,7 @@ impl Llm {
         valid: impl Fn(&T) -> Result<(), String>,
     ) -> Result<(T, EngineRun), JobError> {
         let schema: Value = serde_json::from_str(prompt.schema)
-            .map_err(|e| JobError::Permanent(format!("prompt schema {}: {e}", prompt.version)))?;
+            .map_err(|e| JobError::permanent(format!("prompt schema {}: {e}", prompt.version)))?;
         let mut messages = vec![
             json!({ "role": "system", "content": prompt.system }),
             json!({ "role": "user", "content": fenced(input, &task) }),
@@ -151,7 +151,7 @@ impl Llm {
                 }
             }
         }
-        Err(JobError::Permanent(format!(
+        Err(JobError::permanent(format!(
             "the model gave no valid answer in {ANSWERS} tries; the last one: {reason}"
         )))
     }
@@ -165,7 +165,7 @@ impl Llm {
             }
             usage.calls += 1;
             let response = request.send().await.map_err(|e| {
-                JobError::Transient(if e.is_timeout() {
+                JobError::transient(if e.is_timeout() {
                     "the model did not answer in time".to_owned()
                 } else {
                     format!("the model could not be reached: {e}")
@@ -186,24 +186,24 @@ impl Llm {
             let text = response
                 .text()
                 .await
-                .map_err(|e| JobError::Transient(format!("reading the model's answer: {e}")))?;
+                .map_err(|e| JobError::transient(format!("reading the model's answer: {e}")))?;
             if !status.is_success() {
-                return Err(JobError::Permanent(format!(
+                return Err(JobError::permanent(format!(
                     "the model refused the request ({status}): {}",
                     text.chars().take(300).collect::<String>()
                 )));
             }
             let completion: Value = serde_json::from_str(&text).map_err(|e| {
-                JobError::Transient(format!("the model's answer is not a completion: {e}"))
+                JobError::transient(format!("the model's answer is not a completion: {e}"))
             })?;
             usage.prompt_tokens += token_count(&completion, "prompt_tokens");
             usage.completion_tokens += token_count(&completion, "completion_tokens");
             return completion["choices"][0]["message"]["content"]
                 .as_str()
                 .map(str::to_owned)
-                .ok_or_else(|| JobError::Transient("the model's answer has no content".into()));
+                .ok_or_else(|| JobError::transient("the model's answer has no content"));
         }
-        Err(JobError::Transient(format!(
+        Err(JobError::transient(format!(
             "the model stayed busy over {BUSY_CALLS} calls"
         )))
     }

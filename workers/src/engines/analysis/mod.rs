@@ -10,8 +10,10 @@ mod requirements;
 use std::{sync::Arc, time::Instant};
 
 use prepq_jobs::kinds::{EngineRun, Language, QuestionSet, ResumeDiagnosis, ResumeParse, Target};
+use prepq_schema::{DbPool, resume_parses};
+use uuid::Uuid;
 
-use crate::context::JobError;
+use crate::error::JobError;
 
 /// What an analysis reads: the resume's stored reading, the target job, and the language
 /// to answer in.
@@ -21,6 +23,32 @@ pub struct Input {
     pub parse: ResumeParse,
     pub target: Target,
     pub language: Language,
+}
+
+impl Input {
+    /// The resume's stored reading and the target; the language asked for, else the
+    /// resume's.
+    pub async fn load(
+        db: &DbPool,
+        resume_id: Uuid,
+        target: Target,
+        language: Option<Language>,
+    ) -> Result<Self, JobError> {
+        let mut conn = db.get().await?;
+        let read = resume_parses::find_many(&mut conn, &[resume_id])
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                JobError::permanent("the resume was deleted, or has not been read successfully")
+            })?;
+        let language = language.unwrap_or_else(|| Language::from_tag(&read.parse.language));
+        Ok(Self {
+            resume_text: read.text,
+            parse: read.parse,
+            target,
+            language,
+        })
+    }
 }
 
 #[derive(Clone)]

@@ -2,7 +2,8 @@
 //! nice-to-have. A line says which by its words ("preferred", "加分") or by the heading it
 //! sits under ("Nice to have", "任职要求"); a skill asked for anywhere as a must is a must.
 
-use prepq_jobs::{postings::REQUIREMENT_HEADINGS, skills};
+use prepq_postings::REQUIREMENT_HEADINGS;
+use prepq_text::skills;
 
 /// The job's skills, must-haves first, each in the vocabulary's spelling, with the line of
 /// the job text that asks for it.

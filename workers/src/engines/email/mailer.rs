@@ -12,7 +12,7 @@ use prepq_jobs::kinds::EmailSent;
 use super::templates::Rendered;
 use crate::{
     config::{MailConfig, SmtpTls},
-    context::JobError,
+    error::JobError,
 };
 
 pub struct Mailer {
@@ -73,14 +73,14 @@ impl Mailer {
     pub async fn send(&self, to: &str, mail: Rendered) -> Result<EmailSent, JobError> {
         let to: Mailbox = to
             .parse()
-            .map_err(|e| JobError::Permanent(format!("the recipient `{to}` is not valid: {e}")))?;
+            .map_err(|e| JobError::permanent(format!("the recipient `{to}` is not valid: {e}")))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body)
-            .map_err(|e| JobError::Permanent(format!("building the message: {e}")))?;
+            .map_err(|e| JobError::permanent(format!("building the message: {e}")))?;
         match &self.transport {
             Transport::Smtp(smtp) => match smtp.send(message).await {
                 Ok(response) => Ok(EmailSent {
@@ -88,16 +88,16 @@ impl Mailer {
                     receipt: response.message().collect::<Vec<_>>().join(" "),
                 }),
                 // A 5xx answer: the server will say the same next time.
-                Err(e) if e.is_permanent() => Err(JobError::Permanent(format!(
+                Err(e) if e.is_permanent() => Err(JobError::permanent(format!(
                     "the mail server refused the message: {e}"
                 ))),
-                Err(e) => Err(JobError::Transient(format!(
+                Err(e) => Err(JobError::transient(format!(
                     "the mail server could not take the message: {e}"
                 ))),
             },
             Transport::Outbox { files, dir } => {
                 let id = files.send(message).await.map_err(|e| {
-                    JobError::Transient(format!("writing to the outbox {}: {e}", dir.display()))
+                    JobError::transient(format!("writing to the outbox {}: {e}", dir.display()))
                 })?;
                 Ok(EmailSent {
                     via: "outbox".into(),

@@ -1,19 +1,8 @@
-//! `email.send`: render the typed message in the recipient's language and deliver it.
+//! Mail: the typed messages rendered from `workers/templates/email` in the recipient's
+//! language, and their delivery by SMTP or to the outbox.
 
 mod mailer;
 mod templates;
 
 pub use mailer::Mailer;
-use prepq_jobs::kinds::{EmailSend, EmailSent};
-
-use crate::{
-    context::{JobContext, JobError},
-    kinds::Run,
-};
-
-impl Run for EmailSend {
-    async fn run(self, ctx: &JobContext) -> Result<EmailSent, JobError> {
-        let mail = templates::render(self.language, &self.message);
-        ctx.mailer.send(&self.to, mail).await
-    }
-}
+pub use templates::render;

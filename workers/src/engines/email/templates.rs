@@ -163,7 +163,7 @@ mod tests {
                     assert!(!mail.body.contains(leftover), "{leftover} in {mail:?}");
                     assert!(!mail.subject.contains(leftover), "{leftover} in {mail:?}");
                 }
-                let has_chinese = mail.body.chars().any(prepq_jobs::text::is_han);
+                let has_chinese = mail.body.chars().any(prepq_text::is_han);
                 assert_eq!(has_chinese, language == Language::ZhCn, "{mail:?}");
             }
         }

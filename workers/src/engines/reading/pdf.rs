@@ -2,7 +2,7 @@
 //! stack and run without bound on hostile files, and returns empty text for encrypted ones:
 //! it runs only inside the sandbox child (see `sandbox.rs`), after the checks here.
 
-use super::reading::ExtractedText;
+use super::ExtractedText;
 
 /// Why a PDF's text layer gave nothing: refused in words a user understands, or simply
 /// absent (a scan), which OCR can still read.

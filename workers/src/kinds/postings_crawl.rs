@@ -1,49 +1,41 @@
-//! The `postings.crawl` job: crawl one source, apply what was found to its postings, and
-//! record the run. Pages that fail are counted, never fatal; only a source that cannot be
-//! read at all (its spec, the database) fails the job.
+//! `postings.crawl`: crawl one source, apply what was found to its postings, and record
+//! the run's counts with the job's success (its status follows the job). Pages that fail
+//! are counted, never fatal; only a source that cannot be read at all (its spec, the
+//! database) fails the job.
 
 use std::{collections::HashMap, time::Instant};
 
 use prepq_crawler::{Fetcher, PageRecord, SourceSpec, Validators};
 use prepq_jobs::kinds::{CrawlCounts, PostingsCrawl};
 use prepq_schema::{
-    StoreError,
+    DbPool,
     crawls::{self, KnownPage},
     postings::{self, Findings},
 };
 
-use crate::{
-    context::{JobContext, JobError},
-    kinds::Run,
-};
+use super::{Outcome, Run, record};
+use crate::{config::CrawlConfig, context::JobContext, error::JobError};
 
 /// Error samples kept on a run.
 const SAMPLES: usize = 20;
 
 impl Run for PostingsCrawl {
-    async fn run(self, ctx: &JobContext) -> Result<CrawlCounts, JobError> {
+    type Needs = (DbPool, CrawlConfig);
+
+    async fn run(
+        self,
+        _: &JobContext,
+        (db, crawl): (DbPool, CrawlConfig),
+    ) -> Result<Outcome<CrawlCounts>, JobError> {
         let started = Instant::now();
-        let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
+        let mut conn = db.get().await?;
         let source = crawls::find_source(&mut conn, self.source_id)
-            .await
-            .map_err(transient)?
-            .ok_or_else(|| JobError::Permanent("the source was deleted".into()))?;
-        let spec: SourceSpec = match serde_json::from_value(source.spec) {
-            Ok(spec) => spec,
-            Err(e) => {
-                let reason = format!("the source's spec is not valid: {e}");
-                crawls::fail_run(&mut conn, self.run_id, &reason)
-                    .await
-                    .map_err(transient)?;
-                return Err(JobError::Permanent(reason));
-            }
-        };
-        crawls::mark_running(&mut conn, self.run_id)
-            .await
-            .map_err(transient)?;
+            .await?
+            .ok_or_else(|| JobError::permanent("the source was deleted"))?;
+        let spec: SourceSpec = serde_json::from_value(source.spec)
+            .map_err(|e| JobError::permanent(format!("the source's spec is not valid: {e}")))?;
         let known: HashMap<String, PageRecord> = crawls::known_pages(&mut conn, self.source_id)
-            .await
-            .map_err(transient)?
+            .await?
             .into_iter()
             .map(|page| {
                 let record = PageRecord {
@@ -58,20 +50,18 @@ impl Run for PostingsCrawl {
             })
             .collect();
         drop(conn);
-        let fetcher = Fetcher::new(ctx.crawl.fetch())
-            .map_err(|e| JobError::Transient(format!("building the HTTP client: {e}")))?;
-        let report = prepq_crawler::crawl(&spec, &fetcher, &known, ctx.crawl.crawl_max_pages).await;
+        let fetcher = Fetcher::new(crawl.fetch())
+            .map_err(|e| JobError::transient(format!("building the HTTP client: {e}")))?;
+        let report = prepq_crawler::crawl(&spec, &fetcher, &known, crawl.crawl_max_pages).await;
 
-        let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
+        let mut conn = db.get().await?;
         let findings = Findings {
             postings: &report.postings,
             unchanged: &report.unchanged,
             kept: &report.kept,
             complete: report.complete,
         };
-        let applied = postings::apply(&mut conn, self.source_id, findings)
-            .await
-            .map_err(transient)?;
+        let applied = postings::apply(&mut conn, self.source_id, findings).await?;
         let pages: Vec<KnownPage> = report
             .pages
             .iter()
@@ -83,9 +73,7 @@ impl Run for PostingsCrawl {
                 external_ids: page.external_ids.clone(),
             })
             .collect();
-        crawls::replace_pages(&mut conn, self.source_id, &pages)
-            .await
-            .map_err(transient)?;
+        crawls::replace_pages(&mut conn, self.source_id, &pages).await?;
         let counts = CrawlCounts {
             fetched: report.fetched as i32,
             new: applied.new,
@@ -103,13 +91,14 @@ impl Run for PostingsCrawl {
                 .collect::<Vec<_>>()
         );
         let duration_ms = started.elapsed().as_millis() as i64;
-        crawls::finish_run(&mut conn, self.run_id, &counts, samples, duration_ms)
-            .await
-            .map_err(transient)?;
-        Ok(counts)
+        let (run_id, kept) = (self.run_id, counts.clone());
+        Ok(Outcome::done_keeping(
+            counts,
+            record(move |conn, _| {
+                Box::pin(async move {
+                    crawls::record_counts(conn, run_id, &kept, samples, duration_ms).await
+                })
+            }),
+        ))
     }
-}
-
-fn transient(e: StoreError) -> JobError {
-    JobError::Transient(e.to_string())
 }

@@ -4,7 +4,7 @@
 
 use std::{path::Path, process::Command};
 
-use super::{pdf::tidy, reading::ExtractedText};
+use super::{ExtractedText, pdf::tidy};
 
 /// The text, if poppler names at least 80% of the glyphs the pages draw.
 pub fn pdf_text(path: &Path, pages: u32, glyphs: u64) -> Option<ExtractedText> {

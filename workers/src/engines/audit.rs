@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use prepq_jobs::{kinds::MismatchKind, payments::BillRow};
+use prepq_billing::provider::BillRow;
+use prepq_jobs::kinds::MismatchKind;
 use prepq_schema::{
     orders::PAID,
     reconciliations::{AuditedOrder, Credit},

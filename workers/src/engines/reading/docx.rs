@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 
 use quick_xml::{Reader, events::Event};
 
-use super::{pdf::tidy, reading::ExtractedText};
+use super::{ExtractedText, pdf::tidy};
 
 pub const MEDIA_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

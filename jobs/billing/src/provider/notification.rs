@@ -153,7 +153,7 @@ pub struct NotificationVerifier<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payments::{Amount, TradeState};
+    use crate::provider::{Amount, TradeState};
 
     fn transaction() -> Transaction {
         Transaction {

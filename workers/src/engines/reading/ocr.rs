@@ -13,7 +13,7 @@ use std::{
 
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Luma, imageops::FilterType};
 
-use super::{reading::ExtractedText, tool};
+use super::{ExtractedText, tool};
 
 /// Images narrower than this are scaled up before OCR.
 const MIN_WIDTH: u32 = 1600;
@@ -204,7 +204,7 @@ fn join_cjk(text: &str) -> String {
 }
 
 fn is_cjk(c: char) -> bool {
-    prepq_jobs::text::is_han(c)
+    prepq_text::is_han(c)
         || matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
 }
 

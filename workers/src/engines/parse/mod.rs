@@ -5,14 +5,13 @@
 
 use std::sync::LazyLock;
 
-use prepq_jobs::{
-    kinds::{Contact, Education, Experience, ResumeParse, Section, SkillMention},
-    skills,
-    text::is_han,
-};
+use prepq_jobs::kinds::{Contact, Education, Experience, ResumeParse, Section, SkillMention};
+use prepq_text::{is_han, skills};
 use regex::Regex;
 
-use super::dates::{self, Point};
+pub mod dates;
+
+use dates::Point;
 
 const HEADINGS: &[(&str, &[&str])] = &[
     (

@@ -1,14 +1,22 @@
-//! The child side of reading a resume file: what `workers extract` and `workers ocr` do,
-//! inside the sandbox. Each prints JSON lines (see `sandbox::ChildReport`).
+//! Reading resume files: the format readers, and the sandbox that runs them in a child
+//! process. The child side is what `workers extract` and `workers ocr` do; each prints JSON
+//! lines (see `sandbox::ChildReport`).
+
+mod docx;
+mod ocr;
+mod pdf;
+mod plain_text;
+mod poppler;
+pub mod sandbox;
+mod tool;
 
 use std::{path::Path, process::ExitCode, time::Duration};
 
 use chrono::Datelike;
 use prepq_jobs::kinds::ResumeText;
 
-use super::{
-    dates::Point, docx, ocr, pdf, plain_text, poppler, resume_parse, sandbox::ChildReport,
-};
+use super::parse::{self, dates::Point};
+use sandbox::ChildReport;
 
 /// What a format's reader gives back, before the parse.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +96,7 @@ fn read(extracted: ExtractedText) -> ResumeText {
     ResumeText {
         chars: extracted.text.chars().count() as u64,
         pages: extracted.pages,
-        parse: Some(resume_parse::parse(&extracted.text, now)),
+        parse: Some(parse::parse(&extracted.text, now)),
         text: extracted.text,
     }
 }

@@ -1,6 +1,6 @@
 //! The skills vocabulary: one canonical name per skill and the ways people write it
 //! (`k8s` → Kubernetes, `JS` → JavaScript, `机器学习` → Machine Learning). Shipped in
-//! `jobs/data/skills.tsv`; resumes and job postings are matched against the same list, so
+//! `jobs/text/data/skills.tsv`; resumes and job postings are matched against the same list, so
 //! their skills compare.
 
 use std::sync::LazyLock;

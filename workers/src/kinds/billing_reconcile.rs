@@ -1,109 +1,99 @@
-//! The `billing.reconcile` job: read the provider's bills for the run's days, our orders
-//! and the credits, find every disagreement, heal the one safe case (a paid top-up never
-//! credited: credited once, under the order's lock), and store the report. New findings
-//! are mailed to every admin, in the transaction that stores the report.
+//! `billing.reconcile`: read the provider's bills for the run's days, our orders and the
+//! credits, find every disagreement, heal the one safe case (a paid top-up never credited:
+//! credited once, under the order's lock), and store the report with the job's success.
+//! New findings are mailed to every admin, in that same transaction. The run's status
+//! follows its job.
 
-use std::{collections::HashSet, time::Instant};
+use std::{collections::HashSet, sync::Arc, time::Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use prepq_billing::provider::{BillRow, PaymentError, Provider, china_time};
 use prepq_jobs::{
-    Job, NewJob,
+    NewJob,
     kinds::{BillingReconcile, Email, EmailSend, Language, MismatchKind, ReconcileSummary},
-    payments::{BillRow, PaymentError, Provider, china_time},
 };
 use prepq_schema::{
-    PooledConn, StoreError,
+    DbPool, PooledConn, StoreError,
     reconciliations::{self, AuditedOrder, Credit, NewMismatch},
     users,
 };
 use uuid::Uuid;
 
-use super::billing_audit::{Finding, audit};
+use super::{Outcome, Run, record};
 use crate::{
-    context::{JobContext, JobError},
-    kinds::Run,
+    context::JobContext,
+    engines::audit::{Finding, audit},
+    error::JobError,
 };
 
 /// Findings quoted in an alert mail; the report has them all.
 const QUOTED: usize = 20;
 
 impl Run for BillingReconcile {
-    async fn run(self, ctx: &JobContext) -> Result<ReconcileSummary, JobError> {
-        let outcome = reconcile(self.run_id, ctx).await;
-        if let Err(e) = &outcome {
-            let last = matches!(e, JobError::Permanent(_)) || ctx.attempt >= Self::MAX_ATTEMPTS;
-            if last && let Ok(mut conn) = ctx.db.get().await {
-                let _ = reconciliations::fail_run(&mut conn, self.run_id, &e.to_string()).await;
-            }
+    type Needs = (DbPool, Option<Arc<Provider>>);
+
+    async fn run(
+        self,
+        ctx: &JobContext,
+        (db, payments): (DbPool, Option<Arc<Provider>>),
+    ) -> Result<Outcome<ReconcileSummary>, JobError> {
+        let started = Instant::now();
+        let provider =
+            payments.ok_or_else(|| JobError::permanent("payments are not configured here"))?;
+        let mut conn = db.get().await?;
+        let run = reconciliations::find_run(&mut conn, self.run_id)
+            .await?
+            .ok_or_else(|| JobError::permanent("the run was deleted"))?;
+        drop(conn);
+
+        let rows = read_bills(&provider, &run, ctx).await?;
+        let (from, until) = (
+            day_start(run.day_from),
+            day_start(run.day_to + chrono::Days::new(1)),
+        );
+        let mut conn = db.get().await?;
+        let (orders, credits) = load(&mut conn, &rows, from, until).await?;
+        let audit = audit(&rows, &orders, &credits, from, until);
+        let mismatches = act_on(&mut conn, run.id, &audit.findings).await?;
+
+        let mut summary = ReconcileSummary {
+            orders: audit.orders,
+            statement_rows: rows.len() as u64,
+            credits: credits.len() as u64,
+            matched: audit.matched,
+            mismatches: mismatches.len() as u64,
+            new_mismatches: mismatches.iter().filter(|m| m.first_seen).count() as u64,
+            healed: mismatches.iter().filter(|m| m.action == "healed").count() as u64,
+            ..ReconcileSummary::default()
+        };
+        for m in &mismatches {
+            *summary.by_kind.entry(m.kind.to_owned()).or_default() += 1;
         }
-        outcome
+        summary.duration_ms = started.elapsed().as_millis() as u64;
+
+        let new: Vec<&Finding> = audit
+            .findings
+            .iter()
+            .zip(&mismatches)
+            .filter(|(_, m)| m.first_seen)
+            .map(|(f, _)| f)
+            .collect();
+        let alerts = if new.is_empty() {
+            Vec::new()
+        } else {
+            alerts(&mut conn, &run, &summary, &new).await?
+        };
+        let report = serde_json::to_value(&summary).expect("a summary serializes");
+        let run_id = run.id;
+        Ok(Outcome::done_keeping(
+            summary,
+            record(move |conn, _| {
+                Box::pin(async move {
+                    reconciliations::record_report(conn, run_id, report, &mismatches, &alerts).await
+                })
+            }),
+        ))
     }
-}
-
-async fn reconcile(run_id: Uuid, ctx: &JobContext) -> Result<ReconcileSummary, JobError> {
-    let started = Instant::now();
-    let provider = ctx
-        .payments
-        .as_ref()
-        .ok_or_else(|| JobError::Permanent("payments are not configured here".into()))?;
-    let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
-    let run = reconciliations::find_run(&mut conn, run_id)
-        .await
-        .map_err(transient)?
-        .ok_or_else(|| JobError::Permanent("the run was deleted".into()))?;
-    reconciliations::mark_running(&mut conn, run_id)
-        .await
-        .map_err(transient)?;
-    drop(conn);
-
-    let rows = read_bills(provider, &run, ctx).await?;
-    let (from, until) = (
-        day_start(run.day_from),
-        day_start(run.day_to + chrono::Days::new(1)),
-    );
-    let mut conn = ctx.db.get().await.map_err(|e| transient(e.into()))?;
-    let (orders, credits) = load(&mut conn, &rows, from, until)
-        .await
-        .map_err(transient)?;
-    let audit = audit(&rows, &orders, &credits, from, until);
-    let mismatches = act_on(&mut conn, run_id, &audit.findings)
-        .await
-        .map_err(transient)?;
-
-    let mut summary = ReconcileSummary {
-        orders: audit.orders,
-        statement_rows: rows.len() as u64,
-        credits: credits.len() as u64,
-        matched: audit.matched,
-        mismatches: mismatches.len() as u64,
-        new_mismatches: mismatches.iter().filter(|m| m.first_seen).count() as u64,
-        healed: mismatches.iter().filter(|m| m.action == "healed").count() as u64,
-        ..ReconcileSummary::default()
-    };
-    for m in &mismatches {
-        *summary.by_kind.entry(m.kind.to_owned()).or_default() += 1;
-    }
-    summary.duration_ms = started.elapsed().as_millis() as u64;
-
-    let new: Vec<&Finding> = audit
-        .findings
-        .iter()
-        .zip(&mismatches)
-        .filter(|(_, m)| m.first_seen)
-        .map(|(f, _)| f)
-        .collect();
-    let alerts = if new.is_empty() {
-        Vec::new()
-    } else {
-        alerts(&mut conn, &run, &summary, &new)
-            .await
-            .map_err(transient)?
-    };
-    let report = serde_json::to_value(&summary).expect("a summary serializes");
-    reconciliations::finish_run(&mut conn, run_id, report, &mismatches, &alerts)
-        .await
-        .map_err(transient)?;
-    Ok(summary)
 }
 
 /// The provider's bill of each of the run's days.
@@ -282,12 +272,8 @@ fn alert(
 fn bill_error(e: PaymentError) -> JobError {
     match e {
         PaymentError::Unavailable(_) => {
-            JobError::Transient(format!("reading the provider's bill: {e}"))
+            JobError::transient(format!("reading the provider's bill: {e}"))
         }
-        e => JobError::Permanent(format!("reading the provider's bill: {e}")),
+        e => JobError::permanent(format!("reading the provider's bill: {e}")),
     }
-}
-
-fn transient(e: StoreError) -> JobError {
-    JobError::Transient(e.to_string())
 }

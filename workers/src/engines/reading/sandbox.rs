@@ -13,7 +13,7 @@ use prepq_jobs::kinds::ResumeText;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
-use crate::context::JobError;
+use crate::error::JobError;
 
 /// One line of the child's output.
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,7 +57,7 @@ pub struct ChildLimits {
 
 /// How a child's reading ended, when it did not fail.
 pub enum ChildOutcome {
-    Extracted(ResumeText),
+    Extracted(Box<ResumeText>),
     NeedsOcr { pages: u32 },
 }
 
@@ -68,7 +68,7 @@ pub async fn run_child(
     mut progress: impl FnMut(u32, u32),
 ) -> Result<ChildOutcome, JobError> {
     let exe = std::env::current_exe()
-        .map_err(|e| JobError::Transient(format!("locating the extractor: {e}")))?;
+        .map_err(|e| JobError::transient(format!("locating the extractor: {e}")))?;
     let mut command = tokio::process::Command::new(exe);
     command
         .args(args)
@@ -88,9 +88,9 @@ pub async fn run_child(
     }
     let mut child = command
         .spawn()
-        .map_err(|e| JobError::Transient(format!("starting the extractor: {e}")))?;
+        .map_err(|e| JobError::transient(format!("starting the extractor: {e}")))?;
     let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        return Err(JobError::Transient("the extractor has no output".into()));
+        return Err(JobError::transient("the extractor has no output"));
     };
     let run = async {
         let errors = async {
@@ -115,21 +115,21 @@ pub async fn run_child(
         (stderr, last, child.wait().await)
     };
     let Ok((stderr, last, status)) = tokio::time::timeout(limits.time, run).await else {
-        return Err(JobError::Permanent(format!(
+        return Err(JobError::permanent(format!(
             "reading the file took longer than the {} s limit",
             limits.time.as_secs()
         )));
     };
-    let status = status.map_err(|e| JobError::Transient(format!("running the extractor: {e}")))?;
+    let status = status.map_err(|e| JobError::transient(format!("running the extractor: {e}")))?;
     if status.success() {
         return match last {
-            Some(Ok(ChildReport::Extracted(read))) => Ok(ChildOutcome::Extracted(*read)),
+            Some(Ok(ChildReport::Extracted(read))) => Ok(ChildOutcome::Extracted(read)),
             Some(Ok(ChildReport::NeedsOcr { pages })) => Ok(ChildOutcome::NeedsOcr { pages }),
-            Some(Ok(ChildReport::Rejected { reason })) => Err(JobError::Permanent(reason)),
-            Some(Ok(ChildReport::Progress { .. })) | None => Err(JobError::Permanent(
-                "the extractor ended without a report".into(),
-            )),
-            Some(Err(e)) => Err(JobError::Permanent(format!(
+            Some(Ok(ChildReport::Rejected { reason })) => Err(JobError::permanent(reason)),
+            Some(Ok(ChildReport::Progress { .. })) | None => {
+                Err(JobError::permanent("the extractor ended without a report"))
+            }
+            Some(Err(e)) => Err(JobError::permanent(format!(
                 "the extractor's report was unreadable: {e}"
             ))),
         };
@@ -148,7 +148,7 @@ pub async fn run_child(
         "the file is malformed: the parser failed on its contents".to_owned()
     };
     tracing::warn!(%status, stderr = %stderr.chars().take(500).collect::<String>(), "extractor failed");
-    Err(JobError::Permanent(reason))
+    Err(JobError::permanent(reason))
 }
 
 fn set_limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {

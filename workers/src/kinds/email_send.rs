@@ -1,0 +1,25 @@
+//! `email.send`: render the typed message in the recipient's language and deliver it.
+
+use std::sync::Arc;
+
+use prepq_jobs::kinds::{EmailSend, EmailSent};
+
+use super::{Outcome, Run};
+use crate::{
+    context::JobContext,
+    engines::email::{Mailer, render},
+    error::JobError,
+};
+
+impl Run for EmailSend {
+    type Needs = Arc<Mailer>;
+
+    async fn run(
+        self,
+        _: &JobContext,
+        mailer: Arc<Mailer>,
+    ) -> Result<Outcome<EmailSent>, JobError> {
+        let mail = render(self.language, &self.message);
+        mailer.send(&self.to, mail).await.map(Outcome::done)
+    }
+}

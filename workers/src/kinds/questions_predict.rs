@@ -1,0 +1,37 @@
+//! `questions.predict`: the interview questions this resume will likely meet for the target
+//! job; the set is kept in its table with the job's success.
+
+use prepq_jobs::kinds::{QuestionSet, QuestionsPredict};
+use prepq_schema::{DbPool, analyses};
+
+use super::{Outcome, Run, record};
+use crate::{
+    context::JobContext,
+    engines::analysis::{Engine, Input},
+    error::JobError,
+};
+
+impl Run for QuestionsPredict {
+    type Needs = (DbPool, Engine);
+
+    async fn run(
+        self,
+        ctx: &JobContext,
+        (db, engine): (DbPool, Engine),
+    ) -> Result<Outcome<QuestionSet>, JobError> {
+        let input = Input::load(&db, self.resume_id, self.target, self.language).await?;
+        ctx.progress(20);
+        let set = engine
+            .predict(&input, usize::try_from(self.count).unwrap_or(10))
+            .await?;
+        let kept = set.clone();
+        Ok(Outcome::done_keeping(
+            set,
+            record(move |conn, job_id| {
+                Box::pin(async move {
+                    analyses::record_question_set(conn, job_id, self.resume_id, &kept).await
+                })
+            }),
+        ))
+    }
+}

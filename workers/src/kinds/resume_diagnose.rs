@@ -1,0 +1,35 @@
+//! `resume.diagnose`: the resume's stored parse against the target job, by the configured
+//! engine; the diagnosis is kept in its table with the job's success.
+
+use prepq_jobs::kinds::{ResumeDiagnose, ResumeDiagnosis};
+use prepq_schema::{DbPool, analyses};
+
+use super::{Outcome, Run, record};
+use crate::{
+    context::JobContext,
+    engines::analysis::{Engine, Input},
+    error::JobError,
+};
+
+impl Run for ResumeDiagnose {
+    type Needs = (DbPool, Engine);
+
+    async fn run(
+        self,
+        ctx: &JobContext,
+        (db, engine): (DbPool, Engine),
+    ) -> Result<Outcome<ResumeDiagnosis>, JobError> {
+        let input = Input::load(&db, self.resume_id, self.target, self.language).await?;
+        ctx.progress(20);
+        let diagnosis = engine.diagnose(&input).await?;
+        let kept = diagnosis.clone();
+        Ok(Outcome::done_keeping(
+            diagnosis,
+            record(move |conn, job_id| {
+                Box::pin(async move {
+                    analyses::record_diagnosis(conn, job_id, self.resume_id, &kept).await
+                })
+            }),
+        ))
+    }
+}

@@ -1,0 +1,57 @@
+//! `resume.ocr`: a scan or a photo read page by page by OCR in the sandbox, pages done
+//! reported as steps; the parse is kept with the job's success.
+
+use std::{ffi::OsString, time::Duration};
+
+use prepq_jobs::kinds::{ResumeOcr, ResumeText};
+use prepq_schema::BlobStore;
+
+use super::{
+    Outcome, Run,
+    resume_extract::{keep_reading, stored_file},
+};
+use crate::{
+    config::ExtractLimits,
+    context::JobContext,
+    engines::reading::sandbox::{self, ChildLimits, ChildOutcome},
+    error::JobError,
+};
+
+/// Time to start the child and parse its text, beside the time its pages may take.
+const OVERHEAD: Duration = Duration::from_secs(10);
+
+impl Run for ResumeOcr {
+    type Needs = (BlobStore, ExtractLimits);
+
+    async fn run(
+        self,
+        ctx: &JobContext,
+        (blobs, limits): (BlobStore, ExtractLimits),
+    ) -> Result<Outcome<ResumeText>, JobError> {
+        let path = stored_file(&blobs, &self.sha256).await?;
+        let page_time = limits.ocr_page_time();
+        let args: Vec<OsString> = vec![
+            "ocr".into(),
+            "--media-type".into(),
+            self.media_type.into(),
+            "--pages".into(),
+            self.pages.to_string().into(),
+            "--max-pixels".into(),
+            limits.image_max_pixels.to_string().into(),
+            "--page-timeout-ms".into(),
+            limits.ocr_page_timeout_ms.to_string().into(),
+            path.into(),
+        ];
+        let child = ChildLimits {
+            memory_mb: limits.extract_memory_mb,
+            time: page_time.saturating_mul(self.pages.max(1)) + OVERHEAD,
+        };
+        let progress = |done, total| ctx.steps(done, total, 10);
+        match sandbox::run_child(args, child, progress).await? {
+            ChildOutcome::Extracted(read) => Ok(keep_reading(*read)),
+            ChildOutcome::NeedsOcr { .. } => Err(JobError::permanent(
+                "the OCR reader answered that the file needs OCR",
+            )),
+        }
+    }
+}

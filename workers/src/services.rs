@@ -1,0 +1,69 @@
+//! The long-lived services of a worker process, and how a job kind takes the ones it
+//! names: a kind that sends mail gets the mailer, not the crawler.
+
+use std::sync::Arc;
+
+use prepq_billing::provider::Provider;
+use prepq_schema::{BlobStore, DbPool};
+
+use crate::{
+    config::{CrawlConfig, ExtractLimits},
+    engines::{analysis::Engine, email::Mailer},
+    store::JobStore,
+};
+
+#[derive(Clone)]
+pub struct Services {
+    pub db: DbPool,
+    pub blobs: BlobStore,
+    pub limits: ExtractLimits,
+    pub mailer: Arc<Mailer>,
+    pub analysis: Engine,
+    pub crawl: CrawlConfig,
+    /// The payment provider; `None` when payments are not configured.
+    pub payments: Option<Arc<Provider>>,
+    pub store: Arc<JobStore>,
+}
+
+/// A service (or a tuple of them) a job kind can ask for.
+pub trait FromServices {
+    fn from_services(services: &Services) -> Self;
+}
+
+impl FromServices for () {
+    fn from_services(_: &Services) -> Self {}
+}
+
+impl<A: FromServices, B: FromServices> FromServices for (A, B) {
+    fn from_services(services: &Services) -> Self {
+        (A::from_services(services), B::from_services(services))
+    }
+}
+
+impl<A: FromServices, B: FromServices, C: FromServices> FromServices for (A, B, C) {
+    fn from_services(services: &Services) -> Self {
+        (
+            A::from_services(services),
+            B::from_services(services),
+            C::from_services(services),
+        )
+    }
+}
+
+macro_rules! service {
+    ($type:ty, $field:ident) => {
+        impl FromServices for $type {
+            fn from_services(services: &Services) -> Self {
+                services.$field.clone()
+            }
+        }
+    };
+}
+
+service!(DbPool, db);
+service!(BlobStore, blobs);
+service!(ExtractLimits, limits);
+service!(Arc<Mailer>, mailer);
+service!(Engine, analysis);
+service!(CrawlConfig, crawl);
+service!(Option<Arc<Provider>>, payments);
