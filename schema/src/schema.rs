@@ -1,39 +1,9 @@
-// The diesel view of migrations/. Keep in step with the SQL there.
+// @generated automatically by Diesel CLI.
 
-diesel::table! {
-    users (id) {
-        id -> Uuid,
-        email -> Text,
-        password_hash -> Text,
-        created_at -> Timestamptz,
-        role -> Text,
-        email_verified_at -> Nullable<Timestamptz>,
-        display_name -> Nullable<Text>,
-        language -> Text,
-        difficulty -> Text,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    sessions (id) {
-        id -> Uuid,
-        user_id -> Uuid,
-        created_at -> Timestamptz,
-        refreshed_at -> Timestamptz,
-        revoked_at -> Nullable<Timestamptz>,
-        revoked_reason -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    refresh_tokens (token_hash) {
-        token_hash -> Text,
-        session_id -> Uuid,
-        issued_at -> Timestamptz,
-        expires_at -> Timestamptz,
-        used_at -> Nullable<Timestamptz>,
-    }
+pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
 }
 
 diesel::table! {
@@ -44,6 +14,61 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    crawl_pages (source_id, url) {
+        source_id -> Uuid,
+        url -> Text,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        external_ids -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    crawl_runs (id) {
+        id -> Uuid,
+        source_id -> Uuid,
+        job_id -> Uuid,
+        tick -> Nullable<Timestamptz>,
+        status -> Text,
+        fetched -> Int4,
+        new -> Int4,
+        updated -> Int4,
+        unchanged -> Int4,
+        closed -> Int4,
+        errors -> Int4,
+        error_samples -> Jsonb,
+        duration_ms -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    crawl_sources (id) {
+        id -> Uuid,
+        name -> Text,
+        spec -> Jsonb,
+        schedule -> Text,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    diagnoses (job_id) {
+        job_id -> Uuid,
+        owner_id -> Uuid,
+        resume_id -> Nullable<Uuid>,
+        overall_score -> Int4,
+        language -> Text,
+        engine -> Text,
+        result -> Jsonb,
+        created_at -> Timestamptz,
     }
 }
 
@@ -88,38 +113,30 @@ diesel::table! {
 }
 
 diesel::table! {
-    resumes (id) {
-        id -> Uuid,
-        owner_id -> Uuid,
-        file_id -> Uuid,
-        job_id -> Uuid,
-        created_at -> Timestamptz,
+    memberships (user_id) {
+        user_id -> Uuid,
+        paid_fen -> Int8,
+        package_until -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
     }
 }
 
 diesel::table! {
-    resume_parse_results (resume_id) {
-        resume_id -> Uuid,
-        job_id -> Uuid,
-        language -> Text,
-        text -> Text,
-        pages -> Int4,
-        contact -> Jsonb,
-        sections -> Jsonb,
-        education -> Jsonb,
-        experience -> Jsonb,
-        years_of_experience -> Float8,
-        confidence -> Float8,
-        parsed_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    skill_matches (resume_id, skill) {
-        resume_id -> Uuid,
-        skill -> Text,
-        mentions -> Int4,
+    orders (id) {
+        id -> Uuid,
+        owner_id -> Nullable<Uuid>,
+        client_key -> Text,
+        out_trade_no -> Text,
+        product -> Text,
+        amount_fen -> Int8,
+        points -> Int4,
+        status -> Text,
+        code_url -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        paid_at -> Nullable<Timestamptz>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -146,132 +163,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    orders (id) {
-        id -> Uuid,
-        owner_id -> Nullable<Uuid>,
-        client_key -> Text,
-        out_trade_no -> Text,
-        product -> Text,
-        amount_fen -> Int8,
-        points -> Int4,
-        status -> Text,
-        code_url -> Nullable<Text>,
-        transaction_id -> Nullable<Text>,
-        paid_at -> Nullable<Timestamptz>,
-        expires_at -> Timestamptz,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
 
-diesel::table! {
-    memberships (user_id) {
-        user_id -> Uuid,
-        paid_fen -> Int8,
-        package_until -> Nullable<Timestamptz>,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    reconciliation_runs (id) {
-        id -> Uuid,
-        job_id -> Uuid,
-        tick -> Nullable<Timestamptz>,
-        day_from -> Date,
-        day_to -> Date,
-        requested_by -> Nullable<Uuid>,
-        status -> Text,
-        summary -> Nullable<Jsonb>,
-        error -> Nullable<Text>,
-        created_at -> Timestamptz,
-        finished_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    reconciliation_mismatches (id) {
-        id -> Int8,
-        run_id -> Uuid,
-        kind -> Text,
-        reference -> Text,
-        order_id -> Nullable<Uuid>,
-        action -> Text,
-        first_seen -> Bool,
-        details -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    diagnoses (job_id) {
-        job_id -> Uuid,
-        owner_id -> Uuid,
-        resume_id -> Nullable<Uuid>,
-        overall_score -> Int4,
-        language -> Text,
-        engine -> Text,
-        result -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    question_sets (job_id) {
-        job_id -> Uuid,
-        owner_id -> Uuid,
-        resume_id -> Nullable<Uuid>,
-        questions -> Int4,
-        language -> Text,
-        engine -> Text,
-        result -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    crawl_sources (id) {
-        id -> Uuid,
-        name -> Text,
-        spec -> Jsonb,
-        schedule -> Text,
-        enabled -> Bool,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    crawl_runs (id) {
-        id -> Uuid,
-        source_id -> Uuid,
-        job_id -> Uuid,
-        tick -> Nullable<Timestamptz>,
-        status -> Text,
-        fetched -> Int4,
-        new -> Int4,
-        updated -> Int4,
-        unchanged -> Int4,
-        closed -> Int4,
-        errors -> Int4,
-        error_samples -> Jsonb,
-        duration_ms -> Nullable<Int8>,
-        created_at -> Timestamptz,
-        finished_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    crawl_pages (source_id, url) {
-        source_id -> Uuid,
-        url -> Text,
-        etag -> Nullable<Text>,
-        last_modified -> Nullable<Text>,
-        external_ids -> Array<Text>,
-    }
-}
-
-diesel::table! {
     postings (id) {
         id -> Uuid,
         source_id -> Uuid,
@@ -296,43 +190,172 @@ diesel::table! {
         last_seen_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        search -> Nullable<Tsvector>,
     }
 }
 
-diesel::joinable!(files -> users (owner_id));
+diesel::table! {
+    question_sets (job_id) {
+        job_id -> Uuid,
+        owner_id -> Uuid,
+        resume_id -> Nullable<Uuid>,
+        questions -> Int4,
+        language -> Text,
+        engine -> Text,
+        result -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reconciliation_mismatches (id) {
+        id -> Int8,
+        run_id -> Uuid,
+        kind -> Text,
+        reference -> Text,
+        order_id -> Nullable<Uuid>,
+        action -> Text,
+        first_seen -> Bool,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reconciliation_runs (id) {
+        id -> Uuid,
+        job_id -> Uuid,
+        tick -> Nullable<Timestamptz>,
+        day_from -> Date,
+        day_to -> Date,
+        requested_by -> Nullable<Uuid>,
+        status -> Text,
+        summary -> Nullable<Jsonb>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Uuid,
+        issued_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    resume_parse_results (resume_id) {
+        resume_id -> Uuid,
+        job_id -> Uuid,
+        language -> Text,
+        text -> Text,
+        pages -> Int4,
+        contact -> Jsonb,
+        sections -> Jsonb,
+        education -> Jsonb,
+        experience -> Jsonb,
+        years_of_experience -> Float8,
+        confidence -> Float8,
+        parsed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    resumes (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        file_id -> Uuid,
+        job_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        refreshed_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    skill_matches (resume_id, skill) {
+        resume_id -> Uuid,
+        skill -> Text,
+        mentions -> Int4,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+        role -> Text,
+        email_verified_at -> Nullable<Timestamptz>,
+        display_name -> Nullable<Text>,
+        language -> Text,
+        difficulty -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(crawl_pages -> crawl_sources (source_id));
 diesel::joinable!(crawl_runs -> crawl_sources (source_id));
-diesel::joinable!(reconciliation_mismatches -> reconciliation_runs (run_id));
-diesel::joinable!(postings -> crawl_sources (source_id));
 diesel::joinable!(diagnoses -> jobs (job_id));
+diesel::joinable!(diagnoses -> resumes (resume_id));
+diesel::joinable!(diagnoses -> users (owner_id));
+diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(jobs -> users (owner_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(orders -> users (owner_id));
+diesel::joinable!(point_balances -> users (user_id));
+diesel::joinable!(points_ledger -> users (user_id));
+diesel::joinable!(postings -> crawl_sources (source_id));
 diesel::joinable!(question_sets -> jobs (job_id));
+diesel::joinable!(question_sets -> resumes (resume_id));
+diesel::joinable!(question_sets -> users (owner_id));
+diesel::joinable!(reconciliation_mismatches -> reconciliation_runs (run_id));
+diesel::joinable!(reconciliation_runs -> users (requested_by));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(resume_parse_results -> jobs (job_id));
 diesel::joinable!(resume_parse_results -> resumes (resume_id));
-diesel::joinable!(skill_matches -> resumes (resume_id));
 diesel::joinable!(resumes -> files (file_id));
 diesel::joinable!(resumes -> jobs (job_id));
-diesel::joinable!(jobs -> users (owner_id));
+diesel::joinable!(resumes -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
-diesel::joinable!(refresh_tokens -> sessions (session_id));
-diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(skill_matches -> resumes (resume_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
-    users,
+    account_tokens,
+    crawl_pages,
+    crawl_runs,
+    crawl_sources,
+    diagnoses,
     files,
     jobs,
-    sessions,
-    refresh_tokens,
-    account_tokens,
-    resumes,
-    resume_parse_results,
-    skill_matches,
+    memberships,
+    orders,
     point_balances,
     points_ledger,
-    orders,
-    memberships,
-    reconciliation_runs,
-    reconciliation_mismatches,
-    diagnoses,
+    postings,
     question_sets,
-    crawl_sources,
-    crawl_runs,
-    crawl_pages,
-    postings
+    reconciliation_mismatches,
+    reconciliation_runs,
+    refresh_tokens,
+    resume_parse_results,
+    resumes,
+    sessions,
+    skill_matches,
+    users,
 );

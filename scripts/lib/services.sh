@@ -110,19 +110,25 @@ prepq_install_check_tools() {
 }
 
 # Fails when schema/src/schema.rs is not what `diesel print-schema` makes of a database
-# migrated from migrations/ (on the server started by prepq_start_services).
+# migrated from migrations/ (on the server started by prepq_start_services), after
+# schema/src/schema.patch. The migrations run under a configuration of their own, so that
+# diesel does not rewrite schema.rs in the checkout as it would under diesel.toml.
 prepq_check_schema() {
-    local base=${PREPQ_PG_ADMIN_URL%/*} url generated
+    local base=${PREPQ_PG_ADMIN_URL%/*} url scratch
     url="$base/prepq_schema_check"
-    diesel database reset --database-url "$url" --migration-dir migrations >/dev/null
-    generated=$(mktemp)
-    diesel print-schema --database-url "$url" --config-file diesel.toml >"$generated"
-    if ! diff -u schema/src/schema.rs "$generated"; then
-        echo "schema/src/schema.rs differs from what the migrations make (above); regenerate it:" >&2
-        echo "  diesel print-schema --database-url URL --config-file diesel.toml > schema/src/schema.rs" >&2
-        rm -f "$generated"
+    scratch=$(mktemp -d)
+    : >"$scratch/diesel.toml"
+    diesel database reset --database-url "$url" --migration-dir migrations \
+        --config-file "$scratch/diesel.toml" >/dev/null
+    sed -e 's#^file = .*#file = "'"$scratch"'/schema.rs"#' \
+        -e 's#^patch_file = "#patch_file = "'"$PWD"'/#' diesel.toml >"$scratch/print.toml"
+    diesel print-schema --database-url "$url" --config-file "$scratch/print.toml" >"$scratch/generated.rs"
+    if ! diff -u schema/src/schema.rs "$scratch/generated.rs"; then
+        echo "schema/src/schema.rs is not what the migrations make (diff above); regenerate it:" >&2
+        echo "  diesel migration run --database-url URL   # with diesel.toml, rewrites schema.rs" >&2
+        rm -rf "$scratch"
         return 1
     fi
-    rm -f "$generated"
+    rm -rf "$scratch"
     echo "schema.rs matches the migrations"
 }

@@ -14,23 +14,32 @@ static CLONING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Creates a migrated database and returns its URL. The binaries still check the
 /// migrations at start-up and find nothing left to do.
 pub async fn fresh_database() -> String {
-    let admin = admin_url();
-    let name = format!("prepq_t_{}", Uuid::now_v7().simple());
     let template = {
-        let admin = admin.clone();
+        let admin = admin_url();
         tokio::task::spawn_blocking(move || TEMPLATE.get_or_init(|| make_template(&admin)))
             .await
             .expect("making the template database")
     };
+    let _cloning = CLONING.lock().await;
+    create_database(&format!("TEMPLATE {template}")).await
+}
+
+/// Creates a database with no tables, for scenarios about migrating.
+pub async fn empty_database() -> String {
+    create_database("").await
+}
+
+async fn create_database(options: &str) -> String {
+    let admin = admin_url();
+    let name = format!("prepq_t_{}", Uuid::now_v7().simple());
     let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
         .await
         .expect("connecting to the test PostgreSQL");
     tokio::spawn(connection);
-    let _cloning = CLONING.lock().await;
     client
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .batch_execute(&format!("CREATE DATABASE {name} {options}"))
         .await
-        .expect("creating a test database from the template");
+        .expect("creating a test database");
     database_url(&admin, &name)
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     jobs::{JobPage, job_filter, job_page},
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
@@ -42,16 +42,12 @@ impl AdminApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<UserPage>, ApiError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
-        let rows = users::list(&mut conn, before, limit.0 + 1).await?;
+        let rows = users::list(&mut conn, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
             limit.0,
@@ -78,11 +74,7 @@ impl AdminApi {
         kind: Query<Option<String>>,
         status: Query<Option<JobStatus>>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<JobPage>, ApiError> {
         auth.0.require_admin()?;
         let filter = job_filter(kind.0, status.0, cursor.0)?;

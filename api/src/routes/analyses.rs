@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
@@ -155,11 +155,7 @@ impl AnalysesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<DiagnosisPage>, ApiError> {
         let (items, next_cursor) = history(
             &state,
@@ -269,11 +265,7 @@ impl AnalysesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<QuestionSetPage>, ApiError> {
         let (items, next_cursor) = history(
             &state,
@@ -369,12 +361,12 @@ async fn history<T>(
     analysis: Analysis,
     owner: Uuid,
     cursor: Option<String>,
-    limit: i64,
+    limit: PageLimit,
     view: fn(AnalysisRow) -> Result<T, ApiError>,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
     let before = parse_cursor(cursor)?;
     let mut conn = state.conn().await?;
-    let rows = analyses::list_owned(&mut conn, analysis, owner, before, limit + 1).await?;
+    let rows = analyses::list_owned(&mut conn, analysis, owner, before, limit.fetch()).await?;
     page(rows, limit, |r| r.job.id, view)
 }
 

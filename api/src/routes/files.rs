@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     jobs::Deleted,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
@@ -51,15 +51,11 @@ impl FilesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<FilePage>, ListError> {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
-        let rows = files::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let rows = files::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(rows, limit.0, |f| f.id, |f| Ok::<_, ListError>(f.into()))?;
         Ok(Json(FilePage { items, next_cursor }))
     }

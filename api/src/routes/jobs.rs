@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
@@ -163,12 +163,7 @@ impl JobsApi {
         status: Query<Option<JobStatus>>,
         /// From `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-        /// Page size, 1–100.
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<JobPage>, ApiError> {
         let filter = job_filter(kind.0, status.0, cursor.0)?;
         job_page(&state, Scope::Owner(auth.0.user_id), &filter, limit.0).await
@@ -247,10 +242,10 @@ pub(super) async fn job_page(
     state: &AppState,
     scope: Scope,
     filter: &JobFilter,
-    limit: i64,
+    limit: PageLimit,
 ) -> Result<Json<JobPage>, ApiError> {
     let mut conn = state.conn().await?;
-    let rows = jobs::list(&mut conn, scope, filter, limit + 1).await?;
+    let rows = jobs::list(&mut conn, scope, filter, limit.fetch()).await?;
     let (items, next_cursor) = page(rows, limit, |r| r.id, JobView::from_row)?;
     Ok(Json(JobPage { items, next_cursor }))
 }

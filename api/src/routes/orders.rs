@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
@@ -160,15 +160,11 @@ impl OrdersApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<OrderPage>, ListError> {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
-        let rows = orders::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let rows = orders::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(rows, limit.0, |o| o.id, |o| Ok::<_, ListError>(o.into()))?;
         Ok(Json(OrderPage { items, next_cursor }))
     }

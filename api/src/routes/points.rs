@@ -8,7 +8,10 @@ use prepq_schema::{
 };
 use uuid::Uuid;
 
-use super::{ApiTags, paging::default_limit};
+use super::{
+    ApiTags,
+    paging::{PageLimit, page},
+};
 use crate::{
     auth::BearerAuth,
     error::{InvalidCursor, ListError, ReadError},
@@ -83,11 +86,7 @@ impl PointsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<LedgerPage>, ListError> {
         let before = cursor
             .0
@@ -95,16 +94,9 @@ impl PointsApi {
             .transpose()
             .map_err(|_| InvalidCursor)?;
         let mut conn = state.conn().await?;
-        let mut entries = points::history(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
-        let next_cursor = (entries.len() as i64 > limit.0)
-            .then(|| {
-                entries.truncate(limit.0 as usize);
-                entries.last().map(|e| e.id.to_string())
-            })
-            .flatten();
-        Ok(Json(LedgerPage {
-            items: entries.into_iter().map(LedgerLine::from).collect(),
-            next_cursor,
-        }))
+        let entries = points::history(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
+        let (items, next_cursor) =
+            page(entries, limit.0, |e| e.id, |e| Ok::<_, ListError>(e.into()))?;
+        Ok(Json(LedgerPage { items, next_cursor }))
     }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
@@ -65,11 +65,7 @@ impl PostingsApi {
         skill: Query<Option<String>>,
         posted_since: Query<Option<NaiveDate>>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<PostingPage>, ApiError> {
         let filter = PostingFilter {
             text: q.0.filter(|q| !q.trim().is_empty()),
@@ -82,7 +78,7 @@ impl PostingsApi {
             before: parse_cursor(cursor.0)?,
         };
         let mut conn = state.conn().await?;
-        let rows = postings::search(&mut conn, &filter, limit.0 + 1).await?;
+        let rows = postings::search(&mut conn, &filter, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
             limit.0,

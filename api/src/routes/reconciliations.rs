@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{auth::BearerAuth, error::ApiError, state::AppState};
 
@@ -148,16 +148,12 @@ impl ReconciliationsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<ReconciliationPage>, ApiError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
-        let rows = reconciliations::list_runs(&mut conn, before, limit.0 + 1).await?;
+        let rows = reconciliations::list_runs(&mut conn, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(rows, limit.0, |r| r.id, |r| Ok::<_, ApiError>(r.into()))?;
         Ok(Json(ReconciliationPage { items, next_cursor }))
     }

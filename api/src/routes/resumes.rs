@@ -22,7 +22,7 @@ use super::{
     ApiTags,
     files::FileView,
     jobs::{Deleted, ResumeUpload, accept_resume, upload_limit},
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{auth::BearerAuth, enqueue::enqueue, error::ApiError, state::AppState};
 
@@ -145,15 +145,11 @@ impl ResumesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<ResumePage>, ApiError> {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
-        let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0 + 1).await?;
+        let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
         let mut reads: HashMap<Uuid, ParsedResume> = resume_parses::find_many(&mut conn, &ids)
             .await?

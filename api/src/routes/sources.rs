@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     jobs::Deleted,
-    paging::{default_limit, page, parse_cursor},
+    paging::{PageLimit, page, parse_cursor},
 };
 use crate::{auth::BearerAuth, error::ApiError, state::AppState};
 
@@ -284,16 +284,12 @@ impl SourcesApi {
         state: Data<&AppState>,
         source_id: Query<Option<Uuid>>,
         cursor: Query<Option<String>>,
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<i64>,
+        limit: Query<PageLimit>,
     ) -> Result<Json<CrawlRunPage>, ApiError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
-        let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0 + 1).await?;
+        let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
             limit.0,

@@ -1,9 +1,9 @@
 use futures::future::join_all;
-use prepq_tests::fresh_database;
+use prepq_tests::empty_database;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn processes_starting_together_apply_each_migration_once() {
-    let url = fresh_database().await;
+    let url = empty_database().await;
     let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
         .unwrap()
         .filter(|entry| entry.as_ref().unwrap().path().is_dir())
