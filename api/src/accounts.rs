@@ -336,7 +336,8 @@ async fn check_password(state: &AppState, user: &User, password: &str) -> Result
     }
 }
 
-pub async fn profile(state: &AppState, caller: &Caller) -> Result<User> {
+/// The caller's account, which a live session's check found a moment ago.
+async fn profile(state: &AppState, caller: &Caller) -> Result<User> {
     let mut conn = state.conn().await?;
     users::find(&mut conn, caller.user_id)
         .await?

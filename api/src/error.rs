@@ -112,6 +112,16 @@ pub enum ReadError {
     Unavailable(Json<ErrorBody>),
 }
 
+impl ReadError {
+    /// The session outlived its account (deleted a moment ago).
+    pub fn account_gone() -> Self {
+        Self::Unauthorized(ErrorBody::new(
+            "unauthorized",
+            "the account no longer exists",
+        ))
+    }
+}
+
 /// The answers of an operation on one resource named by its id.
 #[derive(Debug, ApiResponse)]
 pub enum FindError {
@@ -146,6 +156,51 @@ pub enum ListError {
     Unavailable(Json<ErrorBody>),
 }
 
+/// The answers of a listing only administrators may read.
+#[derive(Debug, ApiResponse)]
+pub enum AdminListError {
+    /// The cursor is not one this listing gave.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No valid bearer token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// Signed in, but not an administrator.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// A dependency is down; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+/// The caller is not an administrator.
+#[derive(Debug)]
+pub struct NotAdmin;
+
+impl NotAdmin {
+    fn body() -> Json<ErrorBody> {
+        ErrorBody::new("forbidden", "this needs an administrator")
+    }
+}
+
+impl From<NotAdmin> for ApiError {
+    fn from(_: NotAdmin) -> Self {
+        Self::Forbidden(NotAdmin::body())
+    }
+}
+
+impl From<NotAdmin> for AdminListError {
+    fn from(_: NotAdmin) -> Self {
+        Self::Forbidden(NotAdmin::body())
+    }
+}
+
+impl From<InvalidCursor> for AdminListError {
+    fn from(_: InvalidCursor) -> Self {
+        Self::BadRequest(InvalidCursor::body())
+    }
+}
+
 /// A cursor that no listing gave.
 #[derive(Debug)]
 pub struct InvalidCursor;
@@ -168,6 +223,17 @@ impl From<InvalidCursor> for ListError {
     }
 }
 
+/// A narrow operation's answer is one the wide type has too.
+impl From<FindError> for ApiError {
+    fn from(e: FindError) -> Self {
+        match e {
+            FindError::Unauthorized(body) => Self::Unauthorized(body),
+            FindError::NotFound(body) => Self::NotFound(body),
+            FindError::Unavailable(body) => Self::Unavailable(body),
+        }
+    }
+}
+
 macro_rules! store_errors_are_unavailable {
     ($($answers:ty),*) => {$(
         impl From<StoreError> for $answers {
@@ -178,7 +244,7 @@ macro_rules! store_errors_are_unavailable {
     )*};
 }
 
-store_errors_are_unavailable!(ApiError, ReadError, FindError, ListError);
+store_errors_are_unavailable!(ApiError, ReadError, FindError, ListError, AdminListError);
 
 impl From<Limited> for ApiError {
     fn from(limited: Limited) -> Self {

@@ -17,6 +17,7 @@ mod routes;
 mod security;
 mod server;
 mod state;
+mod uploads;
 mod views;
 
-pub use server::{openapi_json, serve};
+pub use server::{Services, app, openapi_json, serve};

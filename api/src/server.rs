@@ -3,7 +3,8 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use poem::{EndpointExt, Route, Server, get, listener::TcpListener, middleware::Tracing};
+use metrics_exporter_prometheus::PrometheusHandle;
+use poem::{Endpoint, EndpointExt, Route, Server, get, listener::TcpListener, middleware::Tracing};
 use poem_openapi::OpenApiService;
 use prepq_schema::BlobStore;
 use tokio::sync::broadcast;
@@ -69,50 +70,78 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
     prepq_schema::migrate(&config.database_url)
         .await
         .context("migrating the database")?;
-    let db = prepq_schema::connect(&config.database_url, config.db_pool)?;
-    let redis_client = redis::Client::open(config.redis_url.as_str())?;
-    let timeout = Duration::from_millis(config.redis_timeout_ms);
-    let redis = redis_client
-        .get_connection_manager_with_config(
-            redis::aio::ConnectionManagerConfig::new()
-                .set_response_timeout(Some(timeout))
-                .set_connection_timeout(Some(timeout)),
+    let services = Services::start(config.clone()).await?;
+    tracing::info!(addr = %config.bind, "api listening");
+    Server::new(TcpListener::bind(config.bind))
+        .run_with_graceful_shutdown(
+            app(services),
+            shutdown_signal(),
+            Some(Duration::from_secs(10)),
         )
-        .await
-        .context("connecting to Redis")?;
-    let secret = match &config.jwt_secret {
-        Some(secret) => secret.as_bytes().to_vec(),
-        None => {
-            tracing::warn!(
-                "PREPQ_JWT_SECRET is not set: using a random key; tokens end with this process"
-            );
-            rand::random::<[u8; 32]>().to_vec()
-        }
-    };
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
-    let (events, _) = broadcast::channel(4096);
-    let relay_status = relay::RelayStatus::default();
-    tokio::spawn(relay::run(
-        redis_client,
-        events.clone(),
-        relay_status.clone(),
-    ));
-    let passwords = Passwords::new(&config.argon2).context("argon2 cost settings")?;
-    let state = AppState {
-        db,
-        redis,
-        tokens: AccessTokens::new(&secret, Duration::from_secs(config.access_token_secs)),
-        passwords,
-        blobs: BlobStore::new(&config.blob_dir),
-        config: config.clone(),
-        events,
-        payments: config
-            .payments
-            .provider()
-            .context("reading the payment configuration")?
-            .map(Arc::new),
-    };
+        .await?;
+    Ok(())
+}
 
+/// What the endpoint serves from: the handlers' state, the relay's health, the metrics.
+pub struct Services {
+    pub state: AppState,
+    pub relay: relay::RelayStatus,
+    pub metrics: PrometheusHandle,
+}
+
+impl Services {
+    /// Connects to PostgreSQL and Redis and starts the event relay.
+    pub async fn start(config: Arc<ApiConfig>) -> anyhow::Result<Self> {
+        let db = prepq_schema::connect(&config.database_url, config.db_pool)?;
+        let redis_client = redis::Client::open(config.redis_url.as_str())?;
+        let timeout = Duration::from_millis(config.redis_timeout_ms);
+        let redis = redis_client
+            .get_connection_manager_with_config(
+                redis::aio::ConnectionManagerConfig::new()
+                    .set_response_timeout(Some(timeout))
+                    .set_connection_timeout(Some(timeout)),
+            )
+            .await
+            .context("connecting to Redis")?;
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => {
+                tracing::warn!(
+                    "PREPQ_JWT_SECRET is not set: using a random key; tokens end with this process"
+                );
+                rand::random::<[u8; 32]>().to_vec()
+            }
+        };
+        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+        let (events, _) = broadcast::channel(4096);
+        let relay = relay::RelayStatus::default();
+        tokio::spawn(relay::run(redis_client, events.clone(), relay.clone()));
+        let passwords = Passwords::new(&config.argon2).context("argon2 cost settings")?;
+        let state = AppState {
+            db,
+            redis,
+            tokens: AccessTokens::new(&secret, Duration::from_secs(config.access_token_secs)),
+            passwords,
+            blobs: BlobStore::new(&config.blob_dir),
+            payments: config
+                .payments
+                .provider()
+                .context("reading the payment configuration")?
+                .map(Arc::new),
+            config,
+            events,
+        };
+        Ok(Self {
+            state,
+            relay,
+            metrics,
+        })
+    }
+}
+
+/// The whole HTTP surface: the API, its document and docs UI, health, metrics, and the
+/// middleware every answer passes through.
+pub fn app(services: Services) -> impl Endpoint {
     let api = openapi();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -127,22 +156,17 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics));
-    let routes = match security::cors(&config.cors_origins) {
+    let routes = match security::cors(&services.state.config.cors_origins) {
         Some(cors) => routes.with(cors).boxed(),
         None => routes.boxed(),
     };
-    let app = routes
+    routes
         .around(json_errors)
         .around(security::security_headers)
-        .data(state)
-        .data(relay_status)
-        .data(metrics)
-        .with(Tracing);
-    tracing::info!(addr = %config.bind, "api listening");
-    Server::new(TcpListener::bind(config.bind))
-        .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
-        .await?;
-    Ok(())
+        .data(services.state)
+        .data(services.relay)
+        .data(services.metrics)
+        .with(Tracing)
 }
 
 async fn shutdown_signal() {

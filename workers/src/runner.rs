@@ -111,6 +111,7 @@ impl QueueWorker {
             steps: None,
         });
         let ctx = JobContext::new(attempt, self.worker.clone(), progress);
+        let last_steps = reports.clone();
         let result = tokio::select! {
             result = kinds::execute(&job.kind, job.payload, &ctx, &self.services) => result,
             () = self.keep_lease(job_id, attempt, reports) => {
@@ -118,6 +119,14 @@ impl QueueWorker {
                 return;
             }
         };
+        // Progress is written at most every PROGRESS_SPACING, so the last steps of a job
+        // that ends right after them may not be: the finished job shows all it did.
+        let progress = *last_steps.borrow();
+        if progress.steps.is_some()
+            && let Err(e) = self.heartbeat(job_id, attempt, progress).await
+        {
+            tracing::warn!(%job_id, error = %e, "writing the last progress failed");
+        }
         let setback = match result {
             Ok(Outcome::Done {
                 output,
@@ -217,14 +226,7 @@ impl QueueWorker {
                 }
             };
             let progress = *reports.borrow_and_update();
-            let renewed = match self.services.db.get().await {
-                Ok(mut conn) => {
-                    jobs::heartbeat(&mut conn, job_id, attempt, self.config.lease_secs, progress)
-                        .await
-                }
-                Err(e) => Err(e.into()),
-            };
-            match renewed {
+            match self.heartbeat(job_id, attempt, progress).await {
                 Ok(Some(row)) if reported => {
                     self.publish(&row).await;
                     tokio::time::sleep(PROGRESS_SPACING).await;
@@ -236,6 +238,17 @@ impl QueueWorker {
                 }
             }
         }
+    }
+
+    /// Renews the attempt's lease and writes its progress; `None` once it lost the job.
+    async fn heartbeat(
+        &self,
+        job_id: Uuid,
+        attempt: i32,
+        progress: Progress,
+    ) -> Result<Option<jobs::JobRow>, StoreError> {
+        let mut conn = self.services.db.get().await?;
+        jobs::heartbeat(&mut conn, job_id, attempt, self.config.lease_secs, progress).await
     }
 
     async fn publish(&self, job: &jobs::JobRow) {

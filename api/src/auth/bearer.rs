@@ -5,7 +5,7 @@ use poem_openapi::{SecurityScheme, auth::Bearer};
 use prepq_schema::{sessions, users::ADMIN};
 use uuid::Uuid;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::NotAdmin, state::AppState};
 
 /// The signed-in caller.
 #[derive(Debug, Clone, Copy)]
@@ -17,12 +17,8 @@ pub struct Caller {
 
 impl Caller {
     /// Admin-only operations answer 403 to everyone else.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("this needs an administrator"))
-        }
+    pub fn require_admin(&self) -> Result<(), NotAdmin> {
+        if self.is_admin { Ok(()) } else { Err(NotAdmin) }
     }
 }
 

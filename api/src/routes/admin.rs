@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     auth::BearerAuth,
-    error::{ApiError, ErrorBody},
+    error::{AdminListError, ApiError, ErrorBody},
     relay,
     state::AppState,
     views::JobView,
@@ -43,7 +43,7 @@ impl AdminApi {
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<UserPage>, ApiError> {
+    ) -> Result<Json<UserPage>, AdminListError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
@@ -53,7 +53,7 @@ impl AdminApi {
             limit.0,
             |u| u.id,
             |u| {
-                Ok::<_, ApiError>(UserSummary {
+                Ok::<_, AdminListError>(UserSummary {
                     id: u.id,
                     email_verified: u.email_verified_at.is_some(),
                     email: u.email,
@@ -75,10 +75,10 @@ impl AdminApi {
         status: Query<Option<JobStatus>>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<JobPage>, ApiError> {
+    ) -> Result<Json<JobPage>, AdminListError> {
         auth.0.require_admin()?;
         let filter = job_filter(kind.0, status.0, cursor.0)?;
-        job_page(&state, Scope::All, &filter, limit.0).await
+        Ok(job_page(&state, Scope::All, &filter, limit.0).await?)
     }
 
     /// Queue a failed job again, with as many attempts as it first had.

@@ -4,10 +4,11 @@ use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
     payload::{Json, PlainText},
+    types::{ParseFromJSON, ToJSON},
 };
 use prepq_billing::{Entitlement, REPORT_DOWNLOAD_POINTS};
 use prepq_jobs::{
-    JobStatus, NewJob,
+    Job, JobStatus, NewJob,
     kinds::{Language, QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis, Target},
 };
 use prepq_schema::{
@@ -20,13 +21,13 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, page, parse_cursor},
 };
 use crate::{
     auth::BearerAuth,
     billing,
     enqueue::enqueue_paid,
-    error::{ApiError, ErrorBody},
+    error::{ApiError, ErrorBody, FindError, ListError},
     report,
     state::AppState,
     views::JobView,
@@ -106,9 +107,9 @@ pub struct QuestionSetView {
     pub question_set: Option<QuestionSet>,
 }
 
-pub type DiagnosisPage = super::paging::Page<DiagnosisView>;
+pub type DiagnosisPage = Page<DiagnosisView>;
 
-pub type QuestionSetPage = super::paging::Page<QuestionSetView>;
+pub type QuestionSetPage = Page<QuestionSetView>;
 
 #[derive(ApiResponse)]
 pub enum AnalysisAccepted {
@@ -128,22 +129,25 @@ impl AnalysesApi {
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         request: Json<DiagnosisRequest>,
     ) -> Result<AnalysisAccepted, ApiError> {
-        let request = request.0;
+        let DiagnosisRequest {
+            resume_id,
+            target: wanted,
+            language,
+        } = request.0;
+        let target = target(&state, wanted).await?;
         let job = ResumeDiagnose {
-            resume_id: request.resume_id,
-            target: target(&state, request.target).await?,
-            language: request.language,
+            resume_id,
+            target,
+            language,
         };
         let price = state.config.points.price_resume_diagnose;
-        let path = "/api/v1/diagnoses";
-        submit(
+        submit::<DiagnosisView>(
             &state,
             auth.0.user_id,
-            job.resume_id,
-            NewJob::of(&job),
-            idempotency_key.0,
+            resume_id,
+            &job,
             price,
-            path,
+            idempotency_key.0,
         )
         .await
     }
@@ -156,17 +160,8 @@ impl AnalysesApi {
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<DiagnosisPage>, ApiError> {
-        let (items, next_cursor) = history(
-            &state,
-            Analysis::Diagnosis,
-            auth.0.user_id,
-            cursor.0,
-            limit.0,
-            diagnosis_view,
-        )
-        .await?;
-        Ok(Json(DiagnosisPage { items, next_cursor }))
+    ) -> Result<Json<DiagnosisPage>, ListError> {
+        history(&state, auth.0.user_id, cursor.0, limit.0).await
     }
 
     /// One of your diagnoses.
@@ -176,16 +171,8 @@ impl AnalysesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<DiagnosisView>, ApiError> {
-        let row = one(
-            &state,
-            Analysis::Diagnosis,
-            auth.0.user_id,
-            id.0,
-            "diagnosis",
-        )
-        .await?;
-        Ok(Json(diagnosis_view(row)?))
+    ) -> Result<Json<DiagnosisView>, FindError> {
+        one(&state, auth.0.user_id, id.0).await.map(Json)
     }
 
     /// One of your diagnoses as a Markdown document. Members only: bronze pays
@@ -197,16 +184,8 @@ impl AnalysesApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Report, ApiError> {
-        let row = one(
-            &state,
-            Analysis::Diagnosis,
-            auth.0.user_id,
-            id.0,
-            "diagnosis",
-        )
-        .await?;
-        let (analysis, diagnosis) = split::<ResumeDiagnosis>(row)?;
-        let diagnosis = diagnosis.ok_or_else(|| {
+        let view: DiagnosisView = one(&state, auth.0.user_id, id.0).await?;
+        let diagnosis = view.diagnosis.ok_or_else(|| {
             ApiError::Conflict(ErrorBody::new(
                 "not_ready",
                 "the diagnosis has not finished",
@@ -219,12 +198,12 @@ impl AnalysesApi {
             points::pay_for_download(
                 &mut conn,
                 auth.0.user_id,
-                analysis.id,
+                view.state.id,
                 REPORT_DOWNLOAD_POINTS,
             )
             .await??;
         }
-        let text = report::markdown(&diagnosis, analysis.target_title.as_deref());
+        let text = report::markdown(&diagnosis, view.state.target_title.as_deref());
         Ok(Report::Markdown(PlainText(text)))
     }
 
@@ -237,23 +216,27 @@ impl AnalysesApi {
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         request: Json<QuestionSetRequest>,
     ) -> Result<AnalysisAccepted, ApiError> {
-        let request = request.0;
+        let QuestionSetRequest {
+            resume_id,
+            target: wanted,
+            language,
+            count,
+        } = request.0;
+        let target = target(&state, wanted).await?;
         let job = QuestionsPredict {
-            resume_id: request.resume_id,
-            target: target(&state, request.target).await?,
-            language: request.language,
-            count: request.count,
+            resume_id,
+            target,
+            language,
+            count,
         };
         let price = state.config.points.price_questions_predict;
-        let path = "/api/v1/question-sets";
-        submit(
+        submit::<QuestionSetView>(
             &state,
             auth.0.user_id,
-            job.resume_id,
-            NewJob::of(&job),
-            idempotency_key.0,
+            resume_id,
+            &job,
             price,
-            path,
+            idempotency_key.0,
         )
         .await
     }
@@ -266,17 +249,8 @@ impl AnalysesApi {
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<QuestionSetPage>, ApiError> {
-        let (items, next_cursor) = history(
-            &state,
-            Analysis::QuestionSet,
-            auth.0.user_id,
-            cursor.0,
-            limit.0,
-            question_set_view,
-        )
-        .await?;
-        Ok(Json(QuestionSetPage { items, next_cursor }))
+    ) -> Result<Json<QuestionSetPage>, ListError> {
+        history(&state, auth.0.user_id, cursor.0, limit.0).await
     }
 
     /// One of your question sets.
@@ -286,16 +260,45 @@ impl AnalysesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<QuestionSetView>, ApiError> {
-        let row = one(
-            &state,
-            Analysis::QuestionSet,
-            auth.0.user_id,
-            id.0,
-            "question set",
-        )
-        .await?;
-        Ok(Json(question_set_view(row)?))
+    ) -> Result<Json<QuestionSetView>, FindError> {
+        one(&state, auth.0.user_id, id.0).await.map(Json)
+    }
+}
+
+/// What the two analyses' views share: where they live, and how a stored row becomes one.
+trait AnalysisView: Sized + ParseFromJSON + ToJSON {
+    const ANALYSIS: Analysis;
+    /// The collection's path: `/api/v1/diagnoses`.
+    const PATH: &'static str;
+    /// For people: "diagnosis".
+    const WHAT: &'static str;
+    type Result: DeserializeOwned;
+
+    fn of(state: AnalysisState, result: Option<Self::Result>) -> Self;
+}
+
+impl AnalysisView for DiagnosisView {
+    const ANALYSIS: Analysis = Analysis::Diagnosis;
+    const PATH: &'static str = "/api/v1/diagnoses";
+    const WHAT: &'static str = "diagnosis";
+    type Result = ResumeDiagnosis;
+
+    fn of(state: AnalysisState, diagnosis: Option<ResumeDiagnosis>) -> Self {
+        Self { state, diagnosis }
+    }
+}
+
+impl AnalysisView for QuestionSetView {
+    const ANALYSIS: Analysis = Analysis::QuestionSet;
+    const PATH: &'static str = "/api/v1/question-sets";
+    const WHAT: &'static str = "question set";
+    type Result = QuestionSet;
+
+    fn of(state: AnalysisState, question_set: Option<QuestionSet>) -> Self {
+        Self {
+            state,
+            question_set,
+        }
     }
 }
 
@@ -325,14 +328,13 @@ async fn target(state: &AppState, target: TargetJob) -> Result<Target, ApiError>
 }
 
 /// Checks the resume is theirs and read, then enqueues the paid job.
-async fn submit(
+async fn submit<V: AnalysisView>(
     state: &AppState,
     owner: Uuid,
     resume_id: Uuid,
-    job: NewJob,
-    idempotency_key: Option<String>,
+    job: &impl Job,
     price: i32,
-    path: &str,
+    idempotency_key: Option<String>,
 ) -> Result<AnalysisAccepted, ApiError> {
     let mut conn = state.conn().await?;
     prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
@@ -348,55 +350,37 @@ async fn submit(
         )));
     }
     drop(conn);
+    let job = NewJob::of(job);
     let row = enqueue_paid(state, owner, &job, idempotency_key.as_deref(), price).await?;
-    let location = format!("{path}/{}", row.id);
+    let location = format!("{}/{}", V::PATH, row.id);
     Ok(AnalysisAccepted::Accepted(
         Json(JobView::from_row(row)?),
         location,
     ))
 }
 
-async fn history<T>(
+async fn history<V: AnalysisView>(
     state: &AppState,
-    analysis: Analysis,
     owner: Uuid,
     cursor: Option<String>,
     limit: PageLimit,
-    view: fn(AnalysisRow) -> Result<T, ApiError>,
-) -> Result<(Vec<T>, Option<String>), ApiError> {
+) -> Result<Json<Page<V>>, ListError> {
     let before = parse_cursor(cursor)?;
     let mut conn = state.conn().await?;
-    let rows = analyses::list_owned(&mut conn, analysis, owner, before, limit.fetch()).await?;
-    page(rows, limit, |r| r.job.id, view)
+    let rows = analyses::list_owned(&mut conn, V::ANALYSIS, owner, before, limit.fetch()).await?;
+    let (items, next_cursor) = page(rows, limit, |r| r.job.id, view::<V>)?;
+    Ok(Json(Page { items, next_cursor }))
 }
 
-async fn one(
-    state: &AppState,
-    analysis: Analysis,
-    owner: Uuid,
-    id: Uuid,
-    what: &str,
-) -> Result<AnalysisRow, ApiError> {
+async fn one<V: AnalysisView>(state: &AppState, owner: Uuid, id: Uuid) -> Result<V, FindError> {
     let mut conn = state.conn().await?;
-    analyses::find_owned(&mut conn, analysis, owner, id)
+    let row = analyses::find_owned(&mut conn, V::ANALYSIS, owner, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(what))
+        .ok_or_else(|| FindError::not_found(V::WHAT))?;
+    Ok(view(row)?)
 }
 
-fn diagnosis_view(row: AnalysisRow) -> Result<DiagnosisView, ApiError> {
-    let (state, diagnosis) = split(row)?;
-    Ok(DiagnosisView { state, diagnosis })
-}
-
-fn question_set_view(row: AnalysisRow) -> Result<QuestionSetView, ApiError> {
-    let (state, question_set) = split(row)?;
-    Ok(QuestionSetView {
-        state,
-        question_set,
-    })
-}
-
-fn split<T: DeserializeOwned>(row: AnalysisRow) -> Result<(AnalysisState, Option<T>), ApiError> {
+fn view<V: AnalysisView>(row: AnalysisRow) -> Result<V, StoreError> {
     let job = row.job;
     let payload = &job.payload;
     let state = AnalysisState {
@@ -414,5 +398,5 @@ fn split<T: DeserializeOwned>(row: AnalysisRow) -> Result<(AnalysisState, Option
         .map(serde_json::from_value)
         .transpose()
         .map_err(|e| StoreError::Corrupt(format!("stored analysis: {e}")))?;
-    Ok((state, result))
+    Ok(V::of(state, result))
 }

@@ -1,16 +1,12 @@
-use poem::{Endpoint, EndpointExt, Request, web::Data};
+use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Multipart, Object, OpenApi,
+    ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
     payload::Json,
-    types::multipart::Upload,
 };
-use prepq_jobs::{
-    JobStatus, NewJob,
-    kinds::{Echo, ResumeExtract},
-};
+use prepq_jobs::{JobStatus, NewJob, kinds::Echo};
 use prepq_schema::{
-    BlobStore, files,
+    StoreError,
     jobs::{self, CancelOutcome, DeleteOutcome, JobFilter, Scope},
 };
 use uuid::Uuid;
@@ -22,9 +18,10 @@ use super::{
 use crate::{
     auth::BearerAuth,
     enqueue::enqueue,
-    error::{ApiError, ErrorBody, FindError},
-    media, relay,
+    error::{ApiError, ErrorBody, FindError, InvalidCursor, ListError},
+    relay,
     state::AppState,
+    uploads::{ResumeUpload, accept_resume, upload_limit},
     views::JobView,
 };
 
@@ -56,43 +53,7 @@ pub struct EchoRequest {
     pub fail_attempts: u32,
 }
 
-#[derive(Debug, Multipart)]
-pub struct ResumeUpload {
-    /// The resume: PDF (text or scanned), DOCX, PNG, JPEG or text (UTF-8 or GBK), typed by its
-    /// content; Chinese and English.
-    pub file: Upload,
-}
-
 pub type JobPage = super::paging::Page<JobView>;
-
-/// Rejects an upload before reading it when its declared length is over the limit
-/// (with room for the multipart envelope). The file's own size is checked again after.
-pub(super) fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
-    ep.before(|mut req: Request| async move {
-        let max = req.data::<AppState>().map_or(usize::MAX, |s| {
-            s.config.max_upload_bytes.saturating_add(64 * 1024)
-        });
-        let length = req
-            .header(poem::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.parse::<usize>().ok())
-            .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::LENGTH_REQUIRED))?;
-        if length > max {
-            // Answering before the client has sent its body closes the connection under
-            // it, and it may see a broken pipe instead of the 413; reading a bounded
-            // amount first lets ordinary clients read the answer.
-            if length <= DRAIN_MAX {
-                let _ = req.take_body().into_bytes_limit(DRAIN_MAX).await;
-            }
-            return Err(poem::Error::from_status(
-                poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-            ));
-        }
-        Ok(req)
-    })
-}
-
-/// Most of a refused upload's body read (and dropped) before answering.
-const DRAIN_MAX: usize = 8 * 1024 * 1024;
 
 #[OpenApi(tag = "ApiTags::Jobs")]
 impl JobsApi {
@@ -164,9 +125,9 @@ impl JobsApi {
         /// From `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<JobPage>, ApiError> {
+    ) -> Result<Json<JobPage>, ListError> {
         let filter = job_filter(kind.0, status.0, cursor.0)?;
-        job_page(&state, Scope::Owner(auth.0.user_id), &filter, limit.0).await
+        Ok(job_page(&state, Scope::Owner(auth.0.user_id), &filter, limit.0).await?)
     }
 
     /// Delete one of your finished jobs.
@@ -229,7 +190,7 @@ pub(super) fn job_filter(
     kind: Option<String>,
     status: Option<JobStatus>,
     cursor: Option<String>,
-) -> Result<JobFilter, ApiError> {
+) -> Result<JobFilter, InvalidCursor> {
     Ok(JobFilter {
         kind,
         status,
@@ -243,69 +204,9 @@ pub(super) async fn job_page(
     scope: Scope,
     filter: &JobFilter,
     limit: PageLimit,
-) -> Result<Json<JobPage>, ApiError> {
+) -> Result<Json<JobPage>, StoreError> {
     let mut conn = state.conn().await?;
     let rows = jobs::list(&mut conn, scope, filter, limit.fetch()).await?;
     let (items, next_cursor) = page(rows, limit, |r| r.id, JobView::from_row)?;
     Ok(Json(JobPage { items, next_cursor }))
-}
-
-/// Reads, checks and stores an uploaded resume and queues the job that reads it.
-pub(super) async fn accept_resume(
-    state: &AppState,
-    owner: Uuid,
-    upload: ResumeUpload,
-    idempotency_key: Option<&str>,
-) -> Result<prepq_schema::jobs::JobRow, ApiError> {
-    let name = upload
-        .file
-        .file_name()
-        .map(|n| n.chars().take(255).collect::<String>());
-    let bytes = upload.file.into_vec().await.map_err(|e| {
-        ApiError::BadRequest(ErrorBody::new(
-            "invalid_upload",
-            format!("reading the upload: {e}"),
-        ))
-    })?;
-    let job = store_resume(state, owner, name, &bytes).await?;
-    enqueue(state, owner, &NewJob::of(&job), idempotency_key).await
-}
-
-/// Checks and stores an uploaded resume, returning the job that will read it.
-async fn store_resume(
-    state: &AppState,
-    owner_id: Uuid,
-    original_name: Option<String>,
-    bytes: &[u8],
-) -> Result<ResumeExtract, ApiError> {
-    let limit = state.config.max_upload_bytes;
-    if bytes.len() > limit {
-        return Err(ApiError::PayloadTooLarge(ErrorBody::new(
-            "payload_too_large",
-            format!("the file is {} bytes; the limit is {limit}", bytes.len()),
-        )));
-    }
-    if bytes.is_empty() {
-        return Err(ApiError::unprocessable("the file is empty"));
-    }
-    let media_type = media::sniff_resume(bytes, original_name.as_deref()).map_err(|refusal| {
-        ApiError::UnsupportedMediaType(ErrorBody::new("unsupported_media_type", refusal))
-    })?;
-    let sha256 = BlobStore::digest(bytes);
-    let file = files::StoredFile {
-        id: Uuid::now_v7(),
-        owner_id,
-        sha256: sha256.clone(),
-        size_bytes: bytes.len() as i64,
-        media_type: media_type.to_owned(),
-        original_name,
-        created_at: chrono::Utc::now(),
-    };
-    let mut conn = state.conn().await?;
-    files::insert(&mut conn, &state.blobs, &file, bytes).await?;
-    Ok(ResumeExtract {
-        file_id: file.id,
-        sha256,
-        media_type: media_type.to_owned(),
-    })
 }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     auth::BearerAuth,
-    error::{ApiError, FindError},
+    error::{FindError, ListError},
     state::AppState,
 };
 
@@ -66,7 +66,7 @@ impl PostingsApi {
         posted_since: Query<Option<NaiveDate>>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<PostingPage>, ApiError> {
+    ) -> Result<Json<PostingPage>, ListError> {
         let filter = PostingFilter {
             text: q.0.filter(|q| !q.trim().is_empty()),
             location: location.0,
@@ -83,7 +83,7 @@ impl PostingsApi {
             rows,
             limit.0,
             |r| r.id,
-            |r| Ok::<_, ApiError>(PostingView::from(r)),
+            |r| Ok::<_, ListError>(PostingView::from(r)),
         )?;
         Ok(Json(PostingPage { items, next_cursor }))
     }

@@ -2,11 +2,17 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json, types::MaybeUndefined};
 use prepq_jobs::kinds::Language;
-use prepq_schema::users::{ProfileChange, User};
+use prepq_schema::users::{self, ProfileChange, User};
 use uuid::Uuid;
 
 use super::{ApiTags, accounts::Done};
-use crate::{accounts, auth::BearerAuth, error::ApiError, state::AppState, views::Difficulty};
+use crate::{
+    accounts,
+    auth::BearerAuth,
+    error::{ApiError, ReadError},
+    state::AppState,
+    views::Difficulty,
+};
 
 pub struct ProfileApi;
 
@@ -73,8 +79,12 @@ impl ProfileApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<Profile>, ApiError> {
-        Ok(Json(accounts::profile(&state, &auth.0).await?.into()))
+    ) -> Result<Json<Profile>, ReadError> {
+        let mut conn = state.conn().await?;
+        let user = users::find(&mut conn, auth.0.user_id)
+            .await?
+            .ok_or_else(ReadError::account_gone)?;
+        Ok(Json(user.into()))
     }
 
     /// Change your name and preferences.

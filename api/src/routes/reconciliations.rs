@@ -16,7 +16,11 @@ use super::{
     ApiTags,
     paging::{PageLimit, page, parse_cursor},
 };
-use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+use crate::{
+    auth::BearerAuth,
+    error::{AdminListError, ApiError},
+    state::AppState,
+};
 
 /// Billing audits: administrators only.
 pub struct ReconciliationsApi;
@@ -149,12 +153,17 @@ impl ReconciliationsApi {
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<ReconciliationPage>, ApiError> {
+    ) -> Result<Json<ReconciliationPage>, AdminListError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
         let rows = reconciliations::list_runs(&mut conn, before, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(rows, limit.0, |r| r.id, |r| Ok::<_, ApiError>(r.into()))?;
+        let (items, next_cursor) = page(
+            rows,
+            limit.0,
+            |r| r.id,
+            |r| Ok::<_, AdminListError>(r.into()),
+        )?;
         Ok(Json(ReconciliationPage { items, next_cursor }))
     }
 

@@ -21,10 +21,16 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     files::FileView,
-    jobs::{Deleted, ResumeUpload, accept_resume, upload_limit},
+    jobs::Deleted,
     paging::{PageLimit, page, parse_cursor},
 };
-use crate::{auth::BearerAuth, enqueue::enqueue, error::ApiError, state::AppState};
+use crate::{
+    auth::BearerAuth,
+    enqueue::enqueue,
+    error::{ApiError, FindError, ListError},
+    state::AppState,
+    uploads::{ResumeUpload, accept_resume, upload_limit},
+};
 
 pub struct ResumesApi;
 
@@ -53,7 +59,7 @@ pub struct ResumeView {
 }
 
 impl ResumeView {
-    fn of((resume, file, job): ResumeRecord, read: Option<ParsedResume>) -> Result<Self, ApiError> {
+    fn of((resume, file, job): ResumeRecord, read: Option<ParsedResume>) -> Self {
         let (text, pages, parse, parsed_at) = match read {
             Some(read) => (
                 Some(read.text),
@@ -63,7 +69,7 @@ impl ResumeView {
             ),
             None => (None, None, None, None),
         };
-        Ok(Self {
+        Self {
             id: resume.id,
             status: job.status,
             progress: job.progress,
@@ -76,7 +82,7 @@ impl ResumeView {
             error: job.error,
             created_at: resume.created_at,
             updated_at: resume.updated_at.max(job.updated_at),
-        })
+        }
     }
 }
 
@@ -97,9 +103,9 @@ impl ResumeAccepted {
 }
 
 /// One resume's view, with its stored reading.
-async fn view(conn: &mut PooledConn, record: ResumeRecord) -> Result<ResumeView, ApiError> {
+async fn view(conn: &mut PooledConn, record: ResumeRecord) -> Result<ResumeView, StoreError> {
     let read = resume_parses::find_many(conn, &[record.0.id]).await?.pop();
-    ResumeView::of(record, read)
+    Ok(ResumeView::of(record, read))
 }
 
 #[OpenApi(tag = "ApiTags::Resumes")]
@@ -146,7 +152,7 @@ impl ResumesApi {
         state: Data<&AppState>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<ResumePage>, ApiError> {
+    ) -> Result<Json<ResumePage>, ListError> {
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
         let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
@@ -162,7 +168,7 @@ impl ResumesApi {
             |r| r.0.id,
             |r| {
                 let read = reads.remove(&r.0.id);
-                ResumeView::of(r, read)
+                Ok::<_, ListError>(ResumeView::of(r, read))
             },
         )?;
         Ok(Json(ResumePage { items, next_cursor }))
@@ -175,11 +181,11 @@ impl ResumesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<ResumeView>, ApiError> {
+    ) -> Result<Json<ResumeView>, FindError> {
         let mut conn = state.conn().await?;
         let record = resumes::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("resume"))?;
+            .ok_or_else(|| FindError::not_found("resume"))?;
         Ok(Json(view(&mut conn, record).await?))
     }
 
@@ -190,12 +196,12 @@ impl ResumesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<Deleted, FindError> {
         let mut conn = state.conn().await?;
         if resumes::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
-            Err(ApiError::not_found("resume"))
+            Err(FindError::not_found("resume"))
         }
     }
 

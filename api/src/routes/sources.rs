@@ -19,7 +19,11 @@ use super::{
     jobs::Deleted,
     paging::{PageLimit, page, parse_cursor},
 };
-use crate::{auth::BearerAuth, error::ApiError, state::AppState};
+use crate::{
+    auth::BearerAuth,
+    error::{AdminListError, ApiError},
+    state::AppState,
+};
 
 /// Crawl sources and their runs: administrators only.
 pub struct SourcesApi;
@@ -285,7 +289,7 @@ impl SourcesApi {
         source_id: Query<Option<Uuid>>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
-    ) -> Result<Json<CrawlRunPage>, ApiError> {
+    ) -> Result<Json<CrawlRunPage>, AdminListError> {
         auth.0.require_admin()?;
         let before = parse_cursor(cursor.0)?;
         let mut conn = state.conn().await?;
@@ -294,7 +298,7 @@ impl SourcesApi {
             rows,
             limit.0,
             |r| r.id,
-            |r| Ok::<_, ApiError>(CrawlRunView::from(r)),
+            |r| Ok::<_, AdminListError>(CrawlRunView::from(r)),
         )?;
         Ok(Json(CrawlRunPage { items, next_cursor }))
     }
