@@ -101,15 +101,131 @@ fn unavailable(cause: &dyn std::fmt::Display) -> Json<ErrorBody> {
     )
 }
 
-/// The answers of an operation that reads the caller's own state and takes no input.
-#[derive(Debug, ApiResponse)]
-pub enum ReadError {
-    /// No valid bearer token.
-    #[oai(status = 401)]
-    Unauthorized(Json<ErrorBody>),
-    /// A dependency is down; try again.
-    #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+/// Declares the error answers one kind of operation can give, from a fixed list of
+/// variants (each with its status and meaning), with the conversions its variants allow:
+/// a `StoreError` becomes 503, an `InvalidCursor` 400, `NotAdmin` 403, and `not_found`
+/// makes a 404. The spec then documents only those answers.
+macro_rules! answers {
+    ($(#[$meta:meta])* pub enum $name:ident { $($variant:ident),+ $(,)? }) => {
+        answers!(@enum [$(#[$meta])*] $name [] $($variant)+);
+        $(answers!(@impl $name $variant);)+
+    };
+    (@enum [$($meta:tt)*] $name:ident [$($body:tt)*]) => {
+        $($meta)*
+        #[derive(Debug, ApiResponse)]
+        pub enum $name { $($body)* }
+    };
+    (@enum $meta:tt $name:ident [$($body:tt)*] BadRequest $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "The request is malformed: a parameter, or a cursor no listing gave."]
+            #[oai(status = 400)]
+            BadRequest(Json<ErrorBody>),
+        ] $($rest)*);
+    };
+    (@enum $meta:tt $name:ident [$($body:tt)*] Unauthorized $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "No valid bearer token."]
+            #[oai(status = 401)]
+            Unauthorized(Json<ErrorBody>),
+        ] $($rest)*);
+    };
+    (@enum $meta:tt $name:ident [$($body:tt)*] Forbidden $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "Signed in, but not an administrator."]
+            #[oai(status = 403)]
+            Forbidden(Json<ErrorBody>),
+        ] $($rest)*);
+    };
+    (@enum $meta:tt $name:ident [$($body:tt)*] NotFound $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "No such resource, or not yours."]
+            #[oai(status = 404)]
+            NotFound(Json<ErrorBody>),
+        ] $($rest)*);
+    };
+    (@enum $meta:tt $name:ident [$($body:tt)*] Conflict $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "The resource is not in a state that allows this."]
+            #[oai(status = 409)]
+            Conflict(Json<ErrorBody>),
+        ] $($rest)*);
+    };
+    (@enum $meta:tt $name:ident [$($body:tt)*] Unavailable $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "A dependency is down; try again."]
+            #[oai(status = 503)]
+            Unavailable(Json<ErrorBody>),
+        ] $($rest)*);
+    };
+    (@impl $name:ident Unavailable) => {
+        impl From<StoreError> for $name {
+            fn from(e: StoreError) -> Self {
+                Self::Unavailable(unavailable(&e))
+            }
+        }
+    };
+    (@impl $name:ident NotFound) => {
+        impl $name {
+            pub fn not_found(what: &str) -> Self {
+                Self::NotFound(ErrorBody::new("not_found", format!("{what} not found")))
+            }
+        }
+    };
+    (@impl $name:ident BadRequest) => {
+        impl From<InvalidCursor> for $name {
+            fn from(_: InvalidCursor) -> Self {
+                Self::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
+            }
+        }
+    };
+    (@impl $name:ident Forbidden) => {
+        impl From<NotAdmin> for $name {
+            fn from(_: NotAdmin) -> Self {
+                Self::Forbidden(ErrorBody::new("forbidden", "this needs an administrator"))
+            }
+        }
+    };
+    (@impl $name:ident $other:ident) => {};
+}
+
+answers! {
+    /// The answers of an operation that reads the caller's own state and takes no input.
+    pub enum ReadError { Unauthorized, Unavailable }
+}
+
+answers! {
+    /// The answers of an operation on one resource of the caller's, named by its id.
+    pub enum FindError { Unauthorized, NotFound, Unavailable }
+}
+
+answers! {
+    /// The answers of a change to one resource of the caller's that its state may refuse.
+    pub enum ChangeError { Unauthorized, NotFound, Conflict, Unavailable }
+}
+
+answers! {
+    /// The answers of a listing: its cursor can be malformed.
+    pub enum ListError { BadRequest, Unauthorized, Unavailable }
+}
+
+answers! {
+    /// The answers of a listing only administrators may read.
+    pub enum AdminListError { BadRequest, Unauthorized, Forbidden, Unavailable }
+}
+
+answers! {
+    /// The answers of an administrator's read of everything of a kind.
+    pub enum AdminReadError { Unauthorized, Forbidden, Unavailable }
+}
+
+answers! {
+    /// The answers of an administrator's operation on one thing named by its id.
+    pub enum AdminFindError { Unauthorized, Forbidden, NotFound, Unavailable }
+}
+
+answers! {
+    /// The answers of an administrator's change that the thing's state may refuse.
+    pub enum AdminChangeError { Unauthorized, Forbidden, NotFound, Conflict, Unavailable }
 }
 
 impl ReadError {
@@ -122,104 +238,29 @@ impl ReadError {
     }
 }
 
-/// The answers of an operation on one resource named by its id.
-#[derive(Debug, ApiResponse)]
-pub enum FindError {
-    /// No valid bearer token.
-    #[oai(status = 401)]
-    Unauthorized(Json<ErrorBody>),
-    /// No such resource, or not yours.
-    #[oai(status = 404)]
-    NotFound(Json<ErrorBody>),
-    /// A dependency is down; try again.
-    #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
-}
-
-impl FindError {
-    pub fn not_found(what: &str) -> Self {
-        Self::NotFound(ErrorBody::new("not_found", format!("{what} not found")))
-    }
-}
-
-/// The answers of a listing: its cursor can be malformed.
-#[derive(Debug, ApiResponse)]
-pub enum ListError {
-    /// The cursor is not one this listing gave.
-    #[oai(status = 400)]
-    BadRequest(Json<ErrorBody>),
-    /// No valid bearer token.
-    #[oai(status = 401)]
-    Unauthorized(Json<ErrorBody>),
-    /// A dependency is down; try again.
-    #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
-}
-
-/// The answers of a listing only administrators may read.
-#[derive(Debug, ApiResponse)]
-pub enum AdminListError {
-    /// The cursor is not one this listing gave.
-    #[oai(status = 400)]
-    BadRequest(Json<ErrorBody>),
-    /// No valid bearer token.
-    #[oai(status = 401)]
-    Unauthorized(Json<ErrorBody>),
-    /// Signed in, but not an administrator.
-    #[oai(status = 403)]
-    Forbidden(Json<ErrorBody>),
-    /// A dependency is down; try again.
-    #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
-}
-
 /// The caller is not an administrator.
 #[derive(Debug)]
 pub struct NotAdmin;
-
-impl NotAdmin {
-    fn body() -> Json<ErrorBody> {
-        ErrorBody::new("forbidden", "this needs an administrator")
-    }
-}
-
-impl From<NotAdmin> for ApiError {
-    fn from(_: NotAdmin) -> Self {
-        Self::Forbidden(NotAdmin::body())
-    }
-}
-
-impl From<NotAdmin> for AdminListError {
-    fn from(_: NotAdmin) -> Self {
-        Self::Forbidden(NotAdmin::body())
-    }
-}
-
-impl From<InvalidCursor> for AdminListError {
-    fn from(_: InvalidCursor) -> Self {
-        Self::BadRequest(InvalidCursor::body())
-    }
-}
 
 /// A cursor that no listing gave.
 #[derive(Debug)]
 pub struct InvalidCursor;
 
-impl InvalidCursor {
-    fn body() -> Json<ErrorBody> {
-        ErrorBody::new("invalid_cursor", "the cursor is not valid")
+impl From<NotAdmin> for ApiError {
+    fn from(_: NotAdmin) -> Self {
+        Self::Forbidden(ErrorBody::new("forbidden", "this needs an administrator"))
     }
 }
 
 impl From<InvalidCursor> for ApiError {
     fn from(_: InvalidCursor) -> Self {
-        Self::BadRequest(InvalidCursor::body())
+        Self::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
     }
 }
 
-impl From<InvalidCursor> for ListError {
-    fn from(_: InvalidCursor) -> Self {
-        Self::BadRequest(InvalidCursor::body())
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(&e)
     }
 }
 
@@ -233,18 +274,6 @@ impl From<FindError> for ApiError {
         }
     }
 }
-
-macro_rules! store_errors_are_unavailable {
-    ($($answers:ty),*) => {$(
-        impl From<StoreError> for $answers {
-            fn from(e: StoreError) -> Self {
-                Self::Unavailable(unavailable(&e))
-            }
-        }
-    )*};
-}
-
-store_errors_are_unavailable!(ApiError, ReadError, FindError, ListError, AdminListError);
 
 impl From<Limited> for ApiError {
     fn from(limited: Limited) -> Self {

@@ -22,24 +22,9 @@ use crate::{
     state::AppState,
 };
 
+/// Every operation, in the order the spec lists them: the users' and the administrators'.
 type Apis = (
-    AccountsApi,
-    ProfileApi,
-    ResumesApi,
-    AnalysesApi,
-    PointsApi,
-    PostingsApi,
-    JobsApi,
-    FilesApi,
-    EventsApi,
-    OrdersApi,
-    AdminApi,
-    SourcesApi,
-    ReconciliationsApi,
-);
-
-fn openapi() -> OpenApiService<Apis, ()> {
-    let apis = (
+    (
         AccountsApi,
         ProfileApi,
         ResumesApi,
@@ -50,11 +35,12 @@ fn openapi() -> OpenApiService<Apis, ()> {
         FilesApi,
         EventsApi,
         OrdersApi,
-        AdminApi,
-        SourcesApi,
-        ReconciliationsApi,
-    );
-    OpenApiService::new(apis, "PrepQ API", env!("CARGO_PKG_VERSION"))
+    ),
+    (AdminApi, SourcesApi, ReconciliationsApi),
+);
+
+fn openapi() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(Apis::default(), "PrepQ API", env!("CARGO_PKG_VERSION"))
         .description("Submit typed background jobs (resume extraction, analysis, ...) and follow them by polling or server-sent events.")
         .server("/api/v1")
 }

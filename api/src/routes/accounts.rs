@@ -16,6 +16,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Default)]
 pub struct AccountsApi;
 
 #[derive(Debug, Object)]

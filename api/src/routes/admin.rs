@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     auth::BearerAuth,
-    error::{AdminListError, ApiError, ErrorBody},
+    error::{AdminChangeError, AdminListError, ErrorBody},
     relay,
     state::AppState,
     views::JobView,
@@ -20,6 +20,7 @@ use crate::{
 
 /// Operations for administrators; everyone else gets 403. Admins are made with
 /// `api admin create`, never through the API.
+#[derive(Default)]
 pub struct AdminApi;
 
 #[derive(Debug, Object)]
@@ -88,7 +89,7 @@ impl AdminApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<JobView>, ApiError> {
+    ) -> Result<Json<JobView>, AdminChangeError> {
         auth.0.require_admin()?;
         let mut conn = state.conn().await?;
         match jobs::retry_failed(&mut conn, id.0).await? {
@@ -97,14 +98,14 @@ impl AdminApi {
                 Ok(Json(JobView::from_row(row)?))
             }
             None => match jobs::find(&mut conn, id.0).await? {
-                Some(row) => Err(ApiError::Conflict(ErrorBody::new(
+                Some(row) => Err(AdminChangeError::Conflict(ErrorBody::new(
                     "not_failed",
                     format!(
                         "the job is {}; only a failed job can be retried",
                         row.status
                     ),
                 ))),
-                None => Err(ApiError::not_found("job")),
+                None => Err(AdminChangeError::not_found("job")),
             },
         }
     }

@@ -33,6 +33,7 @@ use crate::{
     views::JobView,
 };
 
+#[derive(Default)]
 pub struct AnalysesApi;
 
 #[derive(ApiResponse)]

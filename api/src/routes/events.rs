@@ -9,8 +9,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
 use super::ApiTags;
-use crate::{auth::BearerAuth, error::ApiError, state::AppState, views::JobEventView};
+use crate::{auth::BearerAuth, error::FindError, state::AppState, views::JobEventView};
 
+#[derive(Default)]
 pub struct EventsApi;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -35,7 +36,7 @@ impl EventsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Events, ApiError> {
+    ) -> Result<Events, FindError> {
         let owner = auth.0.user_id;
         // Subscribed before reading the current state, so no change falls in between.
         let changes =
@@ -43,7 +44,7 @@ impl EventsApi {
         let mut conn = state.conn().await?;
         let row = jobs::find_owned(&mut conn, owner, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("job"))?;
+            .ok_or_else(|| FindError::not_found("job"))?;
         let current: JobEventView = row.event().into();
         let events = futures::stream::once(std::future::ready(current))
             .chain(changes)

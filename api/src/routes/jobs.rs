@@ -18,13 +18,14 @@ use super::{
 use crate::{
     auth::BearerAuth,
     enqueue::enqueue,
-    error::{ApiError, ErrorBody, FindError, InvalidCursor, ListError},
+    error::{ApiError, ChangeError, ErrorBody, FindError, InvalidCursor, ListError},
     relay,
     state::AppState,
     uploads::{ResumeUpload, accept_resume, upload_limit},
     views::JobView,
 };
 
+#[derive(Default)]
 pub struct JobsApi;
 
 #[derive(ApiResponse)]
@@ -137,16 +138,16 @@ impl JobsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<Deleted, ChangeError> {
         let mut conn = state.conn().await?;
         match jobs::delete_owned(&mut conn, auth.0.user_id, id.0).await? {
             DeleteOutcome::Deleted => Ok(Deleted::NoContent),
-            DeleteOutcome::NotFound => Err(ApiError::not_found("job")),
-            DeleteOutcome::InUse => Err(ApiError::Conflict(ErrorBody::new(
+            DeleteOutcome::NotFound => Err(ChangeError::not_found("job")),
+            DeleteOutcome::InUse => Err(ChangeError::Conflict(ErrorBody::new(
                 "in_use",
                 "the job is a resume's current reading; delete the resume instead",
             ))),
-            DeleteOutcome::Unfinished(status) => Err(ApiError::Conflict(ErrorBody::new(
+            DeleteOutcome::Unfinished(status) => Err(ChangeError::Conflict(ErrorBody::new(
                 "not_finished",
                 format!("the job is {status}; cancel it or let it finish first"),
             ))),
@@ -160,15 +161,15 @@ impl JobsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<JobView>, ApiError> {
+    ) -> Result<Json<JobView>, ChangeError> {
         let mut conn = state.conn().await?;
         match jobs::cancel_owned(&mut conn, auth.0.user_id, id.0).await? {
             CancelOutcome::Cancelled(row) => {
                 relay::announce(&state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
             }
-            CancelOutcome::NotFound => Err(ApiError::not_found("job")),
-            CancelOutcome::TooLate(row) => Err(ApiError::Conflict(ErrorBody::new(
+            CancelOutcome::NotFound => Err(ChangeError::not_found("job")),
+            CancelOutcome::TooLate(row) => Err(ChangeError::Conflict(ErrorBody::new(
                 "not_cancellable",
                 format!(
                     "the job is {}; only a queued job can be cancelled",

@@ -24,6 +24,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Default)]
 pub struct OrdersApi;
 
 /// A top-up (`amount_fen`, whole yuan from 10) or a package; exactly one of them.

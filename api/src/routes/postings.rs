@@ -19,6 +19,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Default)]
 pub struct PostingsApi;
 
 /// A job posting crawled from a source: a target to practise against.

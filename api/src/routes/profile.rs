@@ -14,6 +14,7 @@ use crate::{
     views::Difficulty,
 };
 
+#[derive(Default)]
 pub struct ProfileApi;
 
 /// You, as the product knows you.

@@ -18,11 +18,12 @@ use super::{
 };
 use crate::{
     auth::BearerAuth,
-    error::{AdminListError, ApiError},
+    error::{AdminFindError, AdminListError, ApiError},
     state::AppState,
 };
 
 /// Billing audits: administrators only.
+#[derive(Default)]
 pub struct ReconciliationsApi;
 
 /// The most days one audit may cover.
@@ -174,12 +175,12 @@ impl ReconciliationsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<ReconciliationReport>, ApiError> {
+    ) -> Result<Json<ReconciliationReport>, AdminFindError> {
         auth.0.require_admin()?;
         let mut conn = state.conn().await?;
         let run = reconciliations::find_run(&mut conn, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("reconciliation"))?;
+            .ok_or_else(|| AdminFindError::not_found("reconciliation"))?;
         let mismatches = reconciliations::mismatches_of(&mut conn, run.id).await?;
         Ok(Json(ReconciliationReport {
             run: run.into(),

@@ -32,6 +32,7 @@ use crate::{
     uploads::{ResumeUpload, accept_resume, upload_limit},
 };
 
+#[derive(Default)]
 pub struct ResumesApi;
 
 /// A resume you uploaded and what was read from it.

@@ -21,11 +21,12 @@ use super::{
 };
 use crate::{
     auth::BearerAuth,
-    error::{AdminListError, ApiError},
+    error::{AdminFindError, AdminListError, AdminReadError, ApiError},
     state::AppState,
 };
 
 /// Crawl sources and their runs: administrators only.
+#[derive(Default)]
 pub struct SourcesApi;
 
 /// A source to crawl.
@@ -188,7 +189,7 @@ impl SourcesApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<SourceList>, ApiError> {
+    ) -> Result<Json<SourceList>, AdminReadError> {
         auth.0.require_admin()?;
         let mut conn = state.conn().await?;
         let items = crawls::list_sources(&mut conn)
@@ -205,12 +206,12 @@ impl SourcesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Json<SourceView>, ApiError> {
+    ) -> Result<Json<SourceView>, AdminFindError> {
         auth.0.require_admin()?;
         let mut conn = state.conn().await?;
         let source = crawls::find_source(&mut conn, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("source"))?;
+            .ok_or_else(|| AdminFindError::not_found("source"))?;
         Ok(Json(source.into()))
     }
 
@@ -251,13 +252,13 @@ impl SourcesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<Deleted, AdminFindError> {
         auth.0.require_admin()?;
         let mut conn = state.conn().await?;
         if crawls::delete_source(&mut conn, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
-            Err(ApiError::not_found("source"))
+            Err(AdminFindError::not_found("source"))
         }
     }
 
@@ -268,12 +269,12 @@ impl SourcesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<CrawlAccepted, ApiError> {
+    ) -> Result<CrawlAccepted, AdminFindError> {
         auth.0.require_admin()?;
         let mut conn = state.conn().await?;
         crawls::find_source(&mut conn, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("source"))?;
+            .ok_or_else(|| AdminFindError::not_found("source"))?;
         let run_id = crawls::start_run(&mut conn, id.0, None)
             .await?
             .ok_or_else(|| StoreError::Corrupt("an unscheduled run was refused".into()))?;
