@@ -127,18 +127,8 @@ async fn crawl(admin: &User, source: &str) -> Value {
         .as_str()
         .unwrap()
         .to_owned();
-    wait_until("the crawl to finish", JOB_DEADLINE, || async {
-        let runs: Value = admin
-            .get(&format!("/api/v1/crawl-runs?source_id={source}"))
-            .await
-            .json()
-            .await
-            .ok()?;
-        runs["items"]
-            .as_array()?
-            .iter()
-            .find(|r| r["id"] == run_id.as_str() && r["status"] == "succeeded")
-            .cloned()
+    wait_until("the crawl to finish", JOB_DEADLINE, || {
+        run_with(admin, source, &run_id, "succeeded")
     })
     .await
 }
@@ -458,4 +448,61 @@ async fn three_schedulers_make_one_run_per_tick() {
             .count();
         assert_eq!(of_run, 1, "one crawl job for run {run}");
     }
+}
+
+/// A run has no status of its own to forget: it is its job's, whichever path ends the job.
+/// Here the job is ended as the dispatcher ends one whose attempts ran out, with no worker
+/// ever running it; a run used to stay `queued` (or `running`) forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crawl_run_ends_with_its_job_however_the_job_ends() {
+    let app = TestApp::builder().start().await;
+    let admin = app.admin().await;
+    let spec = json!({ "kind": "greenhouse", "api": "http://127.0.0.1:9", "board": "acme", "company": "Acme" });
+    let source = add_source(&admin, "unreachable", &spec, NEVER).await;
+    let started = admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/sources/{source}/crawl"),
+            None,
+        )
+        .await;
+    assert_eq!(started.status(), 202);
+    let run_id = started.json::<Value>().await.unwrap()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_until("the run to be queued", JOB_DEADLINE, || {
+        run_with(&admin, &source, &run_id, "queued")
+    })
+    .await;
+
+    app.sql(
+        "UPDATE jobs SET status = 'failed', error = 'gave up after 5 attempts', \
+         finished_at = now() WHERE kind = 'postings.crawl'",
+    )
+    .await;
+    let failed = wait_until("the run to fail with its job", JOB_DEADLINE, || {
+        run_with(&admin, &source, &run_id, "failed")
+    })
+    .await;
+    assert_eq!(
+        failed["error_samples"][0]["reason"],
+        "gave up after 5 attempts"
+    );
+    assert!(failed["finished_at"].is_string(), "{failed}");
+}
+
+/// The source's run `run_id`, once it has `status`.
+async fn run_with(admin: &User, source: &str, run_id: &str, status: &str) -> Option<Value> {
+    let runs: Value = admin
+        .get(&format!("/api/v1/crawl-runs?source_id={source}"))
+        .await
+        .json()
+        .await
+        .ok()?;
+    runs["items"]
+        .as_array()?
+        .iter()
+        .find(|r| r["id"] == run_id && r["status"] == status)
+        .cloned()
 }
