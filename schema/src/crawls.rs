@@ -175,16 +175,14 @@ pub async fn list_runs(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Run>, StoreError> {
-    let mut query = crawl_runs::table
-        .select(Run::as_select())
-        .order(crawl_runs::id.desc())
-        .limit(limit)
-        .into_boxed();
+    let mut query = newest_first!(
+        crawl_runs::table.select(Run::as_select()),
+        crawl_runs::id,
+        before,
+        limit
+    );
     if let Some(source_id) = source_id {
         query = query.filter(crawl_runs::source_id.eq(source_id));
-    }
-    if let Some(before) = before {
-        query = query.filter(crawl_runs::id.lt(before));
     }
     Ok(query.load(conn).await?)
 }

@@ -62,15 +62,14 @@ pub async fn list_owned(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<StoredFile>, StoreError> {
-    let mut query = files::table
-        .filter(files::owner_id.eq(owner_id))
-        .select(StoredFile::as_select())
-        .order(files::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(files::id.lt(before));
-    }
+    let query = newest_first!(
+        files::table
+            .filter(files::owner_id.eq(owner_id))
+            .select(StoredFile::as_select()),
+        files::id,
+        before,
+        limit
+    );
     Ok(query.load(conn).await?)
 }
 

@@ -221,11 +221,12 @@ pub async fn list(
     filter: &JobFilter,
     limit: i64,
 ) -> Result<Vec<JobRow>, StoreError> {
-    let mut query = jobs::table
-        .select(JobRow::as_select())
-        .order(jobs::id.desc())
-        .limit(limit)
-        .into_boxed();
+    let mut query = newest_first!(
+        jobs::table.select(JobRow::as_select()),
+        jobs::id,
+        filter.before,
+        limit
+    );
     if let Scope::Owner(owner_id) = scope {
         query = query.filter(jobs::owner_id.eq(owner_id));
     }
@@ -234,9 +235,6 @@ pub async fn list(
     }
     if let Some(status) = filter.status {
         query = query.filter(jobs::status.eq(status.as_str()));
-    }
-    if let Some(before) = filter.before {
-        query = query.filter(jobs::id.lt(before));
     }
     Ok(query.load(conn).await?)
 }

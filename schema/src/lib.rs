@@ -1,6 +1,9 @@
 //! PrepQ's state of record in PostgreSQL: the diesel schema, its models, the queries
 //! every binary shares, the pool and the embedded migrations.
 
+#[macro_use]
+mod paging;
+
 pub mod account_tokens;
 pub mod analyses;
 pub mod blobs;

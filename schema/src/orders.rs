@@ -123,15 +123,14 @@ pub async fn list_owned(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Order>, StoreError> {
-    let mut query = orders::table
-        .filter(orders::owner_id.eq(owner_id))
-        .select(Order::as_select())
-        .order(orders::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(orders::id.lt(before));
-    }
+    let query = newest_first!(
+        orders::table
+            .filter(orders::owner_id.eq(owner_id))
+            .select(Order::as_select()),
+        orders::id,
+        before,
+        limit
+    );
     Ok(query.load(conn).await?)
 }
 

@@ -53,15 +53,14 @@ pub async fn history(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<LedgerEntry>, StoreError> {
-    let mut query = points_ledger::table
-        .filter(points_ledger::user_id.eq(user_id))
-        .select(LedgerEntry::as_select())
-        .order(points_ledger::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(points_ledger::id.lt(before));
-    }
+    let query = newest_first!(
+        points_ledger::table
+            .filter(points_ledger::user_id.eq(user_id))
+            .select(LedgerEntry::as_select()),
+        points_ledger::id,
+        before,
+        limit
+    );
     Ok(query.load(conn).await?)
 }
 

@@ -264,11 +264,12 @@ pub async fn search(
     filter: &PostingFilter,
     limit: i64,
 ) -> Result<Vec<PostingRow>, StoreError> {
-    let mut query = postings::table
-        .select(PostingRow::as_select())
-        .order(postings::id.desc())
-        .limit(limit)
-        .into_boxed();
+    let mut query = newest_first!(
+        postings::table.select(PostingRow::as_select()),
+        postings::id,
+        filter.before,
+        limit
+    );
     if let Some(text) = &filter.text {
         // `simple` keeps every word as written: postings come in Chinese and English, and
         // Chinese has no spaces for a parser to split on, so CJK text is matched as a substring.
@@ -303,9 +304,6 @@ pub async fn search(
     }
     if !filter.include_closed {
         query = query.filter(postings::status.eq("open"));
-    }
-    if let Some(before) = filter.before {
-        query = query.filter(postings::id.lt(before));
     }
     Ok(query.load(conn).await?)
 }

@@ -129,14 +129,12 @@ pub async fn list_runs(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Run>, StoreError> {
-    let mut query = reconciliation_runs::table
-        .select(Run::as_select())
-        .order(reconciliation_runs::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(reconciliation_runs::id.lt(before));
-    }
+    let query = newest_first!(
+        reconciliation_runs::table.select(Run::as_select()),
+        reconciliation_runs::id,
+        before,
+        limit
+    );
     Ok(query.load(conn).await?)
 }
 

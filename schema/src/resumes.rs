@@ -85,21 +85,20 @@ pub async fn list_owned(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ResumeRecord>, StoreError> {
-    let mut query = resumes::table
-        .inner_join(files_table::table)
-        .inner_join(jobs::table)
-        .filter(resumes::owner_id.eq(owner_id))
-        .select((
-            Resume::as_select(),
-            StoredFile::as_select(),
-            JobRow::as_select(),
-        ))
-        .order(resumes::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(resumes::id.lt(before));
-    }
+    let query = newest_first!(
+        resumes::table
+            .inner_join(files_table::table)
+            .inner_join(jobs::table)
+            .filter(resumes::owner_id.eq(owner_id))
+            .select((
+                Resume::as_select(),
+                StoredFile::as_select(),
+                JobRow::as_select(),
+            )),
+        resumes::id,
+        before,
+        limit
+    );
     Ok(query.load(conn).await?)
 }
 

@@ -219,14 +219,12 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<User>, StoreError> {
-    let mut query = users::table
-        .select(User::as_select())
-        .order(users::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(users::id.lt(before));
-    }
+    let query = newest_first!(
+        users::table.select(User::as_select()),
+        users::id,
+        before,
+        limit
+    );
     Ok(query.load(conn).await?)
 }
 
