@@ -83,10 +83,6 @@ impl ApiError {
         Self::Unprocessable(ErrorBody::new("invalid_request", message))
     }
 
-    pub fn forbidden(message: &str) -> Self {
-        Self::Forbidden(ErrorBody::new("forbidden", message))
-    }
-
     fn internal(cause: &dyn std::fmt::Display) -> Self {
         Self::Unavailable(unavailable(cause))
     }
@@ -174,14 +170,14 @@ macro_rules! answers {
     (@impl $name:ident BadRequest) => {
         impl From<InvalidCursor> for $name {
             fn from(_: InvalidCursor) -> Self {
-                Self::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
+                Self::BadRequest(InvalidCursor::body())
             }
         }
     };
     (@impl $name:ident Forbidden) => {
         impl From<NotAdmin> for $name {
             fn from(_: NotAdmin) -> Self {
-                Self::Forbidden(ErrorBody::new("forbidden", "this needs an administrator"))
+                Self::Forbidden(NotAdmin::body())
             }
         }
     };
@@ -246,15 +242,27 @@ pub struct NotAdmin;
 #[derive(Debug)]
 pub struct InvalidCursor;
 
+impl NotAdmin {
+    fn body() -> Json<ErrorBody> {
+        ErrorBody::new("forbidden", "this needs an administrator")
+    }
+}
+
+impl InvalidCursor {
+    fn body() -> Json<ErrorBody> {
+        ErrorBody::new("invalid_cursor", "the cursor is not valid")
+    }
+}
+
 impl From<NotAdmin> for ApiError {
     fn from(_: NotAdmin) -> Self {
-        Self::Forbidden(ErrorBody::new("forbidden", "this needs an administrator"))
+        Self::Forbidden(NotAdmin::body())
     }
 }
 
 impl From<InvalidCursor> for ApiError {
     fn from(_: InvalidCursor) -> Self {
-        Self::BadRequest(ErrorBody::new("invalid_cursor", "the cursor is not valid"))
+        Self::BadRequest(InvalidCursor::body())
     }
 }
 

@@ -113,8 +113,8 @@ async fn add_source(admin: &User, name: &str, spec: &Value, schedule: &str) -> S
     source["id"].as_str().unwrap().to_owned()
 }
 
-/// Starts a crawl of the source and waits for its run to finish.
-async fn crawl(admin: &User, source: &str) -> Value {
+/// Starts a crawl of the source now; returns its run's id.
+async fn start_crawl(admin: &User, source: &str) -> String {
     let started = admin
         .call(
             Method::POST,
@@ -123,10 +123,15 @@ async fn crawl(admin: &User, source: &str) -> Value {
         )
         .await;
     assert_eq!(started.status(), 202);
-    let run_id = started.json::<Value>().await.unwrap()["run_id"]
+    started.json::<Value>().await.unwrap()["run_id"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+/// Starts a crawl of the source and waits for its run to finish.
+async fn crawl(admin: &User, source: &str) -> Value {
+    let run_id = start_crawl(admin, source).await;
     wait_until("the crawl to finish", JOB_DEADLINE, || {
         run_with(admin, source, &run_id, "succeeded")
     })
@@ -459,18 +464,7 @@ async fn a_crawl_run_ends_with_its_job_however_the_job_ends() {
     let admin = app.admin().await;
     let spec = json!({ "kind": "greenhouse", "api": "http://127.0.0.1:9", "board": "acme", "company": "Acme" });
     let source = add_source(&admin, "unreachable", &spec, NEVER).await;
-    let started = admin
-        .call(
-            Method::POST,
-            &format!("/api/v1/sources/{source}/crawl"),
-            None,
-        )
-        .await;
-    assert_eq!(started.status(), 202);
-    let run_id = started.json::<Value>().await.unwrap()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let run_id = start_crawl(&admin, &source).await;
     wait_until("the run to be queued", JOB_DEADLINE, || {
         run_with(&admin, &source, &run_id, "queued")
     })
