@@ -276,20 +276,36 @@ async fn send_reset_mail(state: &AppState, email: &str) -> Result<()> {
 }
 
 /// Sets the password from a reset link; every session ends.
-pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> Result<()> {
+pub async fn reset_password(
+    state: &AppState,
+    client_ip: &str,
+    token: &str,
+    new_password: &str,
+) -> Result<()> {
+    let limits = &state.config.limits;
+    rate_limit::hit(
+        &state.redis,
+        "reset-confirm-ip",
+        client_ip,
+        limits.reset_confirm_ip,
+    )
+    .await?;
     // Judged before the token is used up, so a refused password leaves the link working.
     if let Some(reason) = weakness(new_password, "") {
         return Err(AccountError::WeakPassword(reason));
     }
+    let token_hash = SecretToken::hash_of(token);
+    // The lookup is cheap and the hash is not: a random token never costs a hash.
+    let mut conn = state.conn().await?;
+    account_tokens::holder(&mut conn, Purpose::ResetPassword, &token_hash)
+        .await?
+        .ok_or(AccountError::InvalidLinkToken)?;
+    drop(conn);
     let hash = state.passwords.hash(new_password).await?;
     let mut conn = state.conn().await?;
-    let user_id = account_tokens::consume(
-        &mut conn,
-        Purpose::ResetPassword,
-        &SecretToken::hash_of(token),
-    )
-    .await?
-    .ok_or(AccountError::InvalidLinkToken)?;
+    let user_id = account_tokens::consume(&mut conn, Purpose::ResetPassword, &token_hash)
+        .await?
+        .ok_or(AccountError::InvalidLinkToken)?;
     users::replace_password(&mut conn, user_id, &hash, "password reset").await?;
     // The reset mail reached the inbox, which proves the address too.
     users::mark_verified(&mut conn, user_id).await?;

@@ -51,9 +51,17 @@ pub struct ApiConfig {
     #[command(flatten)]
     pub limits: RateLimits,
     #[command(flatten)]
+    pub connections: crate::connections::ConnectionLimits,
+    #[command(flatten)]
     pub points: PointsConfig,
     #[command(flatten)]
     pub payments: prepq_billing::provider::MerchantConfig,
+    /// Largest accepted request body other than an upload, in bytes.
+    #[arg(long, env = "PREPQ_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
+    pub max_json_bytes: usize,
+    /// Longest a client may take to send a request body other than an upload, in seconds.
+    #[arg(long, env = "PREPQ_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "PREPQ_MAX_UPLOAD_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_upload_bytes: usize,
@@ -118,6 +126,9 @@ pub struct RateLimits {
     /// Password-reset requests per client address.
     #[arg(long, env = "PREPQ_RATE_RESET_IP", default_value = "20/1h")]
     pub reset_ip: Quota,
+    /// Password-reset links tried per client address.
+    #[arg(long, env = "PREPQ_RATE_RESET_CONFIRM_IP", default_value = "30/15m")]
+    pub reset_confirm_ip: Quota,
     /// Jobs submitted per user.
     #[arg(long, env = "PREPQ_RATE_ENQUEUE_USER", default_value = "600/1m")]
     pub enqueue_user: Quota,

@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use metrics_exporter_prometheus::PrometheusHandle;
-use poem::{Endpoint, EndpointExt, Route, Server, get, listener::TcpListener, middleware::Tracing};
+use poem::{Endpoint, EndpointExt, Route, get, middleware::Tracing};
 use poem_openapi::OpenApiService;
 use prepq_schema::BlobStore;
 use tokio::sync::broadcast;
@@ -12,8 +12,10 @@ use tokio::sync::broadcast;
 use crate::{
     auth::{AccessTokens, Passwords},
     config::ApiConfig,
+    connections,
     error::json_errors,
     health, relay,
+    request_guard::guard_requests,
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, JobsApi, OrdersApi,
         PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi, SourcesApi,
@@ -57,14 +59,18 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
         .await
         .context("migrating the database")?;
     let services = Services::start(config.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(addr = %config.bind, "api listening");
-    Server::new(TcpListener::bind(config.bind))
-        .run_with_graceful_shutdown(
-            app(services),
-            shutdown_signal(),
-            Some(Duration::from_secs(10)),
-        )
-        .await?;
+    connections::serve(
+        listener,
+        app(services).map_to_response(),
+        &config.connections,
+        shutdown_signal(),
+        Duration::from_secs(10),
+    )
+    .await?;
     Ok(())
 }
 
@@ -147,6 +153,7 @@ pub fn app(services: Services) -> impl Endpoint {
         None => routes.boxed(),
     };
     routes
+        .around(guard_requests)
         .around(json_errors)
         .around(security::security_headers)
         .data(services.state)

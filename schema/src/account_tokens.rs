@@ -87,15 +87,43 @@ pub async fn consume(
         .await
         .optional()?;
     if let Some(user_id) = user {
-        diesel::update(account_tokens::table)
-            .filter(account_tokens::user_id.eq(user_id))
-            .filter(account_tokens::purpose.eq(purpose.as_str()))
-            .filter(account_tokens::used_at.is_null())
-            .set(account_tokens::used_at.eq(now))
-            .execute(conn)
-            .await?;
+        use_up_in(conn, user_id, purpose).await?;
     }
     Ok(user)
+}
+
+/// Whose the token is, if it is live and for this purpose, without using it: the cheap
+/// check before the work that consuming it would pay for.
+pub async fn holder(
+    conn: &mut PooledConn,
+    purpose: Purpose,
+    token_hash: &str,
+) -> Result<Option<Uuid>, StoreError> {
+    Ok(account_tokens::table
+        .find(token_hash)
+        .filter(account_tokens::purpose.eq(purpose.as_str()))
+        .filter(account_tokens::used_at.is_null())
+        .filter(account_tokens::expires_at.gt(now))
+        .select(account_tokens::user_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Uses up every live token of the user for the purpose.
+pub async fn use_up_in(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    purpose: Purpose,
+) -> Result<(), StoreError> {
+    diesel::update(account_tokens::table)
+        .filter(account_tokens::user_id.eq(user_id))
+        .filter(account_tokens::purpose.eq(purpose.as_str()))
+        .filter(account_tokens::used_at.is_null())
+        .set(account_tokens::used_at.eq(now))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Drops tokens past their expiry.

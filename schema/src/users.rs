@@ -9,7 +9,7 @@ use prepq_jobs::NewJob;
 
 use crate::{
     PooledConn, StoreError,
-    account_tokens::{self, Grant},
+    account_tokens::{self, Grant, Purpose},
     points,
     schema::{files, users},
     sessions,
@@ -139,6 +139,8 @@ pub async fn replace_password(
             ))
             .execute(conn)
             .await?;
+        // A reset link mailed before the change must not undo it.
+        account_tokens::use_up_in(conn, id, Purpose::ResetPassword).await?;
         sessions::revoke_all_in(conn, id, reason).await
     })
     .await

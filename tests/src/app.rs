@@ -362,9 +362,19 @@ impl TestApp {
 
     /// A counter from worker `index`'s Prometheus metrics, summed over its labels.
     pub async fn worker_counter(&self, index: usize, name: &str) -> f64 {
+        self.counter_at(&self.worker_health[index], name).await
+    }
+
+    /// A counter from the API's Prometheus metrics, summed over its labels (0 before the
+    /// first increment).
+    pub async fn api_counter(&self, name: &str) -> f64 {
+        self.counter_at(&self.base_url, name).await
+    }
+
+    async fn counter_at(&self, base: &str, name: &str) -> f64 {
         let text = self
             .http
-            .get(format!("{}/metrics", self.worker_health[index]))
+            .get(format!("{base}/metrics"))
             .send()
             .await
             .expect("metrics")

@@ -118,6 +118,7 @@ impl Passwords {
             .acquire()
             .await
             .map_err(|e| HashError(e.to_string()))?;
+        metrics::counter!("api_password_hashes_total").increment(1);
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| HashError(e.to_string()))

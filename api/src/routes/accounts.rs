@@ -216,9 +216,11 @@ impl AccountsApi {
     async fn confirm_reset(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         body: Json<ResetConfirmation>,
     ) -> Result<Done, ApiError> {
-        accounts::reset_password(&state, &body.token, &body.new_password).await?;
+        let ip = client_ip(req, state.config.trust_forwarded_for);
+        accounts::reset_password(&state, &ip, &body.token, &body.new_password).await?;
         Ok(Done::NoContent)
     }
 }

@@ -759,3 +759,26 @@ async fn two_schedulers_start_one_audit_of_the_previous_day_per_tick() {
         "one job per run"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notification_timestamp_at_either_end_of_the_integer_range_is_stale_not_a_crash() {
+    let (provider, app, user) = shop().await;
+    let (before, _) = points(&user).await;
+    let order = place(
+        &user,
+        json!({ "client_order_key": "k", "amount_fen": 1000 }),
+    )
+    .await;
+    let trade_no = order["out_trade_no"].as_str().unwrap();
+    provider.pay_without_notifying(trade_no).await;
+    let (mut signed, body) = provider.notification(trade_no, Utc::now().timestamp());
+    for extreme in [i64::MIN, i64::MAX] {
+        signed.timestamp = extreme.to_string();
+        assert_eq!(
+            send_notification(&app, Some(&signed), &body).await,
+            401,
+            "timestamp {extreme}"
+        );
+    }
+    assert_eq!(points(&user).await.0, before);
+}

@@ -7,6 +7,7 @@ mod analyses;
 mod backlog;
 mod billing;
 mod crawl;
+mod exhaustion;
 mod idempotency;
 mod lifecycle;
 mod limits;

@@ -89,3 +89,38 @@ async fn cors_allows_only_the_configured_origins() {
         "no origin is allowed by default"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nul_character_in_any_text_is_a_400_not_a_database_error() {
+    let app = TestApp::builder().start().await;
+    let user = app.user().await;
+    let login = app.login("a\u{0}b@example.com", "whatever it is").await;
+    let cases = [
+        login,
+        user.call(
+            Method::PUT,
+            "/api/v1/profile",
+            Some(&serde_json::json!({ "display_name": "Ada\u{0}" })),
+        )
+        .await,
+        user.get("/api/v1/postings?q=go%00lang").await,
+        user.call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&serde_json::json!({ "client_order_key": "k\u{0}", "amount_fen": 1000 })),
+        )
+        .await,
+    ];
+    for response in cases {
+        let url = response.url().clone();
+        assert_eq!(response.status(), 400, "{url}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_request", "{url}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("NUL"),
+            "{url}: {body}"
+        );
+    }
+    let profile: Value = user.get("/api/v1/profile").await.json().await.unwrap();
+    assert!(profile["display_name"].is_null(), "nothing was stored");
+}

@@ -192,6 +192,14 @@ mod tests {
             Notification::open(Some(&headers), &body, &verifier, 1_400),
             Err(PaymentError::StaleTimestamp(_))
         ));
+        for extreme in [i64::MIN, i64::MAX] {
+            let mut headers = headers.clone();
+            headers.timestamp = extreme.to_string();
+            assert!(matches!(
+                Notification::open(Some(&headers), &body, &verifier, 1_000),
+                Err(PaymentError::StaleTimestamp(_))
+            ));
+        }
         assert!(matches!(
             Notification::open(None, &body, &verifier, 1_000),
             Err(PaymentError::BadSignature)

@@ -247,7 +247,8 @@ impl SignedHeaders {
             .timestamp
             .parse()
             .map_err(|_| PaymentError::StaleTimestamp(self.timestamp.clone()))?;
-        if (now - timestamp).abs() > window_secs {
+        // abs_diff: the header is the sender's, and i64::MIN - now overflows.
+        if now.abs_diff(timestamp) > window_secs.unsigned_abs() {
             return Err(PaymentError::StaleTimestamp(self.timestamp.clone()));
         }
         if !key.verify(
