@@ -65,6 +65,12 @@ pub struct ApiConfig {
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "PREPQ_MAX_UPLOAD_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_upload_bytes: usize,
+    /// Event streams one user may hold open on one instance.
+    #[arg(long, env = "PREPQ_STREAMS_PER_USER", default_value_t = 8)]
+    pub streams_per_user: usize,
+    /// How often an open event stream checks that its session is still live, in seconds.
+    #[arg(long, env = "PREPQ_STREAM_CHECK_SECS", default_value_t = 10)]
+    pub stream_check_secs: u64,
     /// Most jobs each queue may hold in Redis (shared meaning with the workers).
     #[arg(long, env = "PREPQ_QUEUE_WINDOW", default_value_t = 1000)]
     pub queue_window: usize,

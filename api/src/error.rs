@@ -146,6 +146,13 @@ macro_rules! answers {
             Conflict(Json<ErrorBody>),
         ] $($rest)*);
     };
+    (@enum $meta:tt $name:ident [$($body:tt)*] TooManyRequests $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "Over a limit: try again after `Retry-After` seconds."]
+            #[oai(status = 429)]
+            TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+        ] $($rest)*);
+    };
     (@enum $meta:tt $name:ident [$($body:tt)*] Unavailable $($rest:ident)*) => {
         answers!(@enum $meta $name [$($body)*
             #[doc = "A dependency is down; try again."]
@@ -181,6 +188,14 @@ macro_rules! answers {
             }
         }
     };
+    (@impl $name:ident TooManyRequests) => {
+        impl From<Limited> for $name {
+            fn from(limited: Limited) -> Self {
+                let (body, retry_after) = limited.answer();
+                Self::TooManyRequests(body, retry_after)
+            }
+        }
+    };
     (@impl $name:ident $other:ident) => {};
 }
 
@@ -192,6 +207,16 @@ answers! {
 answers! {
     /// The answers of an operation on one resource of the caller's, named by its id.
     pub enum FindError { Unauthorized, NotFound, Unavailable }
+}
+
+answers! {
+    /// The answers of the caller's event stream: how many one holds open is capped.
+    pub enum StreamError { Unauthorized, TooManyRequests, Unavailable }
+}
+
+answers! {
+    /// The answers of one job's event stream.
+    pub enum JobStreamError { Unauthorized, NotFound, TooManyRequests, Unavailable }
 }
 
 answers! {
@@ -283,13 +308,20 @@ impl From<FindError> for ApiError {
     }
 }
 
+impl Limited {
+    fn answer(self) -> (Json<ErrorBody>, u64) {
+        let mut body = ErrorBody::new("rate_limited", self.to_string());
+        body.0.error.details = Some(serde_json::json!({
+            "retry_after_secs": self.retry_after_secs
+        }));
+        (body, self.retry_after_secs)
+    }
+}
+
 impl From<Limited> for ApiError {
     fn from(limited: Limited) -> Self {
-        let mut body = ErrorBody::new("rate_limited", limited.to_string());
-        body.0.error.details = Some(serde_json::json!({
-            "retry_after_secs": limited.retry_after_secs
-        }));
-        Self::TooManyRequests(body, limited.retry_after_secs)
+        let (body, retry_after) = limited.answer();
+        Self::TooManyRequests(body, retry_after)
     }
 }
 

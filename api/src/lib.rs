@@ -19,6 +19,7 @@ mod routes;
 mod security;
 mod server;
 mod state;
+mod streams;
 mod uploads;
 mod views;
 

@@ -120,6 +120,7 @@ impl Services {
                 .provider()
                 .context("reading the payment configuration")?
                 .map(Arc::new),
+            streams: crate::streams::OpenStreams::new(config.streams_per_user),
             config,
             events,
         };

@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 use crate::{
     auth::{AccessTokens, Passwords},
     config::ApiConfig,
+    streams::OpenStreams,
 };
 
 /// What every handler can reach.
@@ -22,6 +23,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Job events relayed from Redis to this instance's event streams.
     pub events: broadcast::Sender<JobEvent>,
+    /// Each user's open event streams on this instance.
+    pub streams: OpenStreams,
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
 }

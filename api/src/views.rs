@@ -60,7 +60,8 @@ pub struct JobView {
 }
 
 impl JobView {
-    pub fn from_row(row: JobRow) -> Result<Self, prepq_schema::StoreError> {
+    pub fn from_row(mut row: JobRow) -> Result<Self, prepq_schema::StoreError> {
+        let payload = prepq_jobs::kinds::redacted(&row.kind, std::mem::take(&mut row.payload));
         Ok(Self {
             status: row.status,
             steps: row.steps(),
@@ -69,7 +70,7 @@ impl JobView {
             attempt: row.attempt,
             max_attempts: row.max_attempts,
             progress: row.progress,
-            payload: row.payload,
+            payload,
             result: row.result,
             error: row.error,
             created_at: row.created_at,

@@ -10,6 +10,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     const MAX_ATTEMPTS: i32 = 5;
     /// What a successful run stores as the job's result.
     type Output: Serialize + DeserializeOwned + Send;
+    /// Payload fields (JSON pointers) that hold a secret, such as a link that signs its
+    /// reader in: the workers read them, no view shows them.
+    const SECRETS: &'static [&'static str] = &[];
 }
 
 /// A job ready to be inserted: the enqueue helper's output, kind-agnostic.

@@ -4,12 +4,18 @@ use futures::{StreamExt, stream::BoxStream};
 use poem::web::Data;
 use poem_openapi::{OpenApi, param::Path, payload::EventStream};
 use prepq_jobs::JobEvent;
-use prepq_schema::jobs;
+use prepq_schema::{jobs, sessions};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
 use super::ApiTags;
-use crate::{auth::BearerAuth, error::FindError, state::AppState, views::JobEventView};
+use crate::{
+    auth::{BearerAuth, Caller},
+    error::{JobStreamError, StreamError},
+    state::AppState,
+    streams::StreamSlot,
+    views::JobEventView,
+};
 
 #[derive(Default)]
 pub struct EventsApi;
@@ -22,10 +28,11 @@ type Events = EventStream<BoxStream<'static, JobEventView>>;
 impl EventsApi {
     /// Every state change of your jobs, as they happen.
     #[oai(path = "/events", method = "get")]
-    async fn all(&self, auth: BearerAuth, state: Data<&AppState>) -> Events {
-        let owner = auth.0.user_id;
-        let stream = owner_events(&state, owner).boxed();
-        EventStream::new(stream).keep_alive(KEEP_ALIVE)
+    async fn all(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Events, StreamError> {
+        let slot = state.streams.open(auth.0.user_id)?;
+        let stream = owner_events(&state, auth.0.user_id);
+        let stream = while_signed_in(&state, auth.0, slot, stream);
+        Ok(EventStream::new(stream).keep_alive(KEEP_ALIVE))
     }
 
     /// One job's state changes: its current state first, then each change; the stream
@@ -36,7 +43,8 @@ impl EventsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-    ) -> Result<Events, FindError> {
+    ) -> Result<Events, JobStreamError> {
+        let slot = state.streams.open(auth.0.user_id)?;
         let owner = auth.0.user_id;
         // Subscribed before reading the current state, so no change falls in between.
         let changes =
@@ -44,15 +52,46 @@ impl EventsApi {
         let mut conn = state.conn().await?;
         let row = jobs::find_owned(&mut conn, owner, id.0)
             .await?
-            .ok_or_else(|| FindError::not_found("job"))?;
+            .ok_or_else(|| JobStreamError::not_found("job"))?;
         let current: JobEventView = row.event().into();
         let events = futures::stream::once(std::future::ready(current))
             .chain(changes)
             .boxed();
-        let stream = until_finished(events).boxed();
+        let stream = while_signed_in(&state, auth.0, slot, until_finished(events));
         // No keep-alive here: its ticks would hold the stream open after the job ends.
         Ok(EventStream::new(stream))
     }
+}
+
+/// Ends the stream when the caller's session ends (sign-out, a new password, the account
+/// deleted), checked every `PREPQ_STREAM_CHECK_SECS`; a failed check keeps it open, as a
+/// database blip is not a sign-out. The slot is held as long as the stream.
+fn while_signed_in(
+    state: &AppState,
+    caller: Caller,
+    slot: StreamSlot,
+    events: impl futures::Stream<Item = JobEventView> + Send + 'static,
+) -> BoxStream<'static, JobEventView> {
+    let state = state.clone();
+    let every = Duration::from_secs(state.config.stream_check_secs.max(1));
+    let ended = async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let Ok(mut conn) = state.conn().await else {
+                continue;
+            };
+            if let Ok(None) = sessions::live(&mut conn, caller.user_id, caller.session_id).await {
+                return;
+            }
+        }
+    };
+    events
+        .take_until(ended)
+        .map(move |event| {
+            let _ = &slot;
+            event
+        })
+        .boxed()
 }
 
 fn owner_events(

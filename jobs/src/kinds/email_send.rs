@@ -75,4 +75,6 @@ impl Job for EmailSend {
     /// trying through an SMTP outage.
     const MAX_ATTEMPTS: i32 = 12;
     type Output = EmailSent;
+    /// Verification and reset links carry a live token.
+    const SECRETS: &'static [&'static str] = &["/message/link"];
 }

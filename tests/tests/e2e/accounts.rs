@@ -263,3 +263,70 @@ async fn deleting_an_account_cancels_its_jobs_and_removes_files_no_one_else_uses
     assert_eq!(gone.status(), 204);
     assert!(!blob.exists(), "the last file of a blob takes it along");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn administrators_see_mail_jobs_but_never_the_links_they_carry() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::builder().smtp(&smtp).workers(1).start().await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    let asked = app
+        .http
+        .post(format!("{}/api/v1/auth/password-reset", app.base_url))
+        .json(&json!({ "email": user.email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 202);
+    let mail = smtp.nth_mail_to(&user.email, 2, JOB_DEADLINE).await;
+    let token = mail
+        .link("http")
+        .and_then(|link| link.split("token=").nth(1).map(str::to_owned))
+        .expect("the mail itself carries the live link");
+
+    let listed = admin.get("/api/v1/admin/jobs?kind=email.send").await;
+    let text = listed.text().await.unwrap();
+    let jobs: Value = serde_json::from_str(&text).unwrap();
+    let items = jobs["items"].as_array().unwrap();
+    assert!(items.len() >= 2, "the verification and the reset mail");
+    for job in items {
+        assert_eq!(job["payload"]["message"]["link"], "[redacted]", "{job}");
+        assert!(job["payload"]["to"].is_string(), "{job}");
+    }
+    assert!(
+        !text.contains(&token),
+        "the reset token is not in the listing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_stream_ends_with_its_session_and_each_user_holds_only_so_many() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_STREAM_CHECK_SECS", "1")
+        .api_env("PREPQ_STREAMS_PER_USER", "2")
+        .start()
+        .await;
+    let user = app.user().await;
+    let other = app.user().await;
+    let mut first = user.events("/api/v1/events").await;
+    let _second = user.events("/api/v1/events").await;
+    let third = user.get("/api/v1/events").await;
+    assert_eq!(third.status(), 429, "a third stream of the same user");
+    assert!(third.headers().contains_key("retry-after"));
+    let mut others = other.events("/api/v1/events").await;
+
+    let body = json!({"current_password": PASSWORD, "new_password": "brand new passphrase"});
+    let changed = user
+        .call(Method::PUT, "/api/v1/auth/password", Some(&body))
+        .await;
+    assert_eq!(changed.status(), 204);
+    assert_eq!(
+        first.next(JOB_DEADLINE).await,
+        None,
+        "the stream ends with the session"
+    );
+    // The other user's stream goes on: a job of theirs still arrives on it.
+    let job = other.echo("still here", 0).await;
+    let event = others.next(JOB_DEADLINE).await.expect("an event");
+    assert_eq!(event["job_id"], job.id.to_string());
+}
