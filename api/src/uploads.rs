@@ -4,8 +4,11 @@
 
 use poem::{Endpoint, EndpointExt, Request};
 use poem_openapi::{Multipart, types::multipart::Upload};
-use prepq_jobs::{NewJob, kinds::ResumeExtract};
-use prepq_schema::{BlobStore, files};
+use prepq_jobs::{
+    Job as _, NewJob,
+    kinds::{ResumeExtract, ResumeOcr},
+};
+use prepq_schema::{BlobStore, files, jobs};
 use uuid::Uuid;
 
 use crate::{
@@ -51,7 +54,9 @@ pub fn upload_limit(ep: impl Endpoint) -> impl Endpoint {
 /// Most of a refused upload's body read (and dropped) before answering.
 const DRAIN_MAX: usize = 8 * 1024 * 1024;
 
-/// Reads, checks and stores an uploaded resume and queues the job that reads it.
+/// Reads, checks and stores an uploaded resume and queues the job that reads it. A retry
+/// under the same `Idempotency-Key` with the same bytes answers the first upload's job and
+/// stores nothing; with other bytes it is refused.
 pub async fn accept_resume(
     state: &AppState,
     owner: Uuid,
@@ -68,8 +73,49 @@ pub async fn accept_resume(
             format!("reading the upload: {e}"),
         ))
     })?;
+    if let Some(key) = idempotency_key
+        && let Some(earlier) = earlier_upload(state, owner, key, &bytes).await?
+    {
+        return Ok(earlier);
+    }
     let job = store_resume(state, owner, name, &bytes).await?;
-    enqueue(state, owner, &NewJob::of(&job), idempotency_key).await
+    let file_id = job.file_id;
+    match enqueue(state, owner, &NewJob::of(&job), idempotency_key).await {
+        Err(ApiError::Conflict(refusal)) => {
+            // A retry of this same upload got in first: keep its file, drop ours.
+            let key = idempotency_key.unwrap_or_default();
+            let earlier = earlier_upload(state, owner, key, &bytes).await?;
+            let mut conn = state.conn().await?;
+            files::delete_owned(&mut conn, &state.blobs, owner, file_id).await?;
+            earlier.ok_or(ApiError::Conflict(refusal))
+        }
+        accepted => accepted,
+    }
+}
+
+/// The job of an earlier upload under `key`: `None` if there is none, a conflict if it
+/// was for other bytes or another request.
+async fn earlier_upload(
+    state: &AppState,
+    owner: Uuid,
+    key: &str,
+    bytes: &[u8],
+) -> Result<Option<prepq_schema::jobs::JobRow>, ApiError> {
+    let mut conn = state.conn().await?;
+    let Some(earlier) = jobs::find_by_key(&mut conn, owner, key).await? else {
+        return Ok(None);
+    };
+    // A reading that went on as OCR keeps its id and the file's digest.
+    let is_reading = [ResumeExtract::KIND, ResumeOcr::KIND].contains(&earlier.kind.as_str());
+    let same_file = earlier.payload["sha256"].as_str() == Some(&BlobStore::digest(bytes));
+    if is_reading && same_file {
+        Ok(Some(earlier))
+    } else {
+        Err(ApiError::Conflict(ErrorBody::new(
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for a different request",
+        )))
+    }
 }
 
 /// Checks and stores an uploaded resume, returning the job that will read it.

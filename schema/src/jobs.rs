@@ -148,13 +148,25 @@ async fn insert(
     let owner = sub
         .owner_id
         .ok_or_else(|| StoreError::Corrupt("system jobs take no idempotency key".into()))?;
-    let existing = jobs::table
+    let existing = find_by_key(conn, owner, key)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("no job holds the key {key}")))?;
+    Ok(Submitted::Existing(existing))
+}
+
+/// The owner's job submitted under `key`, if any.
+pub async fn find_by_key(
+    conn: &mut diesel_async::AsyncPgConnection,
+    owner: Uuid,
+    key: &str,
+) -> Result<Option<JobRow>, StoreError> {
+    Ok(jobs::table
         .filter(jobs::owner_id.eq(owner))
         .filter(jobs::idempotency_key.eq(key))
         .select(JobRow::as_select())
         .first(conn)
-        .await?;
-    Ok(Submitted::Existing(existing))
+        .await
+        .optional()?)
 }
 
 /// Inserts a system job (no owner) for the dispatcher to push; for use inside the

@@ -126,15 +126,28 @@ impl User {
         bytes: Vec<u8>,
         file_name: &str,
     ) -> reqwest::Response {
+        self.upload_keyed(path, bytes, file_name, None).await
+    }
+
+    /// `upload_to`, with an `Idempotency-Key` when given one.
+    pub async fn upload_keyed(
+        &self,
+        path: &str,
+        bytes: Vec<u8>,
+        file_name: &str,
+        idempotency_key: Option<&str>,
+    ) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
         let form = reqwest::multipart::Form::new().part("file", part);
-        self.http
+        let mut request = self
+            .http
             .post(self.url(path))
             .bearer_auth(&self.token)
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload")
+            .multipart(form);
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.expect("upload")
     }
 
     pub async fn job(&self, id: Uuid) -> JobView {

@@ -39,3 +39,32 @@ async fn same_idempotency_key_returns_the_same_job_which_runs_once() {
     let error: Value = reused.json().await.unwrap();
     assert_eq!(error["error"]["code"], "idempotency_key_reused");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_upload_with_its_key_is_the_same_job_and_stores_one_file() {
+    let app = TestApp::builder().start().await;
+    let user = app.user().await;
+    let pdf = prepq_tests::fixture("rm_john_doe.pdf");
+    for path in ["/api/v1/resumes", "/api/v1/jobs/resume-extract"] {
+        let key = format!("upload:{path}");
+        let upload = |bytes: Vec<u8>| user.upload_keyed(path, bytes, "cv.pdf", Some(&key));
+        let first = upload(pdf.clone()).await;
+        assert_eq!(first.status(), 202, "{path}");
+        let first: Value = first.json().await.unwrap();
+        let retried = upload(pdf.clone()).await;
+        assert_eq!(retried.status(), 202, "{path}: the retry");
+        let retried: Value = retried.json().await.unwrap();
+        assert_eq!(retried["id"], first["id"], "{path}: the same resume or job");
+
+        let other = upload(prepq_tests::fixture("scorelia_sample_resume.docx")).await;
+        assert_eq!(other.status(), 409, "{path}: other bytes under the key");
+        let error: Value = other.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "idempotency_key_reused");
+    }
+    let files: Value = user.get("/api/v1/files").await.json().await.unwrap();
+    assert_eq!(
+        files["items"].as_array().unwrap().len(),
+        2,
+        "one file per first upload, none for the retries or the refusals: {files}"
+    );
+}
