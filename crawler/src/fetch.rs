@@ -13,6 +13,8 @@ use reqwest::{StatusCode, header};
 use tokio::time::Instant;
 use url::Url;
 
+use prepq_outbound::{OutboundPolicy, Refused};
+
 use crate::robots::Robots;
 
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub struct FetchConfig {
     pub retries: u32,
     pub retry_base: Duration,
     pub max_body_bytes: usize,
+    /// Which addresses may be fetched: the source's and every link it leads to.
+    pub outbound: OutboundPolicy,
 }
 
 /// What the server said about a page's version last time.
@@ -58,6 +62,8 @@ pub enum FetchError {
     Network(String),
     #[error("not a valid URL: {0}")]
     BadUrl(String),
+    #[error("{0}")]
+    Refused(#[from] Refused),
 }
 
 pub struct Fetcher {
@@ -70,10 +76,11 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = config
+            .outbound
+            .client()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
             .build()?;
         Ok(Self {
             http,
@@ -174,6 +181,10 @@ impl Fetcher {
     }
 
     async fn once(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, Retry> {
+        self.config
+            .outbound
+            .check_url(url)
+            .map_err(|refused| Retry::No(refused.into()))?;
         let mut request = self.http.get(url.clone());
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
@@ -233,7 +244,9 @@ impl Fetcher {
     }
 
     fn transport(&self, e: reqwest::Error) -> Retry {
-        if e.is_timeout() {
+        if let Some(refused) = prepq_outbound::refusal(&e) {
+            Retry::No(refused.into())
+        } else if e.is_timeout() {
             Retry::After(None, FetchError::Timeout(self.config.timeout.as_millis()))
         } else {
             Retry::After(None, FetchError::Network(e.to_string()))

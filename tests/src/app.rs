@@ -127,6 +127,8 @@ impl TestAppBuilder {
                 ("PREPQ_RETRY_BASE_MS", "100"),
                 ("PREPQ_POLL_MS", "20"),
                 ("PREPQ_SHUTDOWN_GRACE_SECS", "15"),
+                // The scenarios' sites are on 127.0.0.1; the guard's scenario sets its own.
+                ("PREPQ_OUTBOUND_ALLOW_PRIVATE", "true"),
                 // No nightly audit unless a scenario asks for one.
                 ("PREPQ_RECONCILE_SCHEDULE", ""),
                 (

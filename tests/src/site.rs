@@ -27,6 +27,8 @@ pub enum Page {
     Slow(Duration),
     /// A body of this many bytes, streamed, with no length given.
     Endless(u64),
+    /// 302 to this URL.
+    Redirect(String),
 }
 
 impl Page {
@@ -135,6 +137,10 @@ impl Endpoint for SiteEndpoint {
                 tokio::time::sleep(delay).await;
                 Response::builder().body("late")
             }
+            Some(Page::Redirect(to)) => Response::builder()
+                .status(StatusCode::FOUND)
+                .header(header::LOCATION, to)
+                .finish(),
             Some(Page::Endless(bytes)) => Response::builder()
                 .content_type("text/html")
                 .body(Body::from_async_read(tokio::io::repeat(b'a').take(bytes))),

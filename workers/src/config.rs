@@ -102,6 +102,8 @@ pub struct CrawlConfig {
     /// Most listing pages followed in one crawl.
     #[arg(long, env = "PREPQ_CRAWL_MAX_PAGES", default_value_t = 50)]
     pub crawl_max_pages: usize,
+    #[command(flatten)]
+    pub outbound: prepq_crawler::OutboundPolicy,
 }
 
 impl CrawlConfig {
@@ -113,6 +115,7 @@ impl CrawlConfig {
             retries: self.crawl_retries,
             retry_base: Duration::from_millis(self.crawl_retry_base_ms),
             max_body_bytes: self.crawl_max_body_bytes,
+            outbound: self.outbound.clone(),
         }
     }
 }

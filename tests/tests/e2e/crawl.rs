@@ -500,3 +500,65 @@ async fn run_with(admin: &User, source: &str, run_id: &str, status: &str) -> Opt
         .find(|r| r["id"] == run_id && r["status"] == status)
         .cloned()
 }
+
+/// The crawler reaches only what the outbound guard allows: here, the board alone. An
+/// internal service next to it is never contacted, whether a source names it, a page links
+/// to it or a redirect leads there, and the run says why in the same words each time.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_crawler_never_reaches_an_internal_address_by_link_redirect_or_source() {
+    let internal = Site::start().await;
+    internal.set(
+        "/metrics",
+        Page::html(jsonld_page("METRICS", "Internal metrics")),
+    );
+    let board = Site::start().await;
+    board
+        .set(
+            "/careers",
+            Page::html(format!(
+                "<a href=\"/careers/ok\">ok</a><a href=\"{}\">metrics</a><a href=\"/careers/moved\">moved</a>",
+                internal.url("/metrics")
+            )),
+        )
+        .set("/careers/ok", Page::html(jsonld_page("OK-1", "后端工程师")))
+        .set("/careers/moved", Page::Redirect(internal.url("/metrics")));
+    let board_target = board.base_url.trim_start_matches("http://").to_owned();
+    let app = TestApp::builder()
+        .worker_env("PREPQ_OUTBOUND_ALLOW_PRIVATE", "false")
+        .worker_env("PREPQ_OUTBOUND_ALLOW", &board_target)
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .workers(1)
+        .start()
+        .await;
+    let admin = app.admin().await;
+
+    let spec = json!({ "kind": "json_ld", "listing_url": board.url("/careers") });
+    let source = add_source(&admin, "board", &spec, NEVER).await;
+    let run = crawl(&admin, &source).await;
+    assert_eq!(
+        (run["new"].as_i64(), run["errors"].as_i64()),
+        (Some(1), Some(2)),
+        "{run}"
+    );
+    for sample in run["error_samples"].as_array().unwrap() {
+        let reason = sample["reason"].as_str().unwrap();
+        assert!(reason.starts_with("refused: "), "{sample}");
+    }
+
+    let spec = json!({ "kind": "json_ld", "listing_url": internal.url("/metrics") });
+    let direct = add_source(&admin, "internal", &spec, NEVER).await;
+    let run = crawl(&admin, &direct).await;
+    assert_eq!(run["errors"].as_i64(), Some(1), "{run}");
+    let reason = run["error_samples"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("refused: "), "{reason}");
+
+    assert_eq!(internal.hits("/metrics"), 0, "never contacted");
+    assert_eq!(internal.hits("/robots.txt"), 0, "not even for robots.txt");
+    let user = app.user().await;
+    let titles: Vec<String> = postings(&user, "")
+        .await
+        .iter()
+        .map(|p| p["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles, ["后端工程师"]);
+}
