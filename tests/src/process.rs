@@ -105,6 +105,29 @@ pub struct Memory {
 }
 
 impl Process {
+    /// How many of this process's own children run a command whose first argument is
+    /// `subcommand` (as `workers extract`), from `/proc`.
+    pub fn children_running(&self, subcommand: &str) -> usize {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        let parent = self.pid().to_string();
+        entries
+            .filter_map(Result::ok)
+            .filter(|entry| {
+                let dir = entry.path();
+                // `pid (name) state ppid ...`: the name may hold spaces, so split after it.
+                let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+                let ppid = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+                let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+                let first_arg = cmdline.split(|b| *b == 0).nth(1).unwrap_or_default();
+                ppid == Some(parent.as_str()) && first_arg == subcommand.as_bytes()
+            })
+            .count()
+    }
+
     pub fn memory(&self) -> Option<Memory> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
         let field = |name: &str| {

@@ -217,6 +217,12 @@ pub struct ExtractLimits {
     /// Time to render and read one page by OCR, in milliseconds.
     #[arg(long, env = "PREPQ_OCR_PAGE_TIMEOUT_MS", default_value_t = 30_000)]
     pub ocr_page_timeout_ms: u64,
+    /// Sandboxed children run at once by this worker; each may use its memory limit.
+    #[arg(long, env = "PREPQ_CHILDREN_MAX", default_value_t = 4)]
+    pub children_max: usize,
+    /// Of those, how many may read one user's files.
+    #[arg(long, env = "PREPQ_CHILDREN_PER_USER", default_value_t = 2)]
+    pub children_per_user: usize,
 }
 
 impl ExtractLimits {

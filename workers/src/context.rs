@@ -5,6 +5,7 @@ use std::sync::Arc;
 use prepq_jobs::Steps;
 use prepq_schema::jobs::Progress;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 /// Who is running a job: the attempt and the worker, and where its progress goes. The
 /// services a kind uses come separately, as it names them (`Run::Needs`).
@@ -12,14 +13,22 @@ pub struct JobContext {
     /// This attempt's number, from 1.
     pub attempt: i32,
     pub worker: Arc<str>,
+    /// Whose job it is; `None` for the platform's own.
+    pub owner: Option<Uuid>,
     progress: watch::Sender<Progress>,
 }
 
 impl JobContext {
-    pub fn new(attempt: i32, worker: Arc<str>, progress: watch::Sender<Progress>) -> Self {
+    pub fn new(
+        attempt: i32,
+        worker: Arc<str>,
+        owner: Option<Uuid>,
+        progress: watch::Sender<Progress>,
+    ) -> Self {
         Self {
             attempt,
             worker,
+            owner,
             progress,
         }
     }

@@ -14,6 +14,7 @@ use crate::{
     engines::{
         analysis::{Engine, llm::Llm},
         email::Mailer,
+        reading::ChildSlots,
     },
     health, runner, scheduler,
     services::Services,
@@ -75,6 +76,10 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
         db: db.clone(),
         blobs: BlobStore::new(&config.blob_dir),
         limits: config.extract.clone(),
+        children: ChildSlots::new(
+            config.extract.children_max,
+            config.extract.children_per_user,
+        ),
         mailer: Arc::new(Mailer::from_config(&config.mail).await?),
         analysis: match config.llm.engine() {
             EngineChoice::Builtin => Engine::Builtin,

@@ -8,7 +8,7 @@ use prepq_schema::{BlobStore, DbPool};
 
 use crate::{
     config::{CrawlConfig, ExtractLimits},
-    engines::{analysis::Engine, email::Mailer},
+    engines::{analysis::Engine, email::Mailer, reading::ChildSlots},
     store::JobStore,
 };
 
@@ -17,6 +17,7 @@ pub struct Services {
     pub db: DbPool,
     pub blobs: BlobStore,
     pub limits: ExtractLimits,
+    pub children: ChildSlots,
     pub mailer: Arc<Mailer>,
     pub analysis: Engine,
     pub crawl: CrawlConfig,
@@ -63,6 +64,7 @@ macro_rules! service {
 service!(DbPool, db);
 service!(BlobStore, blobs);
 service!(ExtractLimits, limits);
+service!(ChildSlots, children);
 service!(Arc<Mailer>, mailer);
 service!(Engine, analysis);
 service!(CrawlConfig, crawl);

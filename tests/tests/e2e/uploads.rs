@@ -137,3 +137,49 @@ async fn uploads_over_the_limits_are_refused() {
         Some("the PDF has 2 pages; the limit is 1")
     );
 }
+
+/// Each user's files are read by at most `PREPQ_CHILDREN_PER_USER` sandboxed children at
+/// once: six scans from one user queue behind each other instead of each holding its
+/// memory limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_users_files_are_read_by_at_most_two_children_at_once() {
+    let app = TestApp::builder()
+        .worker_env("PREPQ_CHILDREN_PER_USER", "2")
+        .worker_env("PREPQ_CONCURRENCY", "8")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.user().await;
+    let page = files::render_page(&fixture("rm_john_doe.pdf"), 1, 150);
+    let scan = files::scanned_pdf(&[page]);
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let upload = user.upload(scan.clone(), &format!("scan-{n}.pdf")).await;
+        assert_eq!(upload.status(), 202);
+        ids.push(upload.json::<JobView>().await.unwrap().id);
+    }
+    let worker = &app.workers[0];
+    let mut most = 0;
+    let mut pending = ids.clone();
+    let deadline = std::time::Instant::now() + JOB_DEADLINE * 2;
+    while !pending.is_empty() {
+        most = most.max(worker.children_running("ocr") + worker.children_running("extract"));
+        let mut still = Vec::new();
+        for id in pending {
+            if !matches!(user.job(id).await.status.as_str(), "succeeded" | "failed") {
+                still.push(id);
+            }
+        }
+        pending = still;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scans did not finish"
+        );
+    }
+    assert!(most <= 2, "{most} children read one user's files at once");
+    assert!(most >= 1, "the sampler saw the children");
+    for id in ids {
+        let job = user.job(id).await;
+        assert_eq!(job.status, "succeeded", "{:?}", job.error);
+    }
+}

@@ -14,17 +14,20 @@ use super::{Outcome, Record, Run, record};
 use crate::{
     config::ExtractLimits,
     context::JobContext,
-    engines::reading::sandbox::{self, ChildLimits, ChildOutcome},
+    engines::reading::{
+        ChildSlots,
+        sandbox::{self, ChildLimits, ChildOutcome},
+    },
     error::JobError,
 };
 
 impl Run for ResumeExtract {
-    type Needs = (BlobStore, ExtractLimits);
+    type Needs = (BlobStore, ExtractLimits, ChildSlots);
 
     async fn run(
         self,
         ctx: &JobContext,
-        (blobs, limits): (BlobStore, ExtractLimits),
+        (blobs, limits, slots): Self::Needs,
     ) -> Result<Outcome<ResumeText>, JobError> {
         if matches!(self.media_type.as_str(), "image/png" | "image/jpeg") {
             return Ok(Outcome::Continue(NewJob::of(&self.into_ocr(1))));
@@ -43,6 +46,7 @@ impl Run for ResumeExtract {
             memory_mb: limits.extract_memory_mb,
             time: Duration::from_secs(limits.extract_timeout_secs),
         };
+        let _slot = slots.acquire(ctx.owner).await;
         match sandbox::run_child(args, child, |_, _| {}).await? {
             ChildOutcome::Extracted(read) => Ok(keep_reading(*read)),
             ChildOutcome::NeedsOcr { pages } if pages > limits.ocr_max_pages => {

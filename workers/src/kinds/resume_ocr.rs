@@ -13,7 +13,10 @@ use super::{
 use crate::{
     config::ExtractLimits,
     context::JobContext,
-    engines::reading::sandbox::{self, ChildLimits, ChildOutcome},
+    engines::reading::{
+        ChildSlots,
+        sandbox::{self, ChildLimits, ChildOutcome},
+    },
     error::JobError,
 };
 
@@ -21,12 +24,12 @@ use crate::{
 const OVERHEAD: Duration = Duration::from_secs(10);
 
 impl Run for ResumeOcr {
-    type Needs = (BlobStore, ExtractLimits);
+    type Needs = (BlobStore, ExtractLimits, ChildSlots);
 
     async fn run(
         self,
         ctx: &JobContext,
-        (blobs, limits): (BlobStore, ExtractLimits),
+        (blobs, limits, slots): Self::Needs,
     ) -> Result<Outcome<ResumeText>, JobError> {
         let path = stored_file(&blobs, &self.sha256).await?;
         let page_time = limits.ocr_page_time();
@@ -47,6 +50,7 @@ impl Run for ResumeOcr {
             time: page_time.saturating_mul(self.pages.max(1)) + OVERHEAD,
         };
         let progress = |done, total| ctx.steps(done, total, 10);
+        let _slot = slots.acquire(ctx.owner).await;
         match sandbox::run_child(args, child, progress).await? {
             ChildOutcome::Extracted(read) => Ok(keep_reading(*read)),
             ChildOutcome::NeedsOcr { .. } => Err(JobError::permanent(

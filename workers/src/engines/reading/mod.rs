@@ -8,7 +8,10 @@ mod pdf;
 mod plain_text;
 mod poppler;
 pub mod sandbox;
+mod slots;
 mod tool;
+
+pub use slots::{ChildSlot, ChildSlots};
 
 use std::{path::Path, process::ExitCode, time::Duration};
 
