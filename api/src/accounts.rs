@@ -108,7 +108,7 @@ pub async fn login(
 ) -> Result<Session> {
     let limits = &state.config.limits;
     rate_limit::hit(&state.redis, "login-ip", client_ip, limits.login_ip).await?;
-    let account = email.trim().to_lowercase();
+    let account = users::email_key(email);
     rate_limit::hit(
         &state.redis,
         "login-account",
@@ -215,7 +215,7 @@ pub async fn resend_verification(state: &AppState, caller: &Caller) -> Result<()
     if user.email_verified_at.is_some() {
         return Err(AccountError::AlreadyVerified);
     }
-    let account = user.email.to_lowercase();
+    let account = users::email_key(&user.email);
     rate_limit::hit(
         &state.redis,
         "mail-account",
@@ -235,8 +235,11 @@ pub async fn resend_verification(state: &AppState, caller: &Caller) -> Result<()
 pub async fn request_password_reset(state: &AppState, client_ip: &str, email: &str) -> Result<()> {
     let limits = &state.config.limits;
     rate_limit::hit(&state.redis, "reset-ip", client_ip, limits.reset_ip).await?;
-    let account = email.trim().to_lowercase();
-    rate_limit::hit(&state.redis, "mail-account", &account, limits.mail_account).await?;
+    let account = users::email_key(email);
+    // Counted per address *and* client, so strangers asking for the victim's resets use
+    // up their own budget, not the one the victim needs.
+    let asker = format!("{account} {client_ip}");
+    rate_limit::hit(&state.redis, "reset-mail", &asker, limits.mail_account).await?;
     let state = state.clone();
     tokio::spawn(async move {
         if let Err(e) = send_reset_mail(&state, &account).await {
@@ -333,7 +336,7 @@ pub async fn change_password(
 /// Re-entering the password guards what a stolen access token must not do alone; it
 /// counts against the same budget as signing in.
 async fn check_password(state: &AppState, user: &User, password: &str) -> Result<()> {
-    let account = user.email.to_lowercase();
+    let account = users::email_key(&user.email);
     rate_limit::hit(
         &state.redis,
         "login-account",

@@ -10,7 +10,10 @@ use prepq_schema::{
     PooledConn, StoreError, memberships,
     orders::{self, NewOrder, Order, Payment, PaymentOutcome, Placed},
 };
+use redis::aio::ConnectionManager;
 use uuid::Uuid;
+
+use crate::rate_limit::{self, Quota};
 
 /// How long a QR code may be paid.
 const ORDER_VALIDITY: chrono::Duration = chrono::Duration::hours(2);
@@ -165,6 +168,7 @@ pub async fn receive_notification(
 /// not the caller's problem: the order is shown as it is.
 pub async fn refresh(
     conn: &mut PooledConn,
+    redis: &ConnectionManager,
     provider: Option<&Provider>,
     order: Order,
 ) -> Result<Order, BillingError> {
@@ -172,6 +176,14 @@ pub async fn refresh(
         return Ok(order);
     };
     if order.status != orders::PENDING || order.code_url.is_none() {
+        return Ok(order);
+    }
+    // However often a client polls, the provider is asked about an order once a window.
+    let order_key = order.id.to_string();
+    if rate_limit::hit(redis, "order-query", &order_key, PROVIDER_QUERIES)
+        .await
+        .is_err()
+    {
         return Ok(order);
     }
     match provider.query(&order.out_trade_no).await {
@@ -186,6 +198,15 @@ pub async fn refresh(
     }
 }
 
+const PRICE_CURRENCY: &str = "CNY";
+
+/// The first polls of a new order ask at once (the payment is likeliest then); a client
+/// that keeps polling is answered from our record between them.
+const PROVIDER_QUERIES: Quota = Quota {
+    max: 6,
+    window: std::time::Duration::from_secs(60),
+};
+
 /// Applies a transaction the provider reported; returns its order as it now stands, when
 /// there is one.
 async fn apply(
@@ -194,6 +215,12 @@ async fn apply(
 ) -> Result<Option<Order>, BillingError> {
     if transaction.trade_state != TradeState::Success {
         tracing::info!(trade_no = %transaction.out_trade_no, state = transaction.trade_state.as_str(), "a transaction without a payment");
+        return Ok(None);
+    }
+    // Our prices are in fen of yuan: a payment in another currency is not credited, and
+    // the audit shows it to a person.
+    if transaction.amount.currency != PRICE_CURRENCY {
+        tracing::error!(trade_no = %transaction.out_trade_no, currency = %transaction.amount.currency, "a payment in another currency; not credited");
         return Ok(None);
     }
     let paid_at = transaction

@@ -9,6 +9,10 @@ use crate::rate_limit::Quota;
 pub struct ApiConfig {
     #[arg(long, env = "PREPQ_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// Where Prometheus scrapes `/metrics`: a port of its own, never the public one, so
+    /// that traffic figures are not everyone's to read. Not served when unset.
+    #[arg(long, env = "PREPQ_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     #[arg(
         long,
         env = "DATABASE_URL",

@@ -59,6 +59,27 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
         .await
         .context("migrating the database")?;
     let services = Services::start(config.clone()).await?;
+    if let Some(bind) = config.metrics_bind {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("binding {bind} for metrics"))?;
+        let endpoint = Route::new()
+            .at("/metrics", get(health::metrics))
+            .data(services.metrics.clone())
+            .map_to_response();
+        tokio::spawn(async move {
+            let limits = connections::ConnectionLimits {
+                max_connections: 64,
+                idle_timeout_secs: 20,
+            };
+            let stop = std::future::pending();
+            if let Err(e) =
+                connections::serve(listener, endpoint, &limits, stop, Duration::ZERO).await
+            {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -73,6 +94,9 @@ pub async fn serve(config: ApiConfig) -> anyhow::Result<()> {
     .await?;
     Ok(())
 }
+
+/// HS256 is as strong as its key: shorter ones can be guessed offline from one token.
+const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// What the endpoint serves from: the handlers' state, the relay's health, the metrics.
 pub struct Services {
@@ -96,6 +120,10 @@ impl Services {
             .await
             .context("connecting to Redis")?;
         let secret = match &config.jwt_secret {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => anyhow::bail!(
+                "PREPQ_JWT_SECRET is {} bytes; it must be at least {MIN_JWT_SECRET_BYTES} (e.g. `openssl rand -hex 32`)",
+                secret.len()
+            ),
             Some(secret) => secret.as_bytes().to_vec(),
             None => {
                 tracing::warn!(
@@ -132,7 +160,7 @@ impl Services {
     }
 }
 
-/// The whole HTTP surface: the API, its document and docs UI, health, metrics, and the
+/// The whole HTTP surface: the API, its document and docs UI, health, and the
 /// middleware every answer passes through.
 pub fn app(services: Services) -> impl Endpoint {
     let api = openapi();
@@ -147,19 +175,17 @@ pub fn app(services: Services) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .at("/healthz", get(health::healthz))
-        .at("/readyz", get(health::readyz))
-        .at("/metrics", get(health::metrics));
-    let routes = match security::cors(&services.state.config.cors_origins) {
-        Some(cors) => routes.with(cors).boxed(),
-        None => routes.boxed(),
+        .at("/readyz", get(health::readyz));
+    // Errors become answers inside CORS, so that a browser can read a 401 or a 413 too.
+    let answers = routes.around(guard_requests).around(json_errors);
+    let answers = match security::cors(&services.state.config.cors_origins) {
+        Some(cors) => answers.with(cors).boxed(),
+        None => answers.boxed(),
     };
-    routes
-        .around(guard_requests)
-        .around(json_errors)
+    answers
         .around(security::security_headers)
         .data(services.state)
         .data(services.relay)
-        .data(services.metrics)
         .with(Tracing)
 }
 

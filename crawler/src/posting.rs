@@ -5,7 +5,7 @@ use prepq_postings::REQUIREMENT_HEADINGS;
 pub use prepq_postings::{Posting, Salary};
 use prepq_text::skills;
 
-use crate::text::tidy;
+use crate::text::{clean_html, tidy};
 
 /// The fields every source fills, before the derived ones.
 pub struct Draft {
@@ -24,7 +24,7 @@ pub struct Draft {
 impl Draft {
     pub fn finish(self) -> Posting {
         let description = tidy(&self.description);
-        let location = self.location.map(|l| tidy(&l)).filter(|l| !l.is_empty());
+        let location = self.location.map(|l| plain(&l)).filter(|l| !l.is_empty());
         let remote = self.remote
             || location
                 .as_deref()
@@ -36,9 +36,9 @@ impl Draft {
                 .map(|m| m.skill.to_owned())
                 .collect(),
             external_id: self.external_id,
-            url: self.url,
-            title: tidy(&self.title),
-            company: self.company.map(|c| tidy(&c)).filter(|c| !c.is_empty()),
+            url: web_link(&self.url),
+            title: plain(&self.title),
+            company: self.company.map(|c| plain(&c)).filter(|c| !c.is_empty()),
             location,
             remote,
             salary: self.salary,
@@ -46,6 +46,19 @@ impl Draft {
             description,
             posted_on: self.posted_on.and_then(|d| d.get(..10).map(str::to_owned)),
         }
+    }
+}
+
+/// A one-line field as text: a source's markup in a title is not ours to serve.
+fn plain(field: &str) -> String {
+    tidy(&clean_html(field))
+}
+
+/// The link, if it is one a browser may follow (http or https); else none (empty).
+fn web_link(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(link) if matches!(link.scheme(), "http" | "https") => link.into(),
+        _ => String::new(),
     }
 }
 
@@ -78,6 +91,27 @@ fn normalise_type(kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_in_titles_and_links_a_browser_would_run_are_dropped() {
+        let draft = Draft {
+            external_id: "x".into(),
+            url: "javascript:alert(document.cookie)".into(),
+            title: "<img src=x onerror=alert(1)>Backend &amp; Platform <b>Engineer</b>".into(),
+            company: Some("<script>evil()</script>Acme".into()),
+            location: None,
+            remote: false,
+            salary: None,
+            employment_type: None,
+            description: String::new(),
+            posted_on: None,
+        };
+        let posting = draft.finish();
+        assert_eq!(posting.url, "");
+        assert_eq!(posting.title, "Backend & Platform Engineer");
+        assert_eq!(posting.company.as_deref(), Some("Acme"));
+        assert_eq!(web_link("https://jobs.example/1"), "https://jobs.example/1");
+    }
 
     #[test]
     fn lines_under_a_requirements_heading_are_requirements_until_the_next_heading() {

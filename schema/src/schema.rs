@@ -306,6 +306,7 @@ diesel::table! {
         language -> Text,
         difficulty -> Text,
         updated_at -> Timestamptz,
+        email_key -> Text,
     }
 }
 

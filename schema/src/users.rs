@@ -41,6 +41,13 @@ impl User {
 
 pub const ADMIN: &str = "admin";
 
+/// The form of an address that is stored and looked up: trimmed and in Unicode lowercase,
+/// computed here alone, so that `Ada@Example.com` and `ada@example.com` are one account
+/// and every address that registers can sign in.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -63,6 +70,7 @@ pub async fn create(
             .values((
                 users::id.eq(Uuid::now_v7()),
                 users::email.eq(new.email),
+                users::email_key.eq(email_key(new.email)),
                 users::password_hash.eq(new.password_hash),
                 users::language.eq(new.language),
             ))
@@ -82,7 +90,7 @@ pub async fn create(
 
 pub async fn find_by_email(conn: &mut PooledConn, email: &str) -> Result<Option<User>, StoreError> {
     let found = users::table
-        .filter(lower(users::email).eq(email.to_lowercase()))
+        .filter(users::email_key.eq(email_key(email)))
         .select(User::as_select())
         .first(conn)
         .await
@@ -165,7 +173,7 @@ pub async fn make_admin(
 ) -> Result<bool, StoreError> {
     conn.transaction(async |conn| {
         let promoted = diesel::update(users::table)
-            .filter(lower(users::email).eq(email.to_lowercase()))
+            .filter(users::email_key.eq(email_key(email)))
             .set((users::role.eq(ADMIN), users::updated_at.eq(now)))
             .execute(conn)
             .await?;
@@ -178,6 +186,7 @@ pub async fn make_admin(
             .values((
                 users::id.eq(Uuid::now_v7()),
                 users::email.eq(email),
+                users::email_key.eq(email_key(email)),
                 users::password_hash.eq(password_hash),
                 users::role.eq(ADMIN),
                 users::email_verified_at.eq(now),
@@ -229,5 +238,3 @@ pub async fn list(
     );
     Ok(query.load(conn).await?)
 }
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

@@ -91,12 +91,17 @@ impl TestAppBuilder {
             .map_or(redis.url(), |p| format!("redis://127.0.0.1:{}", p.port));
         let api_port = free_port();
         let base_url = format!("http://127.0.0.1:{api_port}");
+        let metrics_url = format!("http://127.0.0.1:{}", free_port());
         let jwt_secret = format!("test-{}", Uuid::now_v7());
         let mut api_env = common.clone();
         api_env.extend(
             [
                 ("REDIS_URL", api_redis.as_str()),
                 ("PREPQ_BIND", &format!("127.0.0.1:{api_port}")),
+                (
+                    "PREPQ_METRICS_BIND",
+                    metrics_url.trim_start_matches("http://"),
+                ),
                 ("PREPQ_JWT_SECRET", &jwt_secret),
                 ("PREPQ_REDIS_TIMEOUT_MS", "300"),
                 ("PREPQ_PUBLIC_URL", &base_url),
@@ -143,6 +148,7 @@ impl TestAppBuilder {
         let mut app = TestApp {
             other_apis: Vec::new(),
             worker_health: Vec::new(),
+            api_metrics: metrics_url,
             api_env,
             jwt_secret,
             base_url,
@@ -171,6 +177,8 @@ pub struct TestApp {
     pub workers: Vec<Process>,
     /// Base URL of each worker's health and metrics server, by index.
     pub worker_health: Vec<String>,
+    /// Base URL of the first API's metrics listener.
+    pub api_metrics: String,
     pub base_url: String,
     pub http: reqwest::Client,
     pub database_url: String,
@@ -232,6 +240,10 @@ impl TestApp {
         let port = free_port();
         let mut env = self.api_env.clone();
         env.push(("PREPQ_BIND".into(), format!("127.0.0.1:{port}")));
+        env.push((
+            "PREPQ_METRICS_BIND".into(),
+            format!("127.0.0.1:{}", free_port()),
+        ));
         let name = format!("api-{}", self.other_apis.len() + 1);
         self.other_apis
             .push(Process::spawn("api", &name, &env, &self.run_dir));
@@ -370,7 +382,7 @@ impl TestApp {
     /// A counter from the API's Prometheus metrics, summed over its labels (0 before the
     /// first increment).
     pub async fn api_counter(&self, name: &str) -> f64 {
-        self.counter_at(&self.base_url, name).await
+        self.counter_at(&self.api_metrics, name).await
     }
 
     async fn counter_at(&self, base: &str, name: &str) -> f64 {

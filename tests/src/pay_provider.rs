@@ -38,6 +38,8 @@ struct Books {
     transactions: Mutex<BTreeMap<String, Opened>>,
     bill: Mutex<BillEdits>,
     http: reqwest::Client,
+    /// Transaction queries answered so far.
+    queries: std::sync::atomic::AtomicUsize,
 }
 
 struct Opened {
@@ -96,6 +98,7 @@ impl PayProvider {
             transactions: Mutex::default(),
             bill: Mutex::default(),
             http: reqwest::Client::new(),
+            queries: Default::default(),
         });
         let app = Route::new()
             .at("/v3/pay/transactions/native", poem::post(native))
@@ -149,10 +152,21 @@ impl PayProvider {
 
     /// The notification of a paid transaction, signed now, for a test to send or spoil.
     pub fn notification(&self, out_trade_no: &str, timestamp: i64) -> (SignedHeaders, String) {
+        self.notification_with(out_trade_no, timestamp, |_| {})
+    }
+
+    /// `notification`, of the transaction as `change` leaves it, sealed and signed properly.
+    pub fn notification_with(
+        &self,
+        out_trade_no: &str,
+        timestamp: i64,
+        change: impl FnOnce(&mut prepq_billing::provider::Transaction),
+    ) -> (SignedHeaders, String) {
         let transactions = self.books.transactions.lock().unwrap();
-        let opened = &transactions[out_trade_no];
+        let mut transaction = transactions[out_trade_no].transaction.clone();
+        change(&mut transaction);
         Notification::seal(
-            &opened.transaction,
+            &transaction,
             &self.books.apiv3,
             &self.books.platform,
             PLATFORM_SERIAL,
@@ -163,6 +177,11 @@ impl PayProvider {
     /// Signs `body` as the provider would.
     pub fn sign(&self, body: &str, timestamp: i64) -> SignedHeaders {
         SignedHeaders::sign(&self.books.platform, PLATFORM_SERIAL, body, timestamp)
+    }
+
+    /// How many times the API asked about a transaction.
+    pub fn queries(&self) -> usize {
+        self.books.queries.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn out_trade_nos(&self) -> Vec<String> {
@@ -379,6 +398,9 @@ async fn query_transaction(
     if !books.authorised(req, "") {
         return error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", "签名错误");
     }
+    books
+        .queries
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let transactions = books.transactions.lock().unwrap();
     match transactions.get(&no.0) {
         Some(opened) => books.signed(StatusCode::OK, &json!(opened.transaction)),

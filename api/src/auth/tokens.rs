@@ -65,6 +65,7 @@ impl AccessTokens {
     pub fn verify(&self, token: &str) -> Option<AccessClaims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        validation.validate_nbf = true;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .ok()
             .map(|data| AccessClaims {
@@ -112,6 +113,35 @@ mod tests {
         let payload = token.split('.').nth(1).unwrap();
         let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
         assert_eq!(keys.verify(&unsigned), None);
+    }
+
+    #[test]
+    fn a_token_not_valid_before_a_later_time_is_refused_until_then() {
+        #[derive(serde::Serialize)]
+        struct Early {
+            sub: Uuid,
+            sid: Uuid,
+            iat: u64,
+            exp: u64,
+            nbf: u64,
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let keys = AccessTokens::new(b"secret-one", Duration::from_secs(60));
+        let token = |nbf| {
+            let claims = Early {
+                sub: Uuid::now_v7(),
+                sid: Uuid::now_v7(),
+                iat: now,
+                exp: now + 600,
+                nbf,
+            };
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap()
+        };
+        assert!(keys.verify(&token(now + 300)).is_none());
+        assert!(keys.verify(&token(now - 1)).is_some());
     }
 
     #[test]

@@ -183,7 +183,8 @@ impl OrdersApi {
         let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("order"))?;
-        let order = billing::refresh(&mut conn, state.payments.as_deref(), order).await?;
+        let order =
+            billing::refresh(&mut conn, &state.redis, state.payments.as_deref(), order).await?;
         Ok(Json(order.into()))
     }
 

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 pub struct Posting {
     /// The source's own id, else the canonical URL.
     pub external_id: String,
+    /// The posting's page, http or https; empty when the source gave no such link.
     pub url: String,
     pub title: String,
     pub company: Option<String>,

@@ -330,3 +330,77 @@ async fn an_event_stream_ends_with_its_session_and_each_user_holds_only_so_many(
     let event = others.next(JOB_DEADLINE).await.expect("an event");
     assert_eq!(event["job_id"], job.id.to_string());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn addresses_are_folded_once_so_every_address_that_registers_signs_in() {
+    let app = TestApp::builder().start().await;
+    for email in ["İlker@example.com", "ilker@example.com", "ΟΔΟΣ@example.com"] {
+        assert_eq!(app.register(email, PASSWORD).await.status(), 201, "{email}");
+        assert_eq!(app.login(email, PASSWORD).await.status(), 200, "{email}");
+    }
+    assert_eq!(
+        app.login("İLKER@EXAMPLE.COM", PASSWORD).await.status(),
+        200,
+        "the same address in capitals"
+    );
+    assert_eq!(
+        app.register("οδος@example.com", PASSWORD).await.status(),
+        409,
+        "the lower-case spelling is the same address"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reset_link_dies_with_a_password_change_and_strangers_cannot_spend_the_mail_budget() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::builder()
+        .smtp(&smtp)
+        .workers(1)
+        .api_env("PREPQ_TRUST_FORWARDED_FOR", "true")
+        .api_env("PREPQ_RATE_MAIL_ACCOUNT", "3/1h")
+        .start()
+        .await;
+    let user = app.user().await;
+    let ask = |from: &str| {
+        app.http
+            .post(format!("{}/api/v1/auth/password-reset", app.base_url))
+            .header("X-Forwarded-For", from)
+            .json(&json!({ "email": user.email }))
+            .send()
+    };
+    let mut strangers: Vec<u16> = futures::future::join_all((0..5).map(|_| ask("203.0.113.9")))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    strangers.sort_unstable();
+    assert_eq!(strangers, [202, 202, 202, 429, 429]);
+    assert_eq!(
+        ask("198.51.100.7").await.unwrap().status(),
+        202,
+        "the owner still can"
+    );
+
+    let mail = smtp.nth_mail_to(&user.email, 2, JOB_DEADLINE).await;
+    let token = mail
+        .link("http")
+        .and_then(|link| link.split("token=").nth(1).map(str::to_owned))
+        .expect("a reset link");
+    let body = json!({"current_password": PASSWORD, "new_password": "brand new passphrase"});
+    let changed = user
+        .call(Method::PUT, "/api/v1/auth/password", Some(&body))
+        .await;
+    assert_eq!(changed.status(), 204);
+    let late = app
+        .http
+        .post(format!(
+            "{}/api/v1/auth/password-reset/confirm",
+            app.base_url
+        ))
+        .json(&json!({ "token": token, "new_password": "an attacker's passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 400, "a link mailed before the change");
+    app.sign_in(&user.email, "brand new passphrase").await;
+}

@@ -782,3 +782,47 @@ async fn a_notification_timestamp_at_either_end_of_the_integer_range_is_stale_no
     }
     assert_eq!(points(&user).await.0, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_in_another_currency_is_acknowledged_but_not_credited() {
+    let (provider, app, user) = shop().await;
+    let (before, _) = points(&user).await;
+    let order = place(
+        &user,
+        json!({ "client_order_key": "k", "amount_fen": 1000 }),
+    )
+    .await;
+    let trade_no = order["out_trade_no"].as_str().unwrap();
+    provider.pay_without_notifying(trade_no).await;
+    let (signed, body) = provider.notification_with(trade_no, Utc::now().timestamp(), |t| {
+        t.amount.currency = "USD".into();
+    });
+    assert_eq!(
+        send_notification(&app, Some(&signed), &body).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        points(&user).await.0,
+        before,
+        "1000 US cents are not 1000 fen"
+    );
+    let listed = view(&user, "/api/v1/orders").await;
+    assert_eq!(listed["items"][0]["status"], "pending");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polling_an_order_asks_the_provider_only_so_often() {
+    let (provider, _app, user) = shop().await;
+    let order = place(
+        &user,
+        json!({ "client_order_key": "k", "amount_fen": 1000 }),
+    )
+    .await;
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    let before = provider.queries();
+    for _ in 0..30 {
+        assert_eq!(view(&user, &path).await["status"], "pending");
+    }
+    let asked = provider.queries() - before;
+    assert!((1..=6).contains(&asked), "{asked} queries for 30 polls");
+}

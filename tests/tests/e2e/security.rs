@@ -124,3 +124,68 @@ async fn a_nul_character_in_any_text_is_a_400_not_a_database_error() {
     let profile: Value = user.get("/api/v1/profile").await.json().await.unwrap();
     assert!(profile["display_name"].is_null(), "nothing was stored");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_of_an_allowed_origin_can_read_the_errors_too() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_CORS_ORIGINS", "https://app.prepq.example")
+        .api_env("PREPQ_MAX_JSON_BYTES", "1000")
+        .start()
+        .await;
+    let from_app = |method: Method, path: &str| {
+        app.http
+            .request(method, format!("{}{path}", app.base_url))
+            .header("Origin", "https://app.prepq.example")
+    };
+    let answers = [
+        from_app(Method::GET, "/api/v1/jobs").send().await.unwrap(),
+        from_app(Method::GET, "/api/v1/no-such-thing")
+            .send()
+            .await
+            .unwrap(),
+        from_app(Method::POST, "/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body("x".repeat(2000))
+            .send()
+            .await
+            .unwrap(),
+        from_app(Method::POST, "/api/v1/auth/login")
+            .header("content-type", "text/plain")
+            .body("hello")
+            .send()
+            .await
+            .unwrap(),
+    ];
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
+    assert_eq!(statuses, [401, 404, 413, 415]);
+    for answer in &answers {
+        assert_eq!(
+            answer.headers()["access-control-allow-origin"],
+            "https://app.prepq.example",
+            "{}",
+            answer.status()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_served_on_their_own_port_and_not_on_the_public_one() {
+    let app = TestApp::builder().start().await;
+    app.user().await;
+    let public = app
+        .http
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    let private = app
+        .http
+        .get(format!("{}/metrics", app.api_metrics))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(private.status(), 200);
+    let text = private.text().await.unwrap();
+    assert!(text.contains("api_password_hashes_total"), "{text}");
+}
