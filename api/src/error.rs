@@ -8,11 +8,13 @@ use prepq_schema::{StoreError, points::Unaffordable};
 use crate::{accounts::AccountError, billing::BillingError, rate_limit::Limited};
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `not_found`, `invalid_request`, ...
     pub code: String,

@@ -18,6 +18,7 @@ mod request_guard;
 mod routes;
 mod security;
 mod server;
+mod spec;
 mod state;
 mod streams;
 mod uploads;

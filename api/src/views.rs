@@ -35,6 +35,7 @@ impl Difficulty {
 
 /// A job and where it is in its life.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct JobView {
     pub id: Uuid,
     /// The job kind, also its queue: `resume.extract`, `platform.echo`, ... A reading that
@@ -83,6 +84,7 @@ impl JobView {
 
 /// A state change of one of your jobs, as sent on the event streams.
 #[derive(Debug, Clone, PartialEq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct JobEventView {
     pub job_id: Uuid,
     pub kind: String,

@@ -7,6 +7,7 @@ use crate::JobStatus;
 /// Work done and to do, in the kind's own unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Steps {
     pub done: i32,
     pub total: i32,

@@ -109,6 +109,34 @@ prepq_install_check_tools() {
     fi
 }
 
+# The suite's Python tools (tests/client/requirements.txt), pinned, in a virtualenv of the
+# checkout's own under target/, so nothing is installed into the system's Python.
+PREPQ_PY_VENV=target/pyvenv
+prepq_install_python_tools() {
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+        echo "installing: python3 python3-venv"
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    fi
+    [ -x "$PREPQ_PY_VENV/bin/pip" ] || python3 -m venv "$PREPQ_PY_VENV"
+    "$PREPQ_PY_VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/client/requirements.txt
+}
+
+# Generates the Python client from openapi/openapi.json, failing on any warning or dropped
+# schema, installs it into the virtualenv, and points the client scenario at it.
+prepq_generate_client() {
+    local out
+    out=$("$PREPQ_PY_VENV/bin/openapi-python-client" generate --path openapi/openapi.json \
+        --config tests/client/generator.yaml --output-path target/python-client --overwrite 2>&1)
+    if grep -qiE "warning|unable|error" <<<"$out"; then
+        echo "$out" >&2
+        echo "openapi-python-client did not take openapi/openapi.json cleanly (above)" >&2
+        return 1
+    fi
+    "$PREPQ_PY_VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall target/python-client
+    export PREPQ_CLIENT_PYTHON="$PWD/$PREPQ_PY_VENV/bin/python"
+}
+
 # Fails when schema/src/schema.rs is not what `diesel print-schema` makes of a database
 # migrated from migrations/ (on the server started by prepq_start_services), after
 # schema/src/schema.patch. The migrations run under a configuration of their own, so that

@@ -20,6 +20,7 @@ use crate::{
 pub struct AccountsApi;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Registration {
     /// Your email address; a verification link is sent to it.
     #[oai(validator(max_length = 254))]
@@ -33,6 +34,7 @@ pub struct Registration {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Credentials {
     #[oai(validator(max_length = 254))]
     pub email: String,
@@ -41,6 +43,7 @@ pub struct Credentials {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Account {
     pub id: Uuid,
     pub email: String,
@@ -48,6 +51,7 @@ pub struct Account {
 
 /// A signed-in session's tokens.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TokenPair {
     /// Send as `Authorization: Bearer ...`.
     pub access_token: String,
@@ -73,18 +77,21 @@ impl From<Session> for TokenPair {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RefreshRequest {
     #[oai(validator(max_length = 128))]
     pub refresh_token: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResetRequest {
     #[oai(validator(max_length = 254))]
     pub email: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResetConfirmation {
     /// The `token` of the link in the reset mail.
     #[oai(validator(max_length = 128))]
@@ -94,6 +101,7 @@ pub struct ResetConfirmation {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Notice {
     pub message: String,
 }

@@ -24,6 +24,7 @@ use crate::{
 pub struct AdminApi;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserSummary {
     pub id: Uuid,
     pub email: String,

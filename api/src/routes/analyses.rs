@@ -45,6 +45,7 @@ pub enum Report {
 /// The job a resume is measured against: a description pasted as text, or a crawled
 /// posting (`posting_id`), one or the other.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TargetJob {
     #[oai(validator(max_length = 200))]
     pub title: Option<String>,
@@ -54,6 +55,7 @@ pub struct TargetJob {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DiagnosisRequest {
     pub resume_id: Uuid,
     pub target: TargetJob,
@@ -62,6 +64,7 @@ pub struct DiagnosisRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QuestionSetRequest {
     pub resume_id: Uuid,
     pub target: TargetJob,
@@ -81,6 +84,7 @@ fn default_questions() -> u32 {
 
 /// An analysis: the job that makes it, and its result once it succeeded.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnalysisState {
     /// Also the id of the job that makes it (`/jobs/{id}`).
     pub id: Uuid,
@@ -95,6 +99,7 @@ pub struct AnalysisState {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DiagnosisView {
     #[oai(flatten)]
     pub state: AnalysisState,
@@ -102,6 +107,7 @@ pub struct DiagnosisView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QuestionSetView {
     #[oai(flatten)]
     pub state: AnalysisState,

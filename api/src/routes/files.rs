@@ -20,6 +20,7 @@ pub struct FilesApi;
 
 /// A file you uploaded.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FileView {
     pub id: Uuid,
     /// Detected from the content, not from the name.

@@ -43,6 +43,7 @@ impl Accepted {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EchoRequest {
     #[oai(validator(max_length = 10000))]
     pub message: String,

@@ -29,6 +29,7 @@ pub struct OrdersApi;
 
 /// A top-up (`amount_fen`, whole yuan from 10) or a package; exactly one of them.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrderRequest {
     /// Your id for this order: sending it again returns the same order, never a second one.
     #[oai(validator(min_length = 1, max_length = 64))]
@@ -39,6 +40,7 @@ pub struct OrderRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrderView {
     pub id: Uuid,
     pub client_order_key: String,
@@ -97,6 +99,7 @@ pub enum QrCode {
 
 /// A package's offer.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PackageOffer {
     pub package: Package,
     pub price_fen: i64,
@@ -104,6 +107,7 @@ pub struct PackageOffer {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MembershipView {
     /// The level that holds now: the top-ups' level, raised by a running package.
     pub level: Level,

@@ -14,6 +14,7 @@ use crate::error::InvalidCursor;
 
 /// One page of a listing, newest first. Named `Page_<Item>` in the spec.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Page<T: ParseFromJSON + ToJSON> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; absent on the last page.

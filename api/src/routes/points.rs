@@ -22,6 +22,7 @@ use crate::{
 pub struct PointsApi;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Balance {
     pub balance: i32,
     /// Your membership level now (details at `/membership`).
@@ -30,6 +31,7 @@ pub struct Balance {
 
 /// One change of your balance.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LedgerLine {
     pub id: i64,
     /// `grant`, `reserve` (a paid job accepted), `settle` (it succeeded: spent), `refund`

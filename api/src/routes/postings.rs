@@ -24,6 +24,7 @@ pub struct PostingsApi;
 
 /// A job posting crawled from a source: a target to practise against.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PostingView {
     pub id: Uuid,
     #[oai(flatten)]

@@ -19,6 +19,7 @@ pub struct ProfileApi;
 
 /// You, as the product knows you.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Profile {
     pub id: Uuid,
     pub email: String,
@@ -50,6 +51,7 @@ impl From<User> for Profile {
 
 /// Fields left out stay as they are; `display_name: null` clears the name.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProfileUpdate {
     #[oai(validator(max_length = 100))]
     pub display_name: MaybeUndefined<String>,
@@ -58,6 +60,7 @@ pub struct ProfileUpdate {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PasswordChange {
     #[oai(validator(max_length = 512))]
     pub current_password: String,
@@ -66,6 +69,7 @@ pub struct PasswordChange {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccountDeletion {
     /// Your password, to confirm.
     #[oai(validator(max_length = 512))]

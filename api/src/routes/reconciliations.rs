@@ -31,12 +31,14 @@ const MAX_DAYS: i64 = 31;
 
 /// Days to audit (China time), both included.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReconcileRequest {
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReconciliationView {
     pub id: Uuid,
     /// The `billing.reconcile` job that runs it.
@@ -74,6 +76,7 @@ impl From<Run> for ReconciliationView {
 
 /// One disagreement found.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MismatchView {
     /// `paid_not_recorded`, `missing_at_provider`, `status_differs`, `amount_differs`,
     /// `never_credited`, `credited_twice` or `credit_without_order`.
@@ -102,6 +105,7 @@ impl From<Mismatch> for MismatchView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReconciliationReport {
     pub run: ReconciliationView,
     pub mismatches: Vec<MismatchView>,

@@ -37,6 +37,7 @@ pub struct ResumesApi;
 
 /// A resume you uploaded and what was read from it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResumeView {
     pub id: Uuid,
     /// The status of its latest reading: `queued`, `running`, `succeeded`, `failed`.

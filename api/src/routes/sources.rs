@@ -31,6 +31,7 @@ pub struct SourcesApi;
 
 /// A source to crawl.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SourceRequest {
     #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
@@ -51,6 +52,7 @@ fn enabled_by_default() -> bool {
 
 /// A change of a source; absent fields stay as they are.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SourceUpdate {
     pub name: Option<String>,
     pub spec: Option<serde_json::Value>,
@@ -59,6 +61,7 @@ pub struct SourceUpdate {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SourceView {
     pub id: Uuid,
     pub name: String,
@@ -84,12 +87,14 @@ impl From<Source> for SourceView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SourceList {
     pub items: Vec<SourceView>,
 }
 
 /// One crawl and what it did.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CrawlRunView {
     pub id: Uuid,
     pub source_id: Uuid,
@@ -137,6 +142,7 @@ impl From<Run> for CrawlRunView {
 pub type CrawlRunPage = super::paging::Page<CrawlRunView>;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CrawlStarted {
     pub run_id: Uuid,
 }

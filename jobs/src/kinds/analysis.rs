@@ -48,6 +48,7 @@ impl Job for QuestionsPredict {
 /// A resume measured against a job.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct ResumeDiagnosis {
     /// `zh-CN` or `en`: the language of the text below.
     pub language: String,
@@ -66,6 +67,7 @@ pub struct ResumeDiagnosis {
 /// Each 0–100.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct DimensionScores {
     /// How much of what the job requires the resume shows.
     pub requirements_match: u32,
@@ -84,6 +86,7 @@ pub struct DimensionScores {
 /// The job's skills, as the resume meets them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Keywords {
     pub matched_must_have: Vec<String>,
     pub missing_must_have: Vec<String>,
@@ -94,6 +97,7 @@ pub struct Keywords {
 /// One change to make.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Suggestion {
     /// The dimension it improves (a field of `dimensions`).
     pub dimension: String,
@@ -106,6 +110,7 @@ pub struct Suggestion {
 /// The questions a candidate is likely to face.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct QuestionSet {
     pub language: String,
     pub questions: Vec<Question>,
@@ -115,6 +120,7 @@ pub struct QuestionSet {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Question {
     /// `background`, `behavioural`, `technical` or `situational`.
     pub category: String,
@@ -130,6 +136,7 @@ pub struct Question {
 /// Which engine produced a result, and its cost.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct EngineRun {
     /// `builtin` or `llm`.
     pub engine: String,

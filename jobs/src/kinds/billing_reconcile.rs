@@ -50,6 +50,7 @@ impl MismatchKind {
 /// What a run looked at and found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct ReconcileSummary {
     /// Our orders paid in the range, or named by the provider's rows.
     pub orders: u64,

@@ -25,6 +25,7 @@ pub struct ResumeText {
 /// What the parser found in a resume's text. Spans are byte offsets into the text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct ResumeParse {
     /// `zh-CN` or `en`: the resume's main language.
     pub language: String,
@@ -42,6 +43,7 @@ pub struct ResumeParse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Contact {
     pub name: Option<String>,
     pub emails: Vec<String>,
@@ -51,6 +53,7 @@ pub struct Contact {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Section {
     /// `summary`, `education`, `experience`, `projects`, `skills`, `certifications`,
     /// `languages`.
@@ -63,6 +66,7 @@ pub struct Section {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Education {
     pub institution: Option<String>,
     pub degree: Option<String>,
@@ -73,6 +77,7 @@ pub struct Education {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Experience {
     /// The line that introduces the entry (title, organisation, place), as written.
     pub heading: String,
@@ -84,6 +89,7 @@ pub struct Experience {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct SkillMention {
     pub skill: String,
     pub mentions: u32,

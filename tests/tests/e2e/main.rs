@@ -6,6 +6,7 @@ mod accounts;
 mod analyses;
 mod backlog;
 mod billing;
+mod clients;
 mod crawl;
 mod exhaustion;
 mod idempotency;
