@@ -115,7 +115,7 @@ macro_rules! answers {
     };
     (@enum $meta:tt $name:ident [$($body:tt)*] BadRequest $($rest:ident)*) => {
         answers!(@enum $meta $name [$($body)*
-            #[doc = "The request is malformed: a parameter, or a cursor no listing gave."]
+            #[doc = "The request is malformed: a parameter that does not parse (an id that is not a UUID), or a cursor no listing gave."]
             #[oai(status = 400)]
             BadRequest(Json<ErrorBody>),
         ] $($rest)*);
@@ -208,7 +208,7 @@ answers! {
 
 answers! {
     /// The answers of an operation on one resource of the caller's, named by its id.
-    pub enum FindError { Unauthorized, NotFound, Unavailable }
+    pub enum FindError { BadRequest, Unauthorized, NotFound, Unavailable }
 }
 
 answers! {
@@ -218,12 +218,12 @@ answers! {
 
 answers! {
     /// The answers of one job's event stream.
-    pub enum JobStreamError { Unauthorized, NotFound, TooManyRequests, Unavailable }
+    pub enum JobStreamError { BadRequest, Unauthorized, NotFound, TooManyRequests, Unavailable }
 }
 
 answers! {
     /// The answers of a change to one resource of the caller's that its state may refuse.
-    pub enum ChangeError { Unauthorized, NotFound, Conflict, Unavailable }
+    pub enum ChangeError { BadRequest, Unauthorized, NotFound, Conflict, Unavailable }
 }
 
 answers! {
@@ -243,12 +243,12 @@ answers! {
 
 answers! {
     /// The answers of an administrator's operation on one thing named by its id.
-    pub enum AdminFindError { Unauthorized, Forbidden, NotFound, Unavailable }
+    pub enum AdminFindError { BadRequest, Unauthorized, Forbidden, NotFound, Unavailable }
 }
 
 answers! {
     /// The answers of an administrator's change that the thing's state may refuse.
-    pub enum AdminChangeError { Unauthorized, Forbidden, NotFound, Conflict, Unavailable }
+    pub enum AdminChangeError { BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable }
 }
 
 impl ReadError {
@@ -303,6 +303,7 @@ impl From<StoreError> for ApiError {
 impl From<FindError> for ApiError {
     fn from(e: FindError) -> Self {
         match e {
+            FindError::BadRequest(body) => Self::BadRequest(body),
             FindError::Unauthorized(body) => Self::Unauthorized(body),
             FindError::NotFound(body) => Self::NotFound(body),
             FindError::Unavailable(body) => Self::Unavailable(body),

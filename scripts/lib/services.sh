@@ -134,7 +134,8 @@ prepq_generate_client() {
         return 1
     fi
     "$PREPQ_PY_VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall target/python-client
-    export PREPQ_CLIENT_PYTHON="$PWD/$PREPQ_PY_VENV/bin/python"
+    PREPQ_CLIENT_PYTHON="$(cd "$PREPQ_PY_VENV" && pwd)/bin/python"
+    export PREPQ_CLIENT_PYTHON
 }
 
 # Fails when schema/src/schema.rs is not what `diesel print-schema` makes of a database

@@ -370,6 +370,11 @@ impl TestApp {
     }
 
     /// Where the workers write mail when no SMTP server is configured.
+    /// Where this scenario's processes log and keep their files.
+    pub fn run_dir(&self) -> PathBuf {
+        self.run_dir.clone()
+    }
+
     pub fn outbox(&self) -> PathBuf {
         self.run_dir.join("outbox")
     }

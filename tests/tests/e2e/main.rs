@@ -7,6 +7,7 @@ mod analyses;
 mod backlog;
 mod billing;
 mod clients;
+mod contract;
 mod crawl;
 mod exhaustion;
 mod idempotency;
