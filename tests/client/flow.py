@@ -61,15 +61,15 @@ def expect(kind, answer, what):
     return answer
 
 
-def finished(read, what):
-    """Polls `read` until its view is in a final state; the view."""
+def finished(operation, view, id, client, what):
+    """Polls `operation` for `id` until its view is in a final state; the view."""
     end = time.monotonic() + DEADLINE_SECS
     while True:
-        view = read()
-        if view.status in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED):
-            if view.status != JobState.SUCCEEDED:
-                sys.exit(f"{what} ended {view.status}: {view.error}")
-            return view
+        current = expect(view, operation.sync(id, client=client), what)
+        if current.status in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED):
+            if current.status != JobState.SUCCEEDED:
+                sys.exit(f"{what} ended {current.status}: {current.error}")
+            return current
         if time.monotonic() > end:
             sys.exit(f"{what} did not finish within {DEADLINE_SECS} s")
         time.sleep(0.2)
@@ -125,14 +125,7 @@ def main():
         )
         resume = post_resumes.sync(client=user, body=upload)
     resume = expect(ResumeView, resume, "upload")
-    resume = finished(
-        lambda: expect(
-            ResumeView,
-            get_resumes_id.sync(resume.id, client=user),
-            "read the resume",
-        ),
-        "the resume's reading",
-    )
+    resume = finished(get_resumes_id, ResumeView, resume.id, user, "the resume's reading")
     if not resume.text:
         sys.exit(f"the resume was read but has no text: {resume!r}")
 
@@ -141,14 +134,7 @@ def main():
         client=user, body=DiagnosisRequest(resume_id=resume.id, target=target)
     )
     job = expect(JobView, job, "diagnose")
-    diagnosis = finished(
-        lambda: expect(
-            DiagnosisView,
-            get_diagnoses_id.sync(job.id, client=user),
-            "read the diagnosis",
-        ),
-        "the diagnosis",
-    )
+    diagnosis = finished(get_diagnoses_id, DiagnosisView, job.id, user, "the diagnosis")
     if not diagnosis.diagnosis or not diagnosis.diagnosis.suggestions:
         sys.exit(f"a diagnosis without suggestions: {diagnosis!r}")
 
@@ -158,12 +144,7 @@ def main():
     )
     job = expect(JobView, job, "predict questions")
     questions = finished(
-        lambda: expect(
-            QuestionSetView,
-            get_question_sets_id.sync(job.id, client=user),
-            "read the question set",
-        ),
-        "the question set",
+        get_question_sets_id, QuestionSetView, job.id, user, "the question set"
     )
     if len(questions.question_set.questions) != 5:
         sys.exit(f"asked for 5 questions: {questions!r}")

@@ -57,6 +57,19 @@ async fn shop() -> (PayProvider, TestApp, User) {
     (provider, app, user)
 }
 
+/// An order of `amount_fen` that the provider took payment for without telling us; its
+/// trade number.
+async fn paid_unnotified(provider: &PayProvider, user: &User, amount_fen: i64) -> String {
+    let order = place(
+        user,
+        json!({ "client_order_key": "k", "amount_fen": amount_fen }),
+    )
+    .await;
+    let trade_no = order["out_trade_no"].as_str().unwrap().to_owned();
+    provider.pay_without_notifying(&trade_no).await;
+    trade_no
+}
+
 async fn credits(user: &User) -> usize {
     ledger(user)
         .await
@@ -199,13 +212,7 @@ async fn an_order_paid_by_scanning_its_qr_code_credits_points_and_level_once() {
 async fn forged_stale_or_tampered_notifications_change_nothing_and_twenty_copies_credit_once() {
     let (provider, app, user) = shop().await;
     let (before, _) = points(&user).await;
-    let order = place(
-        &user,
-        json!({ "client_order_key": "k", "amount_fen": 5000 }),
-    )
-    .await;
-    let trade_no = order["out_trade_no"].as_str().unwrap();
-    provider.pay_without_notifying(trade_no).await;
+    let trade_no = &paid_unnotified(&provider, &user, 5000).await;
     let now = Utc::now().timestamp();
     let (signed, body) = provider.notification(trade_no, now);
 
@@ -764,13 +771,7 @@ async fn two_schedulers_start_one_audit_of_the_previous_day_per_tick() {
 async fn a_notification_timestamp_at_either_end_of_the_integer_range_is_stale_not_a_crash() {
     let (provider, app, user) = shop().await;
     let (before, _) = points(&user).await;
-    let order = place(
-        &user,
-        json!({ "client_order_key": "k", "amount_fen": 1000 }),
-    )
-    .await;
-    let trade_no = order["out_trade_no"].as_str().unwrap();
-    provider.pay_without_notifying(trade_no).await;
+    let trade_no = &paid_unnotified(&provider, &user, 1000).await;
     let (mut signed, body) = provider.notification(trade_no, Utc::now().timestamp());
     for extreme in [i64::MIN, i64::MAX] {
         signed.timestamp = extreme.to_string();
@@ -787,13 +788,7 @@ async fn a_notification_timestamp_at_either_end_of_the_integer_range_is_stale_no
 async fn a_payment_in_another_currency_is_acknowledged_but_not_credited() {
     let (provider, app, user) = shop().await;
     let (before, _) = points(&user).await;
-    let order = place(
-        &user,
-        json!({ "client_order_key": "k", "amount_fen": 1000 }),
-    )
-    .await;
-    let trade_no = order["out_trade_no"].as_str().unwrap();
-    provider.pay_without_notifying(trade_no).await;
+    let trade_no = &paid_unnotified(&provider, &user, 1000).await;
     let (signed, body) = provider.notification_with(trade_no, Utc::now().timestamp(), |t| {
         t.amount.currency = "USD".into();
     });

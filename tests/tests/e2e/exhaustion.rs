@@ -144,70 +144,61 @@ async fn closed_by_server(stream: &mut TcpStream) -> bool {
     )
 }
 
+/// Waits until the server has closed at least `at_least` of `streams`; how many it closed.
+async fn wait_closed(what: &str, streams: Vec<TcpStream>, at_least: usize) -> usize {
+    let streams = Arc::new(Mutex::new(streams));
+    wait_until(what, Duration::from_secs(30), || {
+        let streams = streams.clone();
+        async move {
+            let mut closed = 0;
+            for stream in streams.lock().await.iter_mut() {
+                closed += usize::from(closed_by_server(stream).await);
+            }
+            (closed >= at_least).then_some(closed)
+        }
+    })
+    .await
+}
+
+async fn connect(app: &TestApp, count: usize) -> Vec<TcpStream> {
+    let address = app.base_url.trim_start_matches("http://");
+    let mut streams = Vec::with_capacity(count);
+    for _ in 0..count {
+        streams.push(TcpStream::connect(address).await.unwrap());
+    }
+    streams
+}
+
+async fn readyz(app: &TestApp) -> u16 {
+    let ready = app.http.get(format!("{}/readyz", app.base_url)).send();
+    ready.await.unwrap().status().as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_and_half_sent_connections_are_closed_and_readyz_answers_throughout() {
     let app = TestApp::builder()
         .api_env("PREPQ_IDLE_TIMEOUT_SECS", "3")
         .start()
         .await;
-    let address = app.base_url.trim_start_matches("http://").to_owned();
-    let mut idle = Vec::new();
-    for _ in 0..2000 {
-        idle.push(TcpStream::connect(&address).await.unwrap());
-    }
-    let mut half = TcpStream::connect(&address).await.unwrap();
-    half.write_all(b"GET /readyz HTTP/1.1\r\nHost: loc")
+    let mut streams = connect(&app, 2002).await;
+    streams[0]
+        .write_all(b"GET /readyz HTTP/1.1\r\nHost: loc")
         .await
         .unwrap();
-    let mut kept_alive = TcpStream::connect(&address).await.unwrap();
-    kept_alive
+    streams[1]
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     let mut answer = [0u8; 512];
-    assert!(kept_alive.read(&mut answer).await.unwrap() > 0);
-
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        ready.status(),
-        200,
-        "readyz with 2,000 idle connections open"
+    assert!(
+        streams[1].read(&mut answer).await.unwrap() > 0,
+        "kept alive after an answer"
     );
+    assert_eq!(readyz(&app).await, 200, "with 2,002 idle connections open");
 
-    idle.push(half);
-    idle.push(kept_alive);
-    let idle = Arc::new(Mutex::new(idle));
-    wait_until(
-        "the server to close every idle connection",
-        Duration::from_secs(30),
-        || {
-            let idle = idle.clone();
-            async move {
-                let mut idle = idle.lock().await;
-                let mut open = Vec::new();
-                for mut stream in idle.drain(..) {
-                    if !closed_by_server(&mut stream).await {
-                        open.push(stream);
-                    }
-                }
-                *idle = open;
-                idle.is_empty().then_some(())
-            }
-        },
-    )
-    .await;
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200);
+    let all = streams.len();
+    wait_closed("the server to close every idle connection", streams, all).await;
+    assert_eq!(readyz(&app).await, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -217,27 +208,8 @@ async fn connections_over_the_cap_are_closed_at_once() {
         .api_env("PREPQ_IDLE_TIMEOUT_SECS", "600")
         .start()
         .await;
-    let address = app.base_url.trim_start_matches("http://").to_owned();
-    let mut streams = Vec::new();
-    for _ in 0..30 {
-        streams.push(TcpStream::connect(&address).await.unwrap());
-    }
-    let streams = Arc::new(Mutex::new(streams));
-    let closed = wait_until(
-        "the connections over the cap to be closed",
-        Duration::from_secs(20),
-        || {
-            let streams = streams.clone();
-            async move {
-                let mut closed = 0;
-                for stream in streams.lock().await.iter_mut() {
-                    closed += usize::from(closed_by_server(stream).await);
-                }
-                (closed >= 10).then_some(closed)
-            }
-        },
-    )
-    .await;
+    let streams = connect(&app, 30).await;
+    let closed = wait_closed("the connections over the cap to be closed", streams, 10).await;
     // The harness's own pooled connection may hold one slot.
     assert!((10..=11).contains(&closed), "{closed} closed");
 }
