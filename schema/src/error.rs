@@ -14,3 +14,69 @@ pub enum StoreError {
     #[error("stored value is not valid: {0}")]
     Corrupt(String),
 }
+
+impl StoreError {
+    /// Whether trying the same thing again may work: the store unreachable, a connection
+    /// lost, a serialisation conflict. A broken constraint, a missing row or a bad value
+    /// will be the same next time.
+    pub fn is_transient(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            Self::Pool(_) | Self::Connection(_) | Self::Blob(_) => true,
+            Self::Query(Error::DatabaseError(kind, _)) => matches!(
+                kind,
+                DatabaseErrorKind::SerializationFailure
+                    | DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::Unknown
+            ),
+            Self::Query(Error::BrokenTransactionManager) => true,
+            Self::Query(_) | Self::Migration(_) | Self::Corrupt(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    struct Message;
+
+    impl diesel::result::DatabaseErrorInformation for Message {
+        fn message(&self) -> &str {
+            "violates foreign key constraint"
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn database(kind: DatabaseErrorKind) -> StoreError {
+        StoreError::Query(Error::DatabaseError(kind, Box::new(Message)))
+    }
+
+    #[test]
+    fn broken_constraints_are_permanent_and_lost_connections_transient() {
+        assert!(!database(DatabaseErrorKind::ForeignKeyViolation).is_transient());
+        assert!(!database(DatabaseErrorKind::UniqueViolation).is_transient());
+        assert!(!StoreError::Query(Error::NotFound).is_transient());
+        assert!(database(DatabaseErrorKind::SerializationFailure).is_transient());
+        assert!(database(DatabaseErrorKind::ClosedConnection).is_transient());
+    }
+}

@@ -422,7 +422,27 @@ pub async fn claim_many(
         .returning(JobRow::as_returning())
         .get_results(conn)
         .await?;
-    Ok(rows)
+    let rest: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !rows.iter().any(|r| r.id == **id))
+        .copied()
+        .collect();
+    if rest.is_empty() {
+        return Ok(rows);
+    }
+    // A claim whose answer was lost (the connection dropped after the commit) left its
+    // job running under this worker; asked again, it gets it back instead of leaving it to
+    // its lease. Only one delivery of a job runs in a worker at a time, so no other can be
+    // the one that claimed it.
+    let mine = jobs::table
+        .filter(jobs::id.eq_any(&rest))
+        .filter(jobs::status.eq(JobStatus::Running.as_str()))
+        .filter(jobs::worker.eq(worker))
+        .filter(jobs::lease_expires_at.gt(now))
+        .select(JobRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().chain(mine).collect())
 }
 
 /// What a running attempt reports.

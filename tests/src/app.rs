@@ -22,6 +22,7 @@ pub struct TestAppBuilder {
     worker_env: Vec<(String, String)>,
     workers: usize,
     api_via_proxy: bool,
+    workers_db_via_proxy: bool,
 }
 
 impl TestAppBuilder {
@@ -67,6 +68,12 @@ impl TestAppBuilder {
     /// The API reaches Redis through a proxy the test can break.
     pub fn api_redis_via_proxy(mut self) -> Self {
         self.api_via_proxy = true;
+        self
+    }
+
+    /// The workers reach PostgreSQL through a proxy the test can break (`db_proxy`).
+    pub fn workers_db_via_proxy(mut self) -> Self {
+        self.workers_db_via_proxy = true;
         self
     }
 
@@ -143,6 +150,19 @@ impl TestAppBuilder {
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
+        let db_proxy = if self.workers_db_via_proxy {
+            let mut url = url::Url::parse(&database_url).expect("the database URL");
+            let target = (
+                [127, 0, 0, 1],
+                url.port().expect("the database URL names its port"),
+            );
+            let proxy = ChaosProxy::start(target.into()).await;
+            url.set_port(Some(proxy.port)).expect("a port");
+            worker_env.push(("DATABASE_URL".into(), url.to_string()));
+            Some(proxy)
+        } else {
+            None
+        };
         worker_env.extend(self.worker_env);
         let api = Process::spawn("api", "api", &api_env, &run_dir);
         let mut app = TestApp {
@@ -156,6 +176,7 @@ impl TestAppBuilder {
             database_url,
             redis,
             proxy,
+            db_proxy,
             api,
             workers: Vec::new(),
             worker_env,
@@ -183,6 +204,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub database_url: String,
     pub proxy: Option<ChaosProxy>,
+    /// Between the workers and PostgreSQL, with `workers_db_via_proxy`.
+    pub db_proxy: Option<ChaosProxy>,
     pub redis: RedisServer,
     /// The key the API signs access tokens with, to forge them in scenarios.
     pub jwt_secret: String,
@@ -359,9 +382,15 @@ impl TestApp {
             ..Default::default()
         };
         let mut conn = self.db().get().await.expect("test connection");
-        prepq_schema::jobs::list(&mut conn, prepq_schema::jobs::Scope::All, &filter, 1000)
-            .await
-            .expect("listing jobs")
+        // All of them: a scenario with thousands counts them.
+        prepq_schema::jobs::list(
+            &mut conn,
+            prepq_schema::jobs::Scope::All,
+            &filter,
+            1_000_000,
+        )
+        .await
+        .expect("listing jobs")
     }
 
     /// Where uploaded bytes are stored, by content hash.

@@ -66,6 +66,11 @@ impl ChaosProxy {
         self.broken.store(true, Ordering::SeqCst);
         let _ = self.cut.send(());
     }
+
+    /// Lets new connections through again.
+    pub fn heal(&self) {
+        self.broken.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Drop for ChaosProxy {

@@ -44,12 +44,16 @@ impl JobError {
     }
 }
 
-/// The store being unreachable or failing a query is worth another try.
+/// As the store classifies it: unreachable or in conflict is worth another try, a broken
+/// constraint (the resume deleted under the job, say) is not.
 impl From<StoreError> for JobError {
     fn from(e: StoreError) -> Self {
-        Self::Transient {
-            reason: e.to_string(),
-            source: Some(Box::new(e)),
+        let (reason, transient) = (e.to_string(), e.is_transient());
+        let source = Some(Box::new(e) as Source);
+        if transient {
+            Self::Transient { reason, source }
+        } else {
+            Self::Permanent { reason, source }
         }
     }
 }
@@ -67,10 +71,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_store_error_is_transient_and_keeps_its_source() {
+    fn a_store_error_keeps_its_source_and_the_stores_judgement() {
         let error = JobError::from(StoreError::Corrupt("bad row".into()));
-        assert!(!error.is_permanent());
+        assert!(error.is_permanent());
         assert_eq!(error.to_string(), "stored value is not valid: bad row");
         assert!(error.source().is_some());
+        let lost = JobError::from(StoreError::Blob(std::io::Error::other("disk gone")));
+        assert!(!lost.is_permanent());
     }
 }

@@ -26,7 +26,11 @@ use crate::{
     kinds::{self, Outcome, Record},
     poll::ArmedInterval,
     services::Services,
+    store::{Unreachable, Written},
 };
+
+/// How long, in leases, a write the store cannot take is tried again.
+const WRITE_RETRY_LEASES: f64 = 2.0;
 
 /// Progress is written to PostgreSQL at most this often: pages of OCR take seconds, so
 /// every change is still seen, while a chatty job cannot flood the database.
@@ -98,7 +102,17 @@ impl QueueWorker {
         if let Err(e) = queue::release(&mut redis, self.kind, job_id).await {
             tracing::warn!(%job_id, error = %e, "releasing the window slot failed; the dispatcher will repair it");
         }
-        let Some(job) = self.services.store.claims.run(job_id).await.flatten() else {
+        let Some(_running) = self.services.store.enter(job_id) else {
+            tracing::debug!(%job_id, "delivery skipped: this process is already at work on the job");
+            return;
+        };
+        // A store that cannot be asked is not a reason to drop the delivery: it is asked
+        // again shortly, so a blip of PostgreSQL costs its length, not a redispatch.
+        let claim = || async {
+            let claimed = self.services.store.claims.run(job_id).await;
+            claimed.unwrap_or(Ok(None))
+        };
+        let Some(job) = self.until_written(claim).await.flatten() else {
             tracing::debug!(%job_id, "delivery skipped: the job is taken, finished or not due");
             metrics::counter!("prepq_deliveries_skipped_total", "kind" => self.kind).increment(1);
             return;
@@ -132,17 +146,33 @@ impl QueueWorker {
                 output,
                 record: None,
             }) => {
-                let done = self.services.store.successes.run((job_id, attempt, output));
-                return self
-                    .finished(job_id, attempt, started, Ok(done.await.flatten()))
-                    .await;
+                // A result is kept trying until it is written or another attempt owns the
+                // job: running the body again would repeat what it did.
+                let write = || async {
+                    let written =
+                        self.services
+                            .store
+                            .successes
+                            .run((job_id, attempt, output.clone()));
+                    written.await.unwrap_or(Ok(None))
+                };
+                let done = self.until_written(write).await.flatten();
+                return self.finished(job_id, attempt, started, Ok(done)).await;
             }
             Ok(Outcome::Done {
                 output,
                 record: Some(record),
             }) => {
-                let done = self.succeed_with_record(job_id, attempt, output, record);
-                return self.finished(job_id, attempt, started, done.await).await;
+                match self
+                    .succeed_with_record(job_id, attempt, output, record)
+                    .await
+                {
+                    Err(e) if !e.is_transient() => {
+                        // Such as a foreign key: the resume was deleted under the job.
+                        Setback::Failed(format!("the result could not be stored: {e}"))
+                    }
+                    done => return self.finished(job_id, attempt, started, done).await,
+                }
             }
             Ok(Outcome::Continue(next)) => Setback::HandOff(next),
             Err(error) => {
@@ -158,11 +188,48 @@ impl QueueWorker {
                 }
             }
         };
-        let finished = match self.services.db.get().await {
-            Ok(mut conn) => jobs::finish(&mut conn, job_id, attempt, &setback).await,
-            Err(e) => Err(e.into()),
+        let finish = || async {
+            let mut conn = self.connection().await?;
+            jobs::finish(&mut conn, job_id, attempt, &setback)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(%job_id, error = %e, "recording the outcome failed");
+                    Unreachable
+                })
         };
-        self.finished(job_id, attempt, started, finished).await;
+        let finished = self.until_written(finish).await.flatten();
+        self.finished(job_id, attempt, started, Ok(finished)).await;
+    }
+
+    /// A connection from the pool, or word that the store cannot be reached now.
+    async fn connection(&self) -> Written<prepq_schema::PooledConn> {
+        self.services.db.get().await.map_err(|e| {
+            tracing::warn!(error = %e, "the store is unreachable");
+            Unreachable
+        })
+    }
+
+    /// Runs `write` until the store takes it, with a backoff from 50 ms to 1 s, for at most
+    /// `WRITE_RETRY_LEASES` leases (by then another attempt may own the job, and the
+    /// statements' guards would refuse it anyway); `None` if it never did.
+    async fn until_written<T, F, Fut>(&self, mut write: F) -> Option<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Written<T>>,
+    {
+        let give_up =
+            Instant::now() + Duration::from_secs_f64(self.config.lease_secs * WRITE_RETRY_LEASES);
+        let mut pause = Duration::from_millis(50);
+        loop {
+            if let Ok(written) = write().await {
+                return Some(written);
+            }
+            if Instant::now() + pause > give_up {
+                return None;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
     }
 
     /// Counts and publishes how the attempt's outcome was recorded.
@@ -190,7 +257,8 @@ impl QueueWorker {
         }
     }
 
-    /// Records a success and its rows of record in one transaction.
+    /// Records a success and its rows of record in one transaction, once a connection is
+    /// to be had (the record runs once, so only the wait for the store is retried).
     async fn succeed_with_record(
         &self,
         job_id: Uuid,
@@ -198,7 +266,9 @@ impl QueueWorker {
         result: serde_json::Value,
         record: Record,
     ) -> Result<Option<jobs::JobRow>, StoreError> {
-        let mut conn = self.services.db.get().await?;
+        let Some(mut conn) = self.until_written(|| self.connection()).await else {
+            return Ok(None);
+        };
         conn.transaction(async |conn| {
             let row = jobs::succeed_many(conn, &[(job_id, attempt, result)])
                 .await?

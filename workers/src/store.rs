@@ -2,6 +2,11 @@
 //! deliveries (see `batcher`). The guards are the statements' own: a batch changes exactly
 //! the rows one statement per delivery would have.
 
+use std::{
+    collections::HashSet,
+    sync::{Mutex, PoisonError},
+};
+
 use prepq_schema::{
     DbPool,
     jobs::{self, JobRow},
@@ -12,11 +17,21 @@ use crate::batcher::Batcher;
 
 /// The job writes every delivery makes, batched across the process's concurrent deliveries.
 pub struct JobStore {
+    /// Jobs a delivery is working on in this process: a second delivery of one is skipped.
+    running: Mutex<HashSet<Uuid>>,
     /// Job id → the claimed row, or `None` when this delivery must be skipped.
-    pub claims: Batcher<Uuid, Option<JobRow>>,
-    /// (job, attempt, result) → the finished row, or `None` when nothing was recorded.
-    pub successes: Batcher<(Uuid, i32, serde_json::Value), Option<JobRow>>,
+    pub claims: Batcher<Uuid, Written<Option<JobRow>>>,
+    /// (job, attempt, result) → the finished row, or `None` when the attempt no longer
+    /// owns the job.
+    pub successes: Batcher<(Uuid, i32, serde_json::Value), Written<Option<JobRow>>>,
 }
+
+/// A batched statement's answer for one delivery, or word that the store could not be
+/// asked (worth asking again: the statements' guards make a repeat safe).
+pub type Written<T> = Result<T, Unreachable>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreachable;
 
 /// Most deliveries one statement covers.
 const BATCH: usize = 64;
@@ -35,11 +50,11 @@ impl JobStore {
                 match claimed {
                     Ok(rows) => ids
                         .iter()
-                        .map(|id| rows.iter().find(|r| r.id == *id).cloned())
+                        .map(|id| Ok(rows.iter().find(|r| r.id == *id).cloned()))
                         .collect(),
                     Err(e) => {
-                        tracing::warn!(error = %e, jobs = ids.len(), "claim failed; the dispatcher will push these jobs again");
-                        vec![None; ids.len()]
+                        tracing::warn!(error = %e, jobs = ids.len(), "claim failed; trying again");
+                        vec![Err(Unreachable); ids.len()]
                     }
                 }
             }
@@ -54,15 +69,43 @@ impl JobStore {
                 match recorded {
                     Ok(rows) => done
                         .iter()
-                        .map(|(id, _, _)| rows.iter().find(|r| r.id == *id).cloned())
+                        .map(|(id, _, _)| Ok(rows.iter().find(|r| r.id == *id).cloned()))
                         .collect(),
                     Err(e) => {
-                        tracing::error!(error = %e, jobs = done.len(), "recording results failed; the leases will expire and the jobs run again");
-                        vec![None; done.len()]
+                        tracing::warn!(error = %e, jobs = done.len(), "recording results failed; trying again");
+                        vec![Err(Unreachable); done.len()]
                     }
                 }
             }
         });
-        Self { claims, successes }
+        Self {
+            running: Mutex::default(),
+            claims,
+            successes,
+        }
+    }
+
+    /// Marks the job as this process's until the guard drops; `None` when a delivery of
+    /// it is already at work here (a duplicate push).
+    pub fn enter(&self, job: Uuid) -> Option<Running<'_>> {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.insert(job).then_some(Running { store: self, job })
+    }
+}
+
+/// One delivery at work on its job in this process.
+pub struct Running<'a> {
+    store: &'a JobStore,
+    job: Uuid,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut running = self
+            .store
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        running.remove(&self.job);
     }
 }

@@ -161,3 +161,68 @@ async fn platform_recovers_from_a_redis_restart() {
         );
     }
 }
+
+/// With the default settings, a PostgreSQL blip of about a second under a backlog costs
+/// about its length: the deliveries that meet it wait and ask again instead of being
+/// dropped until a redispatch a minute later, and the results that meet it are written
+/// when it is back instead of being run again after their lease.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgresql_blip_under_load_costs_seconds_and_every_job_succeeds() {
+    let mut app = TestApp::builder()
+        .workers_db_via_proxy()
+        .worker_env("PREPQ_LEASE_SECS", "30")
+        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "60")
+        .worker_env("PREPQ_DISPATCH_INTERVAL_MS", "200")
+        .worker_env("PREPQ_POLL_MS", "50")
+        .worker_env("PREPQ_RETRY_BASE_MS", "2000")
+        .start()
+        .await;
+    let user = app.user().await;
+    // The backlog first, then the worker: the blip meets a full window.
+    let ids = user.echo_many(2000, 20, 16).await;
+    app.start_worker(&[]).await;
+    let succeeded = async || {
+        let jobs = app.jobs_of_kind("platform.echo").await;
+        jobs.iter().filter(|j| j.status == "succeeded").count()
+    };
+    wait_until(
+        "a few hundred jobs to succeed",
+        Duration::from_secs(120),
+        || async { (succeeded().await >= 200).then_some(()) },
+    )
+    .await;
+    let proxy = app.db_proxy.as_ref().expect("the workers' database proxy");
+    proxy.break_links();
+    // The fault itself lasts a second; what is measured is what follows it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    proxy.heal();
+    let back = chrono::Utc::now();
+
+    wait_until("every job to succeed", Duration::from_secs(180), || async {
+        (succeeded().await == ids.len()).then_some(())
+    })
+    .await;
+    let mut finished: Vec<_> = app
+        .jobs_of_kind("platform.echo")
+        .await
+        .into_iter()
+        .filter_map(|j| j.finished_at)
+        .filter(|at| *at > back)
+        .collect();
+    finished.sort();
+    let mut longest = chrono::Duration::zero();
+    let mut previous = back;
+    for at in finished {
+        longest = longest.max(at - previous);
+        previous = at;
+    }
+    eprintln!(
+        "longest stretch without a success after the blip: {} ms",
+        longest.num_milliseconds()
+    );
+    assert!(
+        longest < chrono::Duration::seconds(5),
+        "{} ms without a success after PostgreSQL was back",
+        longest.num_milliseconds()
+    );
+}
