@@ -39,6 +39,11 @@ impl ReceivedMail {
             .unwrap_or_default()
     }
 
+    /// The `Message-ID` header, without its angle brackets.
+    pub fn message_id(&self) -> Option<String> {
+        self.parsed().message_id().map(str::to_owned)
+    }
+
     /// The first link in the body starting with `prefix`.
     pub fn link(&self, prefix: &str) -> Option<String> {
         let text = self.text();

@@ -10,6 +10,7 @@ use uuid::Uuid;
 /// Who is running a job: the attempt and the worker, and where its progress goes. The
 /// services a kind uses come separately, as it names them (`Run::Needs`).
 pub struct JobContext {
+    pub job_id: Uuid,
     /// This attempt's number, from 1.
     pub attempt: i32,
     pub worker: Arc<str>,
@@ -20,12 +21,14 @@ pub struct JobContext {
 
 impl JobContext {
     pub fn new(
+        job_id: Uuid,
         attempt: i32,
         worker: Arc<str>,
         owner: Option<Uuid>,
         progress: watch::Sender<Progress>,
     ) -> Self {
         Self {
+            job_id,
             attempt,
             worker,
             owner,

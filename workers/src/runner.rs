@@ -124,7 +124,7 @@ impl QueueWorker {
             percent: job.progress,
             steps: None,
         });
-        let ctx = JobContext::new(attempt, self.worker.clone(), job.owner_id, progress);
+        let ctx = JobContext::new(job_id, attempt, self.worker.clone(), job.owner_id, progress);
         let last_steps = reports.clone();
         let result = tokio::select! {
             result = kinds::execute(&job.kind, job.payload, &ctx, &self.services) => result,

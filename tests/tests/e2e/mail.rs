@@ -84,3 +84,38 @@ async fn without_an_smtp_host_mail_lands_in_the_outbox() {
     .await;
     assert_eq!(job.result.unwrap()["via"], "outbox");
 }
+
+/// A mail's Message-ID is its job's: an attempt repeated after a send whose outcome was
+/// lost sends the same message again, not a second one.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_attempt_of_a_mail_job_sends_the_message_id_of_its_job() {
+    let mut smtp = SmtpServer::down();
+    let app = TestApp::builder().smtp(&smtp).workers(1).start().await;
+    let user = app.user().await;
+    wait_until(
+        "the mail job to have failed an attempt",
+        JOB_DEADLINE,
+        || async {
+            let job = app.jobs_of_kind("email.send").await.pop()?;
+            (job.attempt >= 2).then_some(())
+        },
+    )
+    .await;
+    smtp.up().await;
+    let mail = smtp.nth_mail_to(&user.email, 1, JOB_DEADLINE).await;
+    let job = app
+        .jobs_of_kind("email.send")
+        .await
+        .pop()
+        .expect("the mail job");
+    let id = mail.message_id().expect("a Message-ID");
+    assert!(
+        id.starts_with(&job.id.to_string()),
+        "{id} is not job {}",
+        job.id
+    );
+    assert!(
+        job.attempt >= 2,
+        "sent on a later attempt, with the job's id all the same"
+    );
+}

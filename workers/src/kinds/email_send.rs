@@ -16,10 +16,11 @@ impl Run for EmailSend {
 
     async fn run(
         self,
-        _: &JobContext,
+        ctx: &JobContext,
         mailer: Arc<Mailer>,
     ) -> Result<Outcome<EmailSent>, JobError> {
         let mail = render(self.language, &self.message);
-        mailer.send(&self.to, mail).await.map(Outcome::done)
+        let sent = mailer.send(ctx.job_id, &self.to, mail).await;
+        sent.map(Outcome::done)
     }
 }

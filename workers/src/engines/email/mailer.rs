@@ -8,6 +8,7 @@ use lettre::{
     transport::smtp::authentication::Credentials,
 };
 use prepq_jobs::kinds::EmailSent;
+use uuid::Uuid;
 
 use super::templates::Rendered;
 use crate::{
@@ -70,11 +71,15 @@ impl Mailer {
         Ok(Self { from, transport })
     }
 
-    pub async fn send(&self, to: &str, mail: Rendered) -> Result<EmailSent, JobError> {
+    /// Sends `mail` as the message `id`: every attempt of one job sends the same
+    /// Message-ID, so a repeat after a send whose outcome was lost is one message twice,
+    /// which mail clients and our logs can tell, not two messages.
+    pub async fn send(&self, id: Uuid, to: &str, mail: Rendered) -> Result<EmailSent, JobError> {
         let to: Mailbox = to
             .parse()
             .map_err(|e| JobError::permanent(format!("the recipient `{to}` is not valid: {e}")))?;
         let message = Message::builder()
+            .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
