@@ -55,31 +55,3 @@ pub async fn ping(pool: &DbPool) -> Result<(), StoreError> {
     diesel::sql_query("SELECT 1").execute(&mut conn).await?;
     Ok(())
 }
-
-/// A PostgreSQL session advisory lock on a connection of its own: held while the
-/// connection lives, freed by the server the moment its holder dies.
-pub struct SessionLock {
-    conn: AsyncPgConnection,
-}
-
-impl SessionLock {
-    /// `None` when another session holds the lock (or the database is unreachable).
-    pub async fn try_acquire(database_url: &str, key: i64) -> Option<Self> {
-        let mut conn = AsyncPgConnection::establish(database_url).await.ok()?;
-        let got: bool = diesel::select(pg_try_advisory_lock(key))
-            .get_result(&mut conn)
-            .await
-            .ok()?;
-        got.then_some(Self { conn })
-    }
-
-    /// Whether the lock's connection is still alive, and so the lock still held.
-    pub async fn is_held(&mut self) -> bool {
-        diesel::sql_query("SELECT 1")
-            .execute(&mut self.conn)
-            .await
-            .is_ok()
-    }
-}
-
-diesel::define_sql_function!(fn pg_try_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);

@@ -12,6 +12,7 @@ mod db;
 mod error;
 pub mod files;
 pub mod jobs;
+pub mod leaderships;
 pub mod memberships;
 pub mod orders;
 pub mod points;
@@ -24,6 +25,6 @@ pub mod sessions;
 pub mod users;
 
 pub use blobs::BlobStore;
-pub use db::{DbPool, PooledConn, SessionLock, connect, migrate, ping};
+pub use db::{DbPool, PooledConn, connect, migrate, ping};
 pub use error::StoreError;
 pub use schema::{files as files_table, jobs as jobs_table, users as users_table};

@@ -113,6 +113,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    leaderships (role) {
+        role -> Text,
+        holder -> Text,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     memberships (user_id) {
         user_id -> Uuid,
         paid_fen -> Int8,
@@ -345,6 +353,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     diagnoses,
     files,
     jobs,
+    leaderships,
     memberships,
     orders,
     point_balances,

@@ -72,8 +72,27 @@ impl Process {
     }
 
     pub fn terminate(&self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// SIGSTOP: the process stops where it is, holding everything it holds.
+    pub fn pause(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    /// SIGCONT after `pause`.
+    pub fn resume(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    fn signal(&self, signal: libc::c_int) {
         // SAFETY: sending a signal to our own child.
-        unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+        unsafe { libc::kill(self.pid(), signal) };
+    }
+
+    /// What the process has logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     pub async fn wait_exit(&mut self, deadline: Duration) -> ExitStatus {

@@ -23,6 +23,10 @@ pub struct WorkerConfig {
     /// Run the dispatcher here too (one process in the fleet acts at a time).
     #[arg(long, env = "PREPQ_DISPATCHER", default_value_t = true, action = clap::ArgAction::Set)]
     pub dispatcher: bool,
+    /// The dispatcher's lease: a holder that stops renewing loses the role this long after
+    /// its last renewal, and acts only during the first 80% of it.
+    #[arg(long, env = "PREPQ_LEADER_LEASE_SECS", default_value_t = 5.0)]
+    pub leader_lease_secs: f64,
     /// Most jobs each queue may hold in Redis; the rest wait in PostgreSQL.
     #[arg(long, env = "PREPQ_QUEUE_WINDOW", default_value_t = 1000)]
     pub queue_window: usize,

@@ -1,6 +1,8 @@
 //! Keeps every queue's Redis window full from PostgreSQL and repairs what Redis lost.
-//! One process in the fleet acts at a time: the holder of a PostgreSQL advisory lock, held
-//! on a connection of its own so that its death frees the lock at once.
+//! One process in the fleet acts at a time: the holder of the `dispatcher` leadership, a
+//! lease in PostgreSQL renewed every cycle. A holder that stops renewing (dead, paused,
+//! cut off) loses it when the lease runs out, and a holder that could not renew stops
+//! acting before its lease can have run out (see `Leadership`).
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -8,14 +10,17 @@ use prepq_jobs::{
     KINDS,
     queue::{self, Held},
 };
-use prepq_schema::{DbPool, SessionLock, StoreError, jobs};
+use prepq_schema::{DbPool, StoreError, jobs, leaderships};
 use redis::aio::ConnectionManager;
-use tokio::sync::watch;
+use tokio::{sync::watch, time::Instant};
 use uuid::Uuid;
 
 use crate::{config::WorkerConfig, housekeeping};
 
-const LEADER_LOCK: i64 = 0x7072_6570_715f_6470; // "prepq_dp"
+const ROLE: &str = "dispatcher";
+/// The share of the lease a holder acts in after a renewal: the rest is the margin for
+/// clocks and for a cycle under way when it ends.
+const ACTING_SHARE: f64 = 0.8;
 /// Most jobs moved per queue per cycle.
 const BATCH: usize = 500;
 /// A window slot this old is checked against PostgreSQL for a leak.
@@ -38,6 +43,18 @@ enum DispatchError {
     Vacuum(#[from] housekeeping::VacuumError),
 }
 
+/// Until when this process may act as the dispatcher, if at all.
+#[derive(Default)]
+struct Leadership {
+    until: Option<Instant>,
+}
+
+impl Leadership {
+    fn acting(&self) -> bool {
+        self.until.is_some_and(|until| Instant::now() < until)
+    }
+}
+
 /// The slower passes a dispatch cycle also makes.
 #[derive(Debug, Clone, Copy)]
 struct Chores {
@@ -57,27 +74,10 @@ impl Dispatcher {
     /// Runs until `stop` turns true: competes for the lock, and while holding it, dispatches.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let interval = Duration::from_millis(self.config.dispatch_interval_ms);
-        let mut leader: Option<SessionLock> = None;
+        let mut leadership = Leadership::default();
         let mut cycle: u64 = 0;
         while !*stop.borrow() {
-            leader = match leader {
-                Some(mut lock) => {
-                    let held = lock.is_held().await;
-                    if !held {
-                        tracing::warn!("lost the dispatcher lock");
-                    }
-                    held.then_some(lock)
-                }
-                None => {
-                    let lock =
-                        SessionLock::try_acquire(&self.config.database_url, LEADER_LOCK).await;
-                    if lock.is_some() {
-                        tracing::info!("this process is now the dispatcher");
-                    }
-                    lock
-                }
-            };
-            if leader.is_some() {
+            if self.renew(&mut leadership).await {
                 cycle += 1;
                 let chores = Chores {
                     housekeeping: cycle % HOUSEKEEPING_EVERY == 1,
@@ -92,6 +92,37 @@ impl Dispatcher {
                 _ = stop.changed() => {}
             }
         }
+    }
+
+    /// Renews (or takes) the leadership; whether this process may act now. A renewal
+    /// that fails leaves the process acting only until its last lease's acting share ends.
+    async fn renew(&self, leadership: &mut Leadership) -> bool {
+        let lease = self.config.leader_lease_secs;
+        let asked = Instant::now();
+        let held = match self.db.get().await {
+            Ok(mut conn) => leaderships::hold(&mut conn, ROLE, &self.epoch, lease).await,
+            Err(e) => Err(e.into()),
+        };
+        let was_acting = leadership.acting();
+        match held {
+            Ok(true) => {
+                if !was_acting {
+                    tracing::info!("this process is now the dispatcher");
+                }
+                leadership.until = Some(asked + Duration::from_secs_f64(lease * ACTING_SHARE));
+            }
+            Ok(false) => {
+                if leadership.until.take().is_some() {
+                    tracing::warn!("another process is the dispatcher now; stepping down");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "renewing the dispatcher's lease failed"),
+        }
+        let acting = leadership.acting();
+        if was_acting && !acting {
+            tracing::warn!("lost the dispatcher lease");
+        }
+        acting
     }
 
     async fn cycle(&self, chores: Chores) -> Result<(), DispatchError> {
