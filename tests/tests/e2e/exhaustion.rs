@@ -177,24 +177,27 @@ async fn readyz(app: &TestApp) -> u16 {
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_and_half_sent_connections_are_closed_and_readyz_answers_throughout() {
     let app = TestApp::builder()
-        .api_env("PREPQ_IDLE_TIMEOUT_SECS", "3")
+        .api_env("PREPQ_IDLE_TIMEOUT_SECS", "5")
         .start()
         .await;
-    let mut streams = connect(&app, 2002).await;
-    streams[0]
+    let mut streams = connect(&app, 2000).await;
+    // Opened last, so the idle timeout cannot close them before they are used.
+    let mut special = connect(&app, 2).await;
+    special[0]
         .write_all(b"GET /readyz HTTP/1.1\r\nHost: loc")
         .await
         .unwrap();
-    streams[1]
+    special[1]
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     let mut answer = [0u8; 512];
     assert!(
-        streams[1].read(&mut answer).await.unwrap() > 0,
-        "kept alive after an answer"
+        special[1].read(&mut answer).await.unwrap() > 0,
+        "an answer, then kept alive"
     );
-    assert_eq!(readyz(&app).await, 200, "with 2,002 idle connections open");
+    assert_eq!(readyz(&app).await, 200, "beside 2,002 idle connections");
+    streams.append(&mut special);
 
     let all = streams.len();
     wait_closed("the server to close every idle connection", streams, all).await;
