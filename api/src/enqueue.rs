@@ -95,10 +95,7 @@ async fn accept(
         Ok(Submitted::Existing(row)) => {
             give_back_slot(&mut redis, job.kind, id, admitted).await;
             if row.kind != job.kind || row.payload != job.payload {
-                return Err(ApiError::Conflict(ErrorBody::new(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was already used for a different request",
-                )));
+                return Err(key_reused());
             }
             return Ok(row);
         }
@@ -134,6 +131,14 @@ async fn give_back_slot(
     if admitted && let Err(e) = queue::release(redis, kind, id).await {
         tracing::warn!(job_id = %id, error = %e, "releasing a window slot failed; the dispatcher will repair it");
     }
+}
+
+/// The answer to a key that named another request.
+pub fn key_reused() -> ApiError {
+    ApiError::Conflict(ErrorBody::new(
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used for a different request",
+    ))
 }
 
 fn validate_idempotency_key(key: &str) -> Result<(), ApiError> {

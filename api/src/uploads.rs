@@ -12,7 +12,7 @@ use prepq_schema::{BlobStore, files, jobs};
 use uuid::Uuid;
 
 use crate::{
-    enqueue::enqueue,
+    enqueue::{enqueue, key_reused},
     error::{ApiError, ErrorBody},
     media,
     state::AppState,
@@ -111,10 +111,7 @@ async fn earlier_upload(
     if is_reading && same_file {
         Ok(Some(earlier))
     } else {
-        Err(ApiError::Conflict(ErrorBody::new(
-            "idempotency_key_reused",
-            "this Idempotency-Key was already used for a different request",
-        )))
+        Err(key_reused())
     }
 }
 

@@ -1,7 +1,11 @@
 //! Resumes: an uploaded file and the latest job that reads it.
 
 use chrono::{DateTime, Utc};
-use diesel::{dsl::now, prelude::*};
+use diesel::{
+    dsl::{AsSelect, now},
+    pg::Pg,
+    prelude::*,
+};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -56,21 +60,25 @@ enum Which {
     ReadBy(Uuid),
 }
 
+/// The owner's resumes, each with its file and the job that read it.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn owned_records(owner_id: Uuid) -> _ {
+    let resume: AsSelect<Resume, Pg> = Resume::as_select();
+    let file: AsSelect<StoredFile, Pg> = StoredFile::as_select();
+    let job: AsSelect<JobRow, Pg> = JobRow::as_select();
+    resumes::table
+        .inner_join(files_table::table)
+        .inner_join(jobs::table)
+        .filter(resumes::owner_id.eq(owner_id))
+        .select((resume, file, job))
+}
+
 async fn find(
     conn: &mut PooledConn,
     owner_id: Uuid,
     which: Which,
 ) -> Result<Option<ResumeRecord>, StoreError> {
-    let query = resumes::table
-        .inner_join(files_table::table)
-        .inner_join(jobs::table)
-        .filter(resumes::owner_id.eq(owner_id))
-        .select((
-            Resume::as_select(),
-            StoredFile::as_select(),
-            JobRow::as_select(),
-        ))
-        .into_boxed();
+    let query = owned_records(owner_id).into_boxed();
     let query = match which {
         Which::Resume(id) => query.filter(resumes::id.eq(id)),
         Which::ReadBy(job_id) => query.filter(resumes::job_id.eq(job_id)),
@@ -85,20 +93,7 @@ pub async fn list_owned(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ResumeRecord>, StoreError> {
-    let query = newest_first!(
-        resumes::table
-            .inner_join(files_table::table)
-            .inner_join(jobs::table)
-            .filter(resumes::owner_id.eq(owner_id))
-            .select((
-                Resume::as_select(),
-                StoredFile::as_select(),
-                JobRow::as_select(),
-            )),
-        resumes::id,
-        before,
-        limit
-    );
+    let query = newest_first!(owned_records(owner_id), resumes::id, before, limit);
     Ok(query.load(conn).await?)
 }
 

@@ -190,12 +190,17 @@ impl QueueWorker {
         };
         let finish = || async {
             let mut conn = self.connection().await?;
-            jobs::finish(&mut conn, job_id, attempt, &setback)
-                .await
-                .map_err(|e| {
-                    tracing::warn!(%job_id, error = %e, "recording the outcome failed");
-                    Unreachable
-                })
+            let finished = jobs::finish(&mut conn, job_id, attempt, &setback).await;
+            finished.or_else(|e| {
+                if e.is_transient() {
+                    tracing::warn!(%job_id, error = %e, "recording the outcome failed; trying again");
+                    Err(Unreachable)
+                } else {
+                    // Asking again would get the same answer.
+                    tracing::error!(%job_id, error = %e, "recording the outcome failed");
+                    Ok(None)
+                }
+            })
         };
         let finished = self.until_written(finish).await.flatten();
         self.finished(job_id, attempt, started, Ok(finished)).await;
