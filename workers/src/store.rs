@@ -88,8 +88,13 @@ impl JobStore {
     /// Marks the job as this process's until the guard drops; `None` when a delivery of
     /// it is already at work here (a duplicate push).
     pub fn enter(&self, job: Uuid) -> Option<Running<'_>> {
-        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        running.insert(job).then_some(Running { store: self, job })
+        let fresh = {
+            let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+            running.insert(job)
+        };
+        // Made only when it is fresh, and after the lock is let go: a guard dropped under
+        // the lock (as `then_some` would drop it) takes the lock again, and hangs.
+        fresh.then(|| Running { store: self, job })
     }
 }
 
@@ -107,5 +112,28 @@ impl Drop for Running<'_> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         running.remove(&self.job);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_delivery_of_a_job_is_refused_until_the_first_is_done() {
+        let db = prepq_schema::connect("postgres://nobody@127.0.0.1:1/none", 1).unwrap();
+        let store = JobStore::spawn(db, "test".into(), 30.0);
+        let job = Uuid::now_v7();
+        let first = store.enter(job).expect("the first delivery");
+        assert!(
+            store.enter(job).is_none(),
+            "a duplicate while the first runs"
+        );
+        assert!(
+            store.enter(job).is_none(),
+            "and again: the refusal let the lock go"
+        );
+        drop(first);
+        assert!(store.enter(job).is_some(), "once the first is done");
     }
 }
