@@ -14,6 +14,9 @@ pub type PooledConn = Object<AsyncPgConnection>;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
+/// Longest wait for a new connection, or for an idle one's check.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Serialises migrations between processes that start at the same moment.
 const MIGRATION_LOCK: i64 = 0x7072_6570_715f_6d69; // "prepq_mi"
 
@@ -26,6 +29,11 @@ pub fn connect(database_url: &str, max_size: usize) -> Result<DbPool, StoreError
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
+        // A server that does not answer (a partition, a SYN dropped) fails a checkout in
+        // seconds instead of the kernel's minutes; callers treat it as a transient error.
+        .runtime(deadpool::Runtime::Tokio1)
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
         .build()
         .map_err(|e| StoreError::Migration(format!("building the pool: {e}")))
 }
