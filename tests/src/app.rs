@@ -398,12 +398,12 @@ impl TestApp {
         self.run_dir.join("blobs")
     }
 
-    /// Where the workers write mail when no SMTP server is configured.
     /// Where this scenario's processes log and keep their files.
     pub fn run_dir(&self) -> PathBuf {
         self.run_dir.clone()
     }
 
+    /// Where the workers write mail when no SMTP server is configured.
     pub fn outbox(&self) -> PathBuf {
         self.run_dir.join("outbox")
     }
@@ -435,7 +435,6 @@ impl TestApp {
             .sum()
     }
 
-    /// A pool on the scenario's database, to look at the record directly.
     /// Runs SQL straight on the scenario's database: for scenarios that damage the data.
     pub async fn sql(&self, statements: &str) {
         let (client, connection) =
@@ -449,6 +448,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{statements}: {e}"));
     }
 
+    /// A pool on the scenario's database, to look at the record directly.
     pub fn db(&self) -> prepq_schema::DbPool {
         prepq_schema::connect(&self.database_url, 4).expect("test pool")
     }

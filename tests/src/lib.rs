@@ -4,6 +4,7 @@
 
 mod analyses;
 mod app;
+mod attempts;
 mod client;
 mod database;
 pub mod files;
@@ -19,6 +20,7 @@ mod wait;
 
 pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume};
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
+pub use attempts::{BodyRun, body_runs};
 pub use client::{JobView, User};
 pub use database::{empty_database, fresh_database};
 pub use model_server::{ModelReply, ModelServer};
@@ -27,7 +29,7 @@ pub use process::{Memory, Process, bin_dir};
 pub use proxy::ChaosProxy;
 pub use redis_server::RedisServer;
 pub use site::{Page, Site};
-pub use smtp::{ReceivedMail, SmtpServer};
+pub use smtp::{ReceivedMail, SmtpServer, SmtpStage};
 pub use sse::SseReader;
 pub use wait::wait_until;
 

@@ -1,6 +1,7 @@
 //! A real SMTP listener on 127.0.0.1 for the mail scenarios: speaks enough of RFC 5321
 //! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) for any client, keeps what it receives, and
-//! can be down, come up, or refuse a recipient the way a real server does.
+//! can be down, come up, refuse a recipient the way a real server does, or hold its
+//! answers at one stage of a session (to catch a client mid-send).
 
 use std::{
     sync::{Arc, Mutex},
@@ -10,6 +11,7 @@ use std::{
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
+    sync::watch,
     task::JoinSet,
 };
 
@@ -62,15 +64,29 @@ impl ReceivedMail {
     }
 }
 
+/// Where a session can be held until the test lets it go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpStage {
+    /// Before the server's greeting: the client has connected and waits.
+    Greeting,
+    /// After the message is received and kept, before the `250` that says so.
+    DataReply,
+}
+
 #[derive(Default)]
 struct Shared {
     inbox: Vec<ReceivedMail>,
     refused: Vec<String>,
+    /// Sessions waiting at a held stage now.
+    held: usize,
+    /// Sessions that have ended, however.
+    ended: usize,
 }
 
 pub struct SmtpServer {
     pub port: u16,
     shared: Arc<Mutex<Shared>>,
+    hold: watch::Sender<Option<SmtpStage>>,
     tasks: JoinSet<()>,
 }
 
@@ -87,6 +103,7 @@ impl SmtpServer {
         Self {
             port: free_port(),
             shared: Arc::default(),
+            hold: watch::Sender::new(None),
             tasks: JoinSet::new(),
         }
     }
@@ -96,12 +113,40 @@ impl SmtpServer {
             .await
             .expect("binding the SMTP port");
         let shared = self.shared.clone();
+        let hold = self.hold.clone();
         self.tasks.spawn(async move {
             let mut sessions = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
-                sessions.spawn(session(stream, shared.clone()));
+                let (shared, hold) = (shared.clone(), hold.subscribe());
+                sessions.spawn(async move {
+                    session(stream, &shared, hold).await;
+                    shared.lock().unwrap().ended += 1;
+                });
             }
         });
+    }
+
+    /// Holds every session, present and future, when it reaches `stage`.
+    pub fn hold(&self, stage: SmtpStage) {
+        self.hold.send_replace(Some(stage));
+    }
+
+    /// Lets held sessions go on.
+    pub fn release(&self) {
+        self.hold.send_replace(None);
+    }
+
+    /// Waits until `n` sessions are held.
+    pub async fn held(&self, n: usize, deadline: Duration) {
+        wait_until(&format!("{n} held SMTP sessions"), deadline, || async {
+            (self.shared.lock().unwrap().held >= n).then_some(())
+        })
+        .await;
+    }
+
+    /// Sessions that have ended so far.
+    pub fn sessions_ended(&self) -> usize {
+        self.shared.lock().unwrap().ended
     }
 
     /// Answers `RCPT TO` for this address with a permanent 550.
@@ -143,10 +188,29 @@ impl SmtpServer {
     }
 }
 
-async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
+/// Returns when `stage` is not held (at once if it is not).
+async fn pass(
+    stage: SmtpStage,
+    hold: &mut watch::Receiver<Option<SmtpStage>>,
+    shared: &Mutex<Shared>,
+) {
+    if *hold.borrow() != Some(stage) {
+        return;
+    }
+    shared.lock().unwrap().held += 1;
+    let _ = hold.wait_for(|held| *held != Some(stage)).await;
+    shared.lock().unwrap().held -= 1;
+}
+
+async fn session(
+    stream: TcpStream,
+    shared: &Mutex<Shared>,
+    mut hold: watch::Receiver<Option<SmtpStage>>,
+) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let mut reply = async |text: &str| write.write_all(text.as_bytes()).await.is_ok();
+    pass(SmtpStage::Greeting, &mut hold, shared).await;
     if !reply("220 prepq-test ESMTP ready\r\n").await {
         return;
     }
@@ -207,6 +271,7 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                     to: std::mem::take(&mut to),
                     data,
                 });
+                pass(SmtpStage::DataReply, &mut hold, shared).await;
                 "250 2.0.0 queued\r\n".to_owned()
             }
             "QUIT" => {

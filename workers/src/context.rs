@@ -1,11 +1,13 @@
 //! What a job's `run` knows of itself while it runs.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use prepq_jobs::Steps;
 use prepq_schema::jobs::Progress;
 use tokio::sync::watch;
 use uuid::Uuid;
+
+use crate::error::JobError;
 
 /// Who is running a job: the attempt and the worker, and where its progress goes. The
 /// services a kind uses come separately, as it names them (`Run::Needs`).
@@ -17,6 +19,8 @@ pub struct JobContext {
     /// Whose job it is; `None` for the platform's own.
     pub owner: Option<Uuid>,
     progress: watch::Sender<Progress>,
+    /// Until when this attempt may act: moved by each renewal of its lease.
+    fence: watch::Receiver<Instant>,
 }
 
 impl JobContext {
@@ -26,6 +30,7 @@ impl JobContext {
         worker: Arc<str>,
         owner: Option<Uuid>,
         progress: watch::Sender<Progress>,
+        fence: watch::Receiver<Instant>,
     ) -> Self {
         Self {
             job_id,
@@ -33,6 +38,20 @@ impl JobContext {
             worker,
             owner,
             progress,
+            fence,
+        }
+    }
+
+    /// Checked right before an effect outside PostgreSQL (a mail, a provider's call): an
+    /// attempt past its fence may already have been replaced, so it must not act. The
+    /// runner stops such an attempt anyway; this closes the gap of a step already under way.
+    pub fn still_holds_lease(&self) -> Result<(), JobError> {
+        if Instant::now() < *self.fence.borrow() {
+            Ok(())
+        } else {
+            Err(JobError::transient(
+                "the attempt's lease was not renewed in time; another attempt will run the job",
+            ))
         }
     }
 

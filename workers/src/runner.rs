@@ -32,6 +32,10 @@ use crate::{
 /// How long, in leases, a write the store cannot take is tried again.
 const WRITE_RETRY_LEASES: f64 = 2.0;
 
+/// The share of a lease after its last renewal was asked at which an attempt that could
+/// not renew stops its body. Renewals come every third of a lease, so two are missed first.
+const FENCE_SHARE: f64 = 0.8;
+
 /// Progress is written to PostgreSQL at most this often: pages of OCR take seconds, so
 /// every change is still seen, while a chatty job cannot flood the database.
 const PROGRESS_SPACING: Duration = Duration::from_millis(250);
@@ -61,7 +65,7 @@ pub fn register(
         let redis = redis.clone();
         let process = process.to_owned();
         monitor = monitor.register(move |restart| {
-            let name = format!("{process}-{kind}-{restart}");
+            let name = queue::worker_name(&process, kind, restart);
             let queue_worker = Arc::new(QueueWorker {
                 kind,
                 worker: Arc::from(name.as_str()),
@@ -108,11 +112,15 @@ impl QueueWorker {
         };
         // A store that cannot be asked is not a reason to drop the delivery: it is asked
         // again shortly, so a blip of PostgreSQL costs its length, not a redispatch.
+        // The lease is counted from before the claim that won it was asked: PostgreSQL
+        // started it no earlier, so this process's count never outlasts the real one.
         let claim = || async {
+            let asked = Instant::now();
             let claimed = self.services.store.claims.run(job_id).await;
-            claimed.unwrap_or(Ok(None))
+            let claimed = claimed.unwrap_or(Ok(None));
+            claimed.map(|row| row.map(|row| (asked, row)))
         };
-        let Some(job) = self.until_written(claim).await.flatten() else {
+        let Some((claimed, job)) = self.until_written(claim).await.flatten() else {
             tracing::debug!(%job_id, "delivery skipped: the job is taken, finished or not due");
             metrics::counter!("prepq_deliveries_skipped_total", "kind" => self.kind).increment(1);
             return;
@@ -124,14 +132,33 @@ impl QueueWorker {
             percent: job.progress,
             steps: None,
         });
-        let ctx = JobContext::new(job_id, attempt, self.worker.clone(), job.owner_id, progress);
+        let (fence, lease) = watch::channel(claimed + self.fence_after());
+        let ctx = JobContext::new(
+            job_id,
+            attempt,
+            self.worker.clone(),
+            job.owner_id,
+            progress,
+            lease.clone(),
+        );
         let last_steps = reports.clone();
+        let body = async {
+            let _trace = BodyTrace::start(job_id, attempt);
+            kinds::execute(&job.kind, job.payload, &ctx, &self.services).await
+        };
+        // Biased: a process that wakes from a pause past its fence stops the body before
+        // the body can take another step.
         let result = tokio::select! {
-            result = kinds::execute(&job.kind, job.payload, &ctx, &self.services) => result,
-            () = self.keep_lease(job_id, attempt, reports) => {
+            biased;
+            () = lapse(lease) => {
+                tracing::warn!(%job_id, attempt, "lease not renewed in time; stopping the attempt before it can expire");
+                return;
+            }
+            () = self.keep_lease(job_id, attempt, reports, &fence) => {
                 tracing::warn!(%job_id, attempt, "attempt lost its lease; abandoning it");
                 return;
             }
+            result = body => result,
         };
         // Progress is written at most every PROGRESS_SPACING, so the last steps of a job
         // that ends right after them may not be: the finished job shows all it did.
@@ -286,14 +313,29 @@ impl QueueWorker {
         .await
     }
 
-    /// Renews the lease until the attempt loses the job; returns only then. Progress is
-    /// written and published as it changes, at most every `PROGRESS_SPACING`.
-    async fn keep_lease(&self, job_id: Uuid, attempt: i32, mut reports: watch::Receiver<Progress>) {
+    /// How long after a renewal was asked the attempt may go on without another: the
+    /// lease's last `1 - FENCE_SHARE` is the margin in which it has certainly stopped
+    /// before any other attempt can claim the job.
+    fn fence_after(&self) -> Duration {
+        Duration::from_secs_f64(self.config.lease_secs * FENCE_SHARE)
+    }
+
+    /// Renews the lease until the attempt loses the job; returns only then. Each renewal
+    /// moves the `fence`; progress is written and published as it changes, at most every
+    /// `PROGRESS_SPACING`. A failed renewal is tried again within a second.
+    async fn keep_lease(
+        &self,
+        job_id: Uuid,
+        attempt: i32,
+        mut reports: watch::Receiver<Progress>,
+        fence: &watch::Sender<Instant>,
+    ) {
         let every = Duration::from_secs_f64((self.config.lease_secs / 3.0).max(0.1));
+        let mut pause = every;
         let mut reporting = true;
         loop {
             let reported = tokio::select! {
-                () = tokio::time::sleep(every) => false,
+                () = tokio::time::sleep(pause) => false,
                 changed = reports.changed(), if reporting => {
                     // The job's context is gone only as the job ends; renew on the clock then.
                     reporting = changed.is_ok();
@@ -301,15 +343,20 @@ impl QueueWorker {
                 }
             };
             let progress = *reports.borrow_and_update();
+            let asked = Instant::now();
+            pause = every;
             match self.heartbeat(job_id, attempt, progress).await {
-                Ok(Some(row)) if reported => {
-                    self.publish(&row).await;
-                    tokio::time::sleep(PROGRESS_SPACING).await;
+                Ok(Some(row)) => {
+                    fence.send_replace(asked + self.fence_after());
+                    if reported {
+                        self.publish(&row).await;
+                        tokio::time::sleep(PROGRESS_SPACING).await;
+                    }
                 }
-                Ok(Some(_)) => {}
                 Ok(None) => return,
                 Err(e) => {
-                    tracing::warn!(%job_id, error = %e, "lease renewal failed; will try again")
+                    tracing::warn!(%job_id, error = %e, "lease renewal failed; will try again");
+                    pause = every.min(Duration::from_secs(1));
                 }
             }
         }
@@ -331,5 +378,42 @@ impl QueueWorker {
         if let Err(e) = queue::publish(&mut redis, &job.event()).await {
             tracing::warn!(job_id = %job.id, error = %e, "publishing the job event failed");
         }
+    }
+}
+
+/// Returns when the fence passes without having moved: the attempt must stop.
+async fn lapse(mut fence: watch::Receiver<Instant>) {
+    loop {
+        let at = *fence.borrow_and_update();
+        tokio::select! {
+            () = tokio::time::sleep_until(at.into()) => return,
+            moved = fence.changed() => {
+                if moved.is_err() {
+                    // Nothing renews any more: the fence stands where it is.
+                    tokio::time::sleep_until(at.into()).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Logs when a job's body starts and when it stops, however it stops (finished, failed,
+/// or dropped at its fence): the record an operator reads to see attempts never overlap.
+struct BodyTrace {
+    job_id: Uuid,
+    attempt: i32,
+}
+
+impl BodyTrace {
+    fn start(job_id: Uuid, attempt: i32) -> Self {
+        tracing::info!(%job_id, attempt, "job body started");
+        Self { job_id, attempt }
+    }
+}
+
+impl Drop for BodyTrace {
+    fn drop(&mut self) {
+        tracing::info!(job_id = %self.job_id, attempt = self.attempt, "job body stopped");
     }
 }

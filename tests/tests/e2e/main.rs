@@ -10,6 +10,7 @@ mod clients;
 mod contract;
 mod crawl;
 mod exhaustion;
+mod fencing;
 mod idempotency;
 mod lifecycle;
 mod limits;

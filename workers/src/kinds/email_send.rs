@@ -20,6 +20,7 @@ impl Run for EmailSend {
         mailer: Arc<Mailer>,
     ) -> Result<Outcome<EmailSent>, JobError> {
         let mail = render(self.language, &self.message);
+        ctx.still_holds_lease()?;
         let sent = mailer.send(ctx.job_id, &self.to, mail).await;
         sent.map(Outcome::done)
     }
