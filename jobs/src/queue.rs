@@ -51,6 +51,78 @@ pub fn apalis_config(kind: &str) -> Config {
         .missed_heartbeats(WORKER_MISSED_HEARTBEATS)
 }
 
+/// The name of the apalis worker serving `kind` in `process`, after `restart` restarts.
+/// Kinds hold no `-`, so the process is what precedes the last two dashes (`HAND_BACK`).
+pub fn worker_name(process: &str, kind: &str, restart: usize) -> String {
+    format!("{process}-{kind}-{restart}")
+}
+
+/// How long a worker process's alive mark outlasts its last renewal; renewed every
+/// `WORKER_HEARTBEAT`, so a process is taken for dead after about three missed beats.
+pub const PROCESS_ALIVE: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn alive_key(process: &str) -> String {
+    format!("{ALIVE_PREFIX}{process}")
+}
+
+const ALIVE_PREFIX: &str = "prepq:alive:";
+
+/// Marks a worker process alive for `PROCESS_ALIVE`. Redis counts the time, so no two
+/// machines' clocks are compared.
+pub async fn mark_alive(conn: &mut ConnectionManager, process: &str) -> Result<(), QueueError> {
+    let ttl = PROCESS_ALIVE.as_millis() as u64;
+    let _: () = conn.pset_ex(alive_key(process), 1, ttl).await?;
+    Ok(())
+}
+
+static HAND_BACK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] workers set; KEYS[2] active list; KEYS[3] signal list
+        -- ARGV[1] in-flight set prefix; ARGV[2] alive mark prefix
+        local handed = 0
+        for _, worker in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+            local process = string.match(worker, '^(.+)%-[^%-]+%-%d+$')
+            if process and redis.call('EXISTS', ARGV[2] .. process) == 0 then
+                local inflight = ARGV[1] .. ':' .. worker
+                local tasks = redis.call('SMEMBERS', inflight)
+                if #tasks > 0 then
+                    -- to the front: they were due before anything waiting now
+                    redis.call('LPUSH', KEYS[2], unpack(tasks))
+                    redis.call('DEL', inflight)
+                    handed = handed + #tasks
+                end
+            end
+        end
+        if handed > 0 then
+            redis.call('DEL', KEYS[3])
+            redis.call('LPUSH', KEYS[3], 1)
+        end
+        return handed
+        ",
+    )
+});
+
+/// Puts the tasks that dead worker processes had fetched but not taken back in front of
+/// `kind`'s queue; how many. A process is dead when its alive mark is gone: apalis' own
+/// recovery waits for its worker heartbeats to be missed for ten seconds and more. A
+/// process that was only paused finds the job taken when it wakes, and skips it.
+pub async fn hand_back_orphans(
+    conn: &mut ConnectionManager,
+    kind: &str,
+) -> Result<usize, QueueError> {
+    let config = apalis_config(kind);
+    let handed: usize = HAND_BACK
+        .key(config.workers_set())
+        .key(config.active_jobs_list())
+        .key(config.signal_list())
+        .arg(config.inflight_jobs_set())
+        .arg(ALIVE_PREFIX)
+        .invoke_async(conn)
+        .await?;
+    Ok(handed)
+}
+
 fn window_key(kind: &str) -> String {
     format!("prepq:window:{kind}")
 }
@@ -257,4 +329,19 @@ pub async fn publish(conn: &mut ConnectionManager, event: &JobEvent) -> Result<(
         .publish(EVENTS_CHANNEL, serde_json::to_string(event)?)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `HAND_BACK` finds a worker's process by the last two dashes of its name.
+    #[test]
+    fn no_kind_holds_a_dash() {
+        for kind in crate::KINDS {
+            assert!(!kind.contains('-'), "{kind}");
+            let name = worker_name("host-1-2-ab12", kind, 3);
+            assert_eq!(name.rsplitn(3, '-').nth(2), Some("host-1-2-ab12"));
+        }
+    }
 }

@@ -27,6 +27,9 @@ const BATCH: usize = 500;
 const SLOT_AUDIT_AFTER_MS: i64 = 30_000;
 /// Cycles between housekeeping passes (slot audit, apalis vacuum).
 const HOUSEKEEPING_EVERY: u64 = 25;
+/// Cycles between hand-backs of what dead workers had fetched (a second at the default
+/// interval; a dead process is noticed `queue::PROCESS_ALIVE` after its last beat).
+const ORPHANS_EVERY: u64 = 5;
 /// Cycles between purges of expired sessions and tokens (minutes at the default interval):
 /// tokens live for hours to days, and the purge reads every session.
 const PURGE_EVERY: u64 = 3_000;
@@ -58,6 +61,7 @@ impl Leadership {
 /// The slower passes a dispatch cycle also makes.
 #[derive(Debug, Clone, Copy)]
 struct Chores {
+    orphans: bool,
     housekeeping: bool,
     purge: bool,
 }
@@ -80,6 +84,7 @@ impl Dispatcher {
             if self.renew(&mut leadership).await {
                 cycle += 1;
                 let chores = Chores {
+                    orphans: cycle % ORPHANS_EVERY == 1,
                     housekeeping: cycle % HOUSEKEEPING_EVERY == 1,
                     purge: cycle % PURGE_EVERY == 1,
                 };
@@ -127,6 +132,7 @@ impl Dispatcher {
 
     async fn cycle(&self, chores: Chores) -> Result<(), DispatchError> {
         let Chores {
+            orphans,
             housekeeping,
             purge,
         } = chores;
@@ -145,6 +151,12 @@ impl Dispatcher {
         };
         self.repush_lost(&mut conn, &mut redis, older_than).await?;
         for kind in KINDS {
+            if orphans {
+                let handed = queue::hand_back_orphans(&mut redis, kind).await?;
+                if handed > 0 {
+                    tracing::warn!(kind, handed, "handed back what dead workers had fetched");
+                }
+            }
             self.fill(&mut conn, &mut redis, kind).await?;
             if housekeeping {
                 self.audit_slots(&mut conn, &mut redis, kind).await?;

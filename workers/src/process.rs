@@ -5,6 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use apalis::prelude::Monitor;
+use prepq_jobs::queue;
 use prepq_schema::BlobStore;
 use tokio::sync::watch;
 
@@ -48,6 +49,11 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
         &uuid::Uuid::now_v7().simple().to_string()[24..]
     );
     let (stop, stopped) = watch::channel(false);
+    // Before any worker fetches: a process without its mark is taken for dead.
+    queue::mark_alive(&mut redis.clone(), &process)
+        .await
+        .context("marking the process alive in Redis")?;
+    let alive = tokio::spawn(keep_alive(redis.clone(), process.clone(), stop.subscribe()));
     let dispatcher = config.dispatcher.then(|| {
         tokio::spawn(
             Dispatcher {
@@ -109,13 +115,31 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
     tracing::info!(queues = ?config.queues(), concurrency = config.concurrency, %process, "workers started");
     let outcome = monitor.run_with_signal(shutdown_signal()).await;
     let _ = stop.send(true);
-    for task in [dispatcher, scheduler].into_iter().flatten() {
+    for task in [dispatcher, scheduler, Some(alive)].into_iter().flatten() {
         let _ = task.await;
     }
     health.abort();
     outcome.context("running the workers")?;
     tracing::info!("workers drained; bye");
     Ok(())
+}
+
+/// Renews the process's alive mark every worker heartbeat until `stop` turns true; the
+/// dispatcher hands back what a process without one had fetched.
+async fn keep_alive(
+    mut redis: redis::aio::ConnectionManager,
+    process: String,
+    mut stop: watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        if let Err(e) = queue::mark_alive(&mut redis, &process).await {
+            tracing::warn!(error = %e, "renewing the alive mark failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(queue::WORKER_HEARTBEAT) => {}
+            _ = stop.changed() => {}
+        }
+    }
 }
 
 /// SIGTERM or Ctrl-C: stop taking jobs and drain.

@@ -226,3 +226,91 @@ async fn a_postgresql_blip_under_load_costs_seconds_and_every_job_succeeds() {
         longest.num_milliseconds()
     );
 }
+
+/// Tasks a killed worker had fetched but not started are handed back as soon as its alive
+/// mark runs out, and start elsewhere within seconds, not after a redispatch a minute on.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_killed_worker_had_fetched_starts_elsewhere_within_seconds() {
+    let mut app = TestApp::builder()
+        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "60")
+        .start()
+        .await;
+    let user = app.user().await;
+    // Uneven lengths, so slots free one at a time and each fetch of a batch of four
+    // leaves tasks waiting in the worker.
+    let mut ids = Vec::new();
+    for n in 0..60_u64 {
+        ids.push(
+            user.echo(&format!("echo {n}"), 700 + n * 409 % 2300)
+                .await
+                .id,
+        );
+    }
+    let survivor = app.start_worker(&[]).await;
+    let survivor_pid = app.workers[survivor].pid();
+    let doomed = app
+        .start_worker(&[("PREPQ_CONCURRENCY", "4"), ("PREPQ_DISPATCHER", "false")])
+        .await;
+    let doomed_pid = app.workers[doomed].pid();
+    wait_until(
+        "the worker to hold tasks it has not started",
+        JOB_DEADLINE,
+        || async { (!fetched_not_started(&app, doomed_pid).await.is_empty()).then_some(()) },
+    )
+    .await;
+    app.workers[doomed].kill_hard();
+    let killed = chrono::Utc::now();
+    // Read after the kill: what it held then, and had not started, it never will.
+    let fetched = fetched_not_started(&app, doomed_pid).await;
+    assert!(!fetched.is_empty(), "the worker died holding fetched tasks");
+
+    for id in &ids {
+        assert_eq!(user.finished(*id, JOB_DEADLINE).await.status, "succeeded");
+    }
+    let rows = app.jobs_of_kind("platform.echo").await;
+    for id in &fetched {
+        let job = rows.iter().find(|j| j.id == *id).expect("the fetched job");
+        assert_eq!(job.attempt, 1, "job {id} was never started before");
+        let worker = job.worker.as_deref().unwrap_or_default();
+        assert!(worker.contains(&format!("-{survivor_pid}-")), "{worker}");
+        let waited = job.started_at.expect("a start") - killed;
+        eprintln!(
+            "fetched job {id} started {} ms after the kill",
+            waited.num_milliseconds()
+        );
+        assert!(
+            waited < chrono::Duration::seconds(10),
+            "job {id} started {} ms after the kill",
+            waited.num_milliseconds()
+        );
+    }
+}
+
+/// Jobs still queued in PostgreSQL whose push sits in an in-flight set of process `pid`.
+async fn fetched_not_started(app: &TestApp, pid: i32) -> Vec<Uuid> {
+    let config = queue::apalis_config("platform.echo");
+    let mut redis = app.redis.connection().await;
+    let workers: Vec<String> = redis::cmd("ZRANGE")
+        .arg(config.workers_set())
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let mut pushes = Vec::new();
+    for worker in workers.iter().filter(|w| w.contains(&format!("-{pid}-"))) {
+        let members: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(format!("{}:{worker}", config.inflight_jobs_set()))
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        pushes.extend(members);
+    }
+    app.jobs_of_kind("platform.echo")
+        .await
+        .into_iter()
+        .filter(|j| j.status == "queued")
+        .filter(|j| j.dispatch_id.as_ref().is_some_and(|d| pushes.contains(d)))
+        .map(|j| j.id)
+        .collect()
+}
