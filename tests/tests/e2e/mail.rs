@@ -1,4 +1,4 @@
-use prepq_tests::{ReceivedMail, SmtpServer, TestApp, wait_until};
+use prepq_tests::{ReceivedMail, SmtpServer, SmtpStage, TestApp, wait_until};
 
 use crate::JOB_DEADLINE;
 
@@ -118,4 +118,42 @@ async fn every_attempt_of_a_mail_job_sends_the_message_id_of_its_job() {
         job.attempt >= 2,
         "sent on a later attempt, with the job's id all the same"
     );
+}
+
+/// The mail is accepted, and then the write of the job's success fails: the result is
+/// written when PostgreSQL is back instead of the mail being sent again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mail_whose_outcome_write_fails_once_is_sent_once() {
+    let smtp = SmtpServer::start().await;
+    smtp.hold(SmtpStage::DataReply);
+    let app = TestApp::builder()
+        .smtp(&smtp)
+        .workers_db_via_proxy()
+        .workers(1)
+        .start()
+        .await;
+    let user = app.user().await;
+    // The message is kept; the worker waits for the server's 250.
+    smtp.held(1, JOB_DEADLINE).await;
+    let proxy = app.db_proxy.as_ref().expect("the workers' database proxy");
+    proxy.break_links();
+    smtp.release();
+    wait_until("the success write to fail", JOB_DEADLINE, || async {
+        let log = app.workers[0].log_text();
+        log.contains("recording results failed; trying again")
+            .then_some(())
+    })
+    .await;
+    proxy.heal();
+
+    let sent = wait_until("the mail job to succeed", JOB_DEADLINE, || async {
+        let job = app.jobs_of_kind("email.send").await.pop()?;
+        (job.status == "succeeded").then_some(job)
+    })
+    .await;
+    assert_eq!(sent.attempt, 1, "the body did not run again");
+    let inbox = smtp.mail_to(&user.email);
+    assert_eq!(inbox.len(), 1, "sent once");
+    let id = inbox[0].message_id().unwrap_or_default();
+    assert!(id.starts_with(&sent.id.to_string()), "{id}");
 }

@@ -136,3 +136,40 @@ async fn a_cancelled_diagnosis_is_refunded_once_and_unverified_users_cannot_spen
         .await;
     assert_eq!(not_theirs.status(), 404, "another user's resume");
 }
+
+/// A result the store refuses for good (here a foreign key, raised by a trigger the test
+/// puts on `diagnoses`) fails the paid job on its first attempt, without waiting out a
+/// lease or retrying, and its price is refunded once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_diagnosis_whose_result_breaks_a_foreign_key_fails_at_once_and_is_refunded_once() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    app.sql(
+        "CREATE FUNCTION refuse_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         RAISE foreign_key_violation USING MESSAGE = 'resume gone'; END $$; \
+         CREATE TRIGGER refuse_diagnosis BEFORE INSERT ON diagnoses \
+         FOR EACH ROW EXECUTE FUNCTION refuse_diagnosis();",
+    )
+    .await;
+
+    let view = prepq_tests::analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    let job = app.jobs_of_kind("resume.diagnose").await.pop().expect("the job");
+    assert_eq!(job.attempt, 1, "not retried");
+    let reason = view["error"].as_str().unwrap_or_default();
+    assert!(reason.contains("could not be stored"), "{reason}");
+    assert_eq!(balance(&user).await, 30);
+    assert_eq!(
+        ledger(&user).await,
+        [
+            ("grant".into(), 30),
+            ("reserve".into(), -10),
+            ("refund".into(), 10)
+        ]
+    );
+}
