@@ -149,7 +149,7 @@ pub async fn record_counts(
     conn: &mut PooledConn,
     run_id: Uuid,
     counts: &CrawlCounts,
-    error_samples: serde_json::Value,
+    error_samples: &serde_json::Value,
     duration_ms: i64,
 ) -> Result<(), StoreError> {
     diesel::update(crawl_runs::table.find(run_id))

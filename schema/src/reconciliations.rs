@@ -252,7 +252,7 @@ pub async fn seen_before(
 pub async fn record_report(
     conn: &mut PooledConn,
     run_id: Uuid,
-    summary: serde_json::Value,
+    summary: &serde_json::Value,
     mismatches: &[NewMismatch],
     alerts: &[NewJob],
 ) -> Result<(), StoreError> {

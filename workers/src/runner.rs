@@ -289,8 +289,9 @@ impl QueueWorker {
         }
     }
 
-    /// Records a success and its rows of record in one transaction, once a connection is
-    /// to be had (the record runs once, so only the wait for the store is retried).
+    /// Records a success and its rows of record in one transaction. A transaction that
+    /// met a lost connection is tried again (it either committed, and the guard refuses
+    /// the repeat, or it did not); one the store refuses for good is answered at once.
     async fn succeed_with_record(
         &self,
         job_id: Uuid,
@@ -298,19 +299,28 @@ impl QueueWorker {
         result: serde_json::Value,
         record: Record,
     ) -> Result<Option<jobs::JobRow>, StoreError> {
-        let Some(mut conn) = self.until_written(|| self.connection()).await else {
-            return Ok(None);
-        };
-        conn.transaction(async |conn| {
-            let row = jobs::succeed_many(conn, &[(job_id, attempt, result)])
-                .await?
-                .pop();
-            if row.is_some() {
-                record(conn, job_id).await?;
+        let write = || async {
+            let mut conn = self.connection().await?;
+            let written: Result<_, StoreError> = conn
+                .transaction(async |conn| {
+                    let row = jobs::succeed_many(conn, &[(job_id, attempt, result.clone())])
+                        .await?
+                        .pop();
+                    if row.is_some() {
+                        record(conn, job_id).await?;
+                    }
+                    Ok(row)
+                })
+                .await;
+            match written {
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(%job_id, error = %e, "recording the result failed; trying again");
+                    Err(Unreachable)
+                }
+                written => Ok(written),
             }
-            Ok(row)
-        })
-        .await
+        };
+        self.until_written(write).await.unwrap_or(Ok(None))
     }
 
     /// How long after a renewal was asked the attempt may go on without another: the

@@ -159,7 +159,11 @@ async fn a_diagnosis_whose_result_breaks_a_foreign_key_fails_at_once_and_is_refu
 
     let view = prepq_tests::analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "failed", "{view}");
-    let job = app.jobs_of_kind("resume.diagnose").await.pop().expect("the job");
+    let job = app
+        .jobs_of_kind("resume.diagnose")
+        .await
+        .pop()
+        .expect("the job");
     assert_eq!(job.attempt, 1, "not retried");
     let reason = view["error"].as_str().unwrap_or_default();
     assert!(reason.contains("could not be stored"), "{reason}");

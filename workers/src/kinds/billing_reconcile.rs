@@ -87,11 +87,14 @@ impl Run for BillingReconcile {
         let run_id = run.id;
         Ok(Outcome::done_keeping(
             summary,
-            record(move |conn, _| {
-                Box::pin(async move {
-                    reconciliations::record_report(conn, run_id, report, &mismatches, &alerts).await
-                })
-            }),
+            record(
+                (report, mismatches, alerts),
+                move |conn, _, (report, mismatches, alerts)| {
+                    Box::pin(reconciliations::record_report(
+                        conn, run_id, report, mismatches, alerts,
+                    ))
+                },
+            ),
         ))
     }
 }

@@ -11,7 +11,7 @@ mod resume_diagnose;
 mod resume_extract;
 mod resume_ocr;
 
-use std::future::Future;
+use std::{future::Future, sync::Arc};
 
 use futures::future::BoxFuture;
 use prepq_jobs::{
@@ -57,19 +57,30 @@ pub trait Run: Job + Clone {
 
 /// Rows a success writes beside the job's result, in the transaction that marks the job
 /// succeeded: a job is never `succeeded` without them, nor are they kept for an attempt
-/// that lost its job. Called with the job's id.
+/// that lost its job. Called with the job's id; called again when the transaction met a
+/// lost connection, so it keeps what it writes rather than giving it away.
 pub type Record = Box<
-    dyn for<'c> FnOnce(&'c mut PooledConn, Uuid) -> BoxFuture<'c, Result<(), StoreError>> + Send,
+    dyn for<'c> Fn(&'c mut PooledConn, Uuid) -> BoxFuture<'c, Result<(), StoreError>> + Send + Sync,
 >;
 
-/// Makes a `Record` from a closure (the annotation closures need to be higher-ranked).
-pub fn record<F>(write: F) -> Record
+/// Makes a `Record` that writes `kept` with `write` (a function of the connection, the
+/// job's id and the rows kept; the annotation closures need to be higher-ranked).
+pub fn record<T, F>(kept: T, write: F) -> Record
 where
-    F: for<'c> FnOnce(&'c mut PooledConn, Uuid) -> BoxFuture<'c, Result<(), StoreError>>
+    T: Send + Sync + 'static,
+    F: for<'c> Fn(&'c mut PooledConn, Uuid, &'c T) -> BoxFuture<'c, Result<(), StoreError>>
         + Send
+        + Sync
         + 'static,
 {
-    Box::new(write)
+    let kept = Arc::new((kept, write));
+    Box::new(move |conn, job_id| {
+        let kept = Arc::clone(&kept);
+        Box::pin(async move {
+            let (rows, write) = &*kept;
+            write(conn, job_id, rows).await
+        })
+    })
 }
 
 /// How an attempt that did not fail ended.

@@ -91,13 +91,17 @@ impl Run for PostingsCrawl {
                 .collect::<Vec<_>>()
         );
         let duration_ms = started.elapsed().as_millis() as i64;
-        let (run_id, kept) = (self.run_id, counts.clone());
+        let run_id = self.run_id;
         Ok(Outcome::done_keeping(
-            counts,
-            record(move |conn, _| {
-                Box::pin(async move {
-                    crawls::record_counts(conn, run_id, &kept, samples, duration_ms).await
-                })
+            counts.clone(),
+            record((counts, samples), move |conn, _, (counts, samples)| {
+                Box::pin(crawls::record_counts(
+                    conn,
+                    run_id,
+                    counts,
+                    samples,
+                    duration_ms,
+                ))
             }),
         ))
     }

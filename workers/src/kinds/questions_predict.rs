@@ -24,13 +24,11 @@ impl Run for QuestionsPredict {
         let set = engine
             .predict(&input, usize::try_from(self.count).unwrap_or(10))
             .await?;
-        let kept = set.clone();
+        let resume_id = self.resume_id;
         Ok(Outcome::done_keeping(
-            set,
-            record(move |conn, job_id| {
-                Box::pin(async move {
-                    analyses::record_question_set(conn, job_id, self.resume_id, &kept).await
-                })
+            set.clone(),
+            record(set, move |conn, job_id, set| {
+                Box::pin(analyses::record_question_set(conn, job_id, resume_id, set))
             }),
         ))
     }

@@ -22,13 +22,13 @@ impl Run for ResumeDiagnose {
         let input = Input::load(&db, self.resume_id, self.target, self.language).await?;
         ctx.progress(20);
         let diagnosis = engine.diagnose(&input).await?;
-        let kept = diagnosis.clone();
+        let resume_id = self.resume_id;
         Ok(Outcome::done_keeping(
-            diagnosis,
-            record(move |conn, job_id| {
-                Box::pin(async move {
-                    analyses::record_diagnosis(conn, job_id, self.resume_id, &kept).await
-                })
+            diagnosis.clone(),
+            record(diagnosis, move |conn, job_id, diagnosis| {
+                Box::pin(analyses::record_diagnosis(
+                    conn, job_id, resume_id, diagnosis,
+                ))
             }),
         ))
     }

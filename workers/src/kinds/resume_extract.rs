@@ -64,9 +64,8 @@ impl Run for ResumeExtract {
 
 /// A reading done: its parse is stored with the job's success.
 pub(super) fn keep_reading(read: ResumeText) -> Outcome<ResumeText> {
-    let kept = read.clone();
-    let write: Record = record(move |conn, job_id| {
-        Box::pin(async move { resume_parses::record(conn, job_id, &kept).await.map(drop) })
+    let write: Record = record(read.clone(), |conn, job_id, read| {
+        Box::pin(async move { resume_parses::record(conn, job_id, read).await.map(drop) })
     });
     Outcome::done_keeping(read, write)
 }
