@@ -9,8 +9,8 @@ mod resume_extract;
 mod resume_ocr;
 
 pub use analysis::{
-    DimensionScores, EngineRun, Keywords, Question, QuestionSet, QuestionsPredict, ResumeDiagnose,
-    ResumeDiagnosis, Suggestion, Target,
+    DimensionScores, EngineRun, Keywords, Question, QuestionSet, QuestionsPredict,
+    RequirementCheck, ResumeDiagnose, ResumeDiagnosis, Suggestion, Target,
 };
 pub use billing_reconcile::{BillingReconcile, MismatchKind, ReconcileSummary};
 pub use echo::{Echo, EchoOutput};

@@ -56,6 +56,9 @@ pub struct ResumeDiagnosis {
     pub overall_score: u32,
     pub dimensions: DimensionScores,
     pub keywords: Keywords,
+    /// Each thing the job asks for, and what the resume shows of it, must-haves first.
+    #[serde(default)]
+    pub requirements: Vec<RequirementCheck>,
     pub strengths: Vec<String>,
     pub weaknesses: Vec<String>,
     pub suggestions: Vec<Suggestion>,
@@ -83,7 +86,32 @@ pub struct DimensionScores {
     pub ats_readability: u32,
 }
 
-/// The job's skills, as the resume meets them.
+/// One thing the job asks for, and what the resume shows of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+pub struct RequirementCheck {
+    /// `skill` (met by any of `alternatives`), `years` (of experience, in `alternatives`'
+    /// skill when the job names one) or `degree`.
+    pub kind: String,
+    pub must_have: bool,
+    /// What is asked, in the answer's language: `Python / Ruby / Java`, `5+ years of Go`.
+    pub label: String,
+    /// Skills any one of which meets it, in the vocabulary's spelling.
+    pub alternatives: Vec<String>,
+    /// The level the job asks for: `expert`, `proficient` or `familiar` (精通, 熟悉, 了解).
+    pub level: Option<String>,
+    /// Years asked, for `years`.
+    pub years: Option<f64>,
+    /// `met`, `partly_met` or `missing`.
+    pub status: String,
+    /// What the resume shows for it: the line that meets it, or the figures it falls short by.
+    pub evidence: Option<String>,
+    /// The line of the job text that asks for it.
+    pub line: String,
+}
+
+/// The job's requirements by name, as the resume meets them (partly met ones are missing).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]

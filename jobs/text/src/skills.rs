@@ -66,36 +66,79 @@ pub fn find(text: &str) -> Vec<Mention> {
     found
 }
 
-/// Occurrences of `alias` in `text`. An alias that starts or ends with a letter or digit
-/// must not continue a word there (`java` is not in `javascript`); Chinese has no spaces,
-/// so a CJK alias counts anywhere.
-fn occurrences(text: &str, alias: &str) -> u32 {
-    let mut count = 0;
-    let mut from = 0;
-    while let Some(at) = text[from..].find(alias) {
-        let start = from + at;
-        let end = start + alias.len();
-        let before = text[..start].chars().next_back();
-        let after = text[end..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        let first = alias
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-        let last = alias
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-        let cut_before = first && word(before);
-        // `C++` and `C#` end in symbols; `Node.js`'s dot is part of the alias.
-        let cut_after =
-            last && (word(after) || (alias.len() == 1 && matches!(after, Some('+' | '#'))));
-        if !cut_before && !cut_after {
-            count += 1;
-        }
-        from = end;
+/// A skill mentioned at a place in a text: `text[start..end]` is the words that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub skill: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Every mention of a vocabulary skill in `text`, in order; where two overlap, the longer
+/// (`React Native` over `React`) is kept.
+pub fn locate(text: &str) -> Vec<Located> {
+    // ASCII lower-casing keeps every byte offset of `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut found: Vec<Located> = Vec::new();
+    for skill in VOCABULARY.iter() {
+        let places = skill
+            .aliases
+            .iter()
+            .flat_map(|alias| places(&lower, alias))
+            .chain(skill.exact.iter().flat_map(|alias| places(text, alias)));
+        found.extend(places.map(|(start, end)| Located {
+            skill: skill.name,
+            start,
+            end,
+        }));
     }
-    count
+    found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut kept: Vec<Located> = Vec::new();
+    for mention in found {
+        match kept.last() {
+            Some(last) if mention.start < last.end => {}
+            _ => kept.push(mention),
+        }
+    }
+    kept
+}
+
+/// Occurrences of `alias` in `text`.
+fn occurrences(text: &str, alias: &str) -> u32 {
+    places(text, alias).count() as u32
+}
+
+/// Where `alias` stands in `text` as a word. An alias that starts or ends with a letter or
+/// digit must not continue a word there (`java` is not in `javascript`); Chinese has no
+/// spaces, so a CJK alias counts anywhere.
+fn places<'t>(text: &'t str, alias: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(at) = text.get(from..)?.find(alias) {
+            let start = from + at;
+            let end = start + alias.len();
+            from = end;
+            let before = text[..start].chars().next_back();
+            let after = text[end..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            let first = alias
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+            let last = alias
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+            let cut_before = first && word(before);
+            // `C++` and `C#` end in symbols; `Node.js`'s dot is part of the alias.
+            let cut_after =
+                last && (word(after) || (alias.len() == 1 && matches!(after, Some('+' | '#'))));
+            if !cut_before && !cut_after {
+                return Some((start, end));
+            }
+        }
+        None
+    })
 }
 
 #[cfg(test)]
@@ -118,6 +161,24 @@ mod tests {
         );
         assert_eq!(names("C++ and C# and Go lang"), ["C#", "C++", "Go"]);
         assert_eq!(names("Go and Kubernetes; we go far"), ["Go", "Kubernetes"]);
+    }
+
+    #[test]
+    fn mentions_are_located_in_order_longest_first() {
+        let text = "Kotlin, JavaScript or Go; 熟悉机器学习";
+        let located: Vec<(&str, &str)> = locate(text)
+            .iter()
+            .map(|m| (m.skill, &text[m.start..m.end]))
+            .collect();
+        assert_eq!(
+            located,
+            [
+                ("Kotlin", "Kotlin"),
+                ("JavaScript", "JavaScript"),
+                ("Go", "Go"),
+                ("Machine Learning", "机器学习")
+            ]
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod parse;
 mod pipeline;
 mod points;
 mod recovery;
+mod requirements;
 mod resumes;
 mod scaling;
 mod security;

@@ -2,14 +2,18 @@
 //! the resume itself (figures in achievements, action verbs, sections, length, what
 //! applicant-tracking systems read). Deterministic: the same inputs give the same answer.
 
-use prepq_jobs::kinds::{DimensionScores, Keywords, Language, ResumeDiagnosis, Suggestion};
+use prepq_jobs::kinds::{
+    DimensionScores, Keywords, Language, RequirementCheck, ResumeDiagnosis, Suggestion,
+};
 
 use super::{
     Input,
+    checks::{self, MET, PARTLY_MET},
     evidence::Evidence,
-    requirements::{Requirement, Requirements},
+    requirements::Requirements,
     say,
 };
+use crate::engines::parse::dates::Point;
 
 /// Lines opening with these state duties, not results.
 const DUTY_OPENINGS: &[&str] = &[
@@ -31,14 +35,15 @@ const HELPFUL: &[&str] = &["summary", "projects"];
 
 pub fn diagnose(input: &Input) -> ResumeDiagnosis {
     let evidence = Evidence::of(&input.resume_text, &input.parse);
-    let requirements = Requirements::of(&input.target.description);
     let language = input.language;
-    let keywords = keywords(&requirements, &evidence);
+    let checked = checked(input, &evidence);
+    let keywords = keywords(&checked);
+    let skills: Vec<&RequirementCheck> = checked.iter().filter(|c| c.kind == "skill").collect();
     let dimensions = DimensionScores {
-        requirements_match: requirements_match(&keywords),
+        requirements_match: requirements_match(&checked),
         skills_coverage: share(
-            keywords.matched_must_have.len() + keywords.matched_nice_to_have.len(),
-            requirements.len(),
+            skills.iter().filter(|c| c.status == MET).count(),
+            skills.len(),
         ),
         quantified_impact: quantified_impact(&evidence),
         structure: structure(&evidence),
@@ -54,42 +59,49 @@ pub fn diagnose(input: &Input) -> ResumeDiagnosis {
         suggestions: Vec::new(),
         dimensions,
         keywords,
+        requirements: checked,
         engine: Default::default(),
     };
-    diagnosis.suggestions = suggestions(&requirements, &evidence, &diagnosis, language);
+    diagnosis.suggestions = suggestions(&evidence, &diagnosis, language);
     diagnosis
 }
 
-fn keywords(requirements: &Requirements, evidence: &Evidence) -> Keywords {
-    let split = |list: &[Requirement]| -> (Vec<String>, Vec<String>) {
-        let (matched, missing): (Vec<&Requirement>, Vec<&Requirement>) =
-            list.iter().partition(|r| evidence.has_skill(r.skill));
-        let names = |l: Vec<&Requirement>| l.iter().map(|r| r.skill.to_owned()).collect();
-        (names(matched), names(missing))
+/// The job's requirements checked against the resume: what both engines report.
+pub fn checked(input: &Input, evidence: &Evidence) -> Vec<RequirementCheck> {
+    let requirements = Requirements::of(&input.target.description);
+    checks::check(&requirements, evidence, input.language, Point::today())
+}
+
+/// The requirements by name: met ones as matched, the rest (partly met too) as missing.
+fn keywords(checked: &[RequirementCheck]) -> Keywords {
+    let names = |must: bool, met: bool| -> Vec<String> {
+        checked
+            .iter()
+            .filter(|c| c.must_have == must && (c.status == MET) == met)
+            .map(|c| c.label.clone())
+            .collect()
     };
-    let (matched_must_have, missing_must_have) = split(&requirements.must_have);
-    let (matched_nice_to_have, missing_nice_to_have) = split(&requirements.nice_to_have);
     Keywords {
-        matched_must_have,
-        missing_must_have,
-        matched_nice_to_have,
-        missing_nice_to_have,
+        matched_must_have: names(true, true),
+        missing_must_have: names(true, false),
+        matched_nice_to_have: names(false, true),
+        missing_nice_to_have: names(false, false),
     }
 }
 
-/// Must-haves weigh three times what nice-to-haves do.
-fn requirements_match(keywords: &Keywords) -> u32 {
-    let must = (
-        keywords.matched_must_have.len(),
-        keywords.missing_must_have.len(),
-    );
-    let nice = (
-        keywords.matched_nice_to_have.len(),
-        keywords.missing_nice_to_have.len(),
-    );
-    let met = 3 * must.0 + nice.0;
-    let asked = 3 * (must.0 + must.1) + nice.0 + nice.1;
-    share(met, asked)
+/// Weighted coverage: must-haves weigh three times what nice-to-haves do, and a
+/// requirement partly met counts half.
+fn requirements_match(checked: &[RequirementCheck]) -> u32 {
+    let weight = |c: &RequirementCheck| if c.must_have { 6 } else { 2 };
+    let earned = |c: &RequirementCheck| match c.status.as_str() {
+        MET => weight(c),
+        PARTLY_MET => weight(c) / 2,
+        _ => 0,
+    };
+    share(
+        checked.iter().map(earned).sum(),
+        checked.iter().map(weight).sum(),
+    )
 }
 
 /// Half the statements of work with a figure is as good as it gets.
@@ -175,11 +187,11 @@ fn share(part: usize, whole: usize) -> u32 {
 fn strengths(d: &DimensionScores, keywords: &Keywords, language: Language) -> Vec<String> {
     let mut found = Vec::new();
     if !keywords.matched_must_have.is_empty() {
-        let skills = keywords.matched_must_have.join(", ");
+        let met = keywords.matched_must_have.join(", ");
         found.push(say(
             language,
-            format!("Shows the job's core skills: {skills}."),
-            format!("具备岗位的核心技能：{skills}。"),
+            format!("Meets the job's core requirements: {met}."),
+            format!("满足岗位的核心要求：{met}。"),
         ));
     }
     if d.quantified_impact >= 60 {
@@ -209,11 +221,11 @@ fn strengths(d: &DimensionScores, keywords: &Keywords, language: Language) -> Ve
 fn weaknesses(d: &DimensionScores, keywords: &Keywords, language: Language) -> Vec<String> {
     let mut found = Vec::new();
     if !keywords.missing_must_have.is_empty() {
-        let skills = keywords.missing_must_have.join(", ");
+        let missing = keywords.missing_must_have.join(", ");
         found.push(say(
             language,
-            format!("Missing skills the job requires: {skills}."),
-            format!("缺少岗位要求的技能：{skills}。"),
+            format!("Falls short of what the job requires: {missing}."),
+            format!("未满足岗位的要求：{missing}。"),
         ));
     }
     if d.quantified_impact < 40 {
@@ -248,30 +260,29 @@ fn weaknesses(d: &DimensionScores, keywords: &Keywords, language: Language) -> V
 }
 
 fn suggestions(
-    requirements: &Requirements,
     evidence: &Evidence,
     diagnosis: &ResumeDiagnosis,
     language: Language,
 ) -> Vec<Suggestion> {
     let mut found = Vec::new();
-    for skill in diagnosis.keywords.missing_must_have.iter().take(3) {
-        let asked = requirements
-            .must_have
-            .iter()
-            .find(|r| r.skill == skill.as_str())
-            .map_or("", |r| r.line.as_str());
+    let short = diagnosis
+        .requirements
+        .iter()
+        .filter(|c| c.must_have && c.status != MET);
+    for check in short.take(3) {
+        let (asked, line) = (&check.label, &check.line);
         found.push(Suggestion {
             dimension: "requirements_match".into(),
-            passage: String::new(),
+            passage: check.evidence.clone().unwrap_or_default(),
             advice: say(
                 language,
-                format!("The job asks for {skill} (\"{asked}\"). If you have used it, say where and to what end; if not, name the closest experience you have."),
-                format!("岗位要求 {skill}（“{asked}”）。如有相关经验，请写明在哪里用过、解决了什么问题；如没有，写出最接近的经验。"),
+                format!("The job asks for {asked} (\"{line}\"). If you have it, say where and to what end; if not, name the closest experience you have."),
+                format!("岗位要求 {asked}（“{line}”）。如有相关经验，请写明在哪里、做成了什么；如没有，写出最接近的经验。"),
             ),
             example_rewrite: say(
                 language,
-                format!("Used {skill} to <what you built or ran>, <result with a figure>."),
-                format!("使用 {skill} <完成了什么>，<带数据的成果>。"),
+                format!("Used {asked} to <what you built or ran>, <result with a figure>."),
+                format!("使用 {asked} <完成了什么>，<带数据的成果>。"),
             ),
         });
     }

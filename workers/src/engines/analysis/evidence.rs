@@ -5,9 +5,10 @@
 use std::sync::LazyLock;
 
 use prepq_jobs::kinds::{Language, ResumeParse};
+use prepq_text::skills;
 use regex::Regex;
 
-use crate::engines::parse::dates;
+use crate::engines::parse::dates::{self, Point};
 
 pub struct Evidence<'a> {
     pub text: &'a str,
@@ -62,6 +63,68 @@ impl<'a> Evidence<'a> {
         self.parse.skills.iter().any(|s| s.skill == skill)
     }
 
+    /// The first line of the resume that names `skill`, without its bullet.
+    pub fn line_naming(&self, skill: &str) -> Option<&'a str> {
+        self.text
+            .lines()
+            .map(clean)
+            .find(|line| skills::locate(line).iter().any(|m| m.skill == skill))
+    }
+
+    /// Years of the work entries whose lines name `skill` (overlaps counted once, open
+    /// ranges up to `now`), and those entries' first lines.
+    pub fn years_with(&self, skill: &str, now: Point) -> (f64, Vec<&'a str>) {
+        let mut ranges = Vec::new();
+        let mut headings = Vec::new();
+        for entry in self.work_entries() {
+            let names = entry
+                .lines
+                .iter()
+                .any(|line| skills::locate(line).iter().any(|m| m.skill == skill));
+            if names {
+                ranges.push(entry.range);
+                headings.push(entry.lines[0]);
+            }
+        }
+        (dates::years_covered(&ranges, now), headings)
+    }
+
+    /// The experience section cut into entries: each starts at a line with a date range
+    /// (with the line above when the range stands alone) and runs to the next.
+    fn work_entries(&self) -> Vec<WorkEntry<'a>> {
+        let lines: Vec<&'a str> = self
+            .parse
+            .sections
+            .iter()
+            .filter(|s| s.kind == "experience")
+            .filter_map(|s| self.text.get(s.start..s.end))
+            .flat_map(str::lines)
+            .map(clean)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut entries: Vec<WorkEntry<'a>> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            match dates::ranges(line).first() {
+                Some(range) => {
+                    let mut own = vec![*line];
+                    if i > 0 && line.chars().count() < 40 {
+                        own.insert(0, lines[i - 1]);
+                    }
+                    entries.push(WorkEntry {
+                        range: *range,
+                        lines: own,
+                    });
+                }
+                None => {
+                    if let Some(entry) = entries.last_mut() {
+                        entry.lines.push(line);
+                    }
+                }
+            }
+        }
+        entries
+    }
+
     pub fn quantified(line: &str) -> bool {
         FIGURE.is_match(&dates::without_years(line))
     }
@@ -77,6 +140,12 @@ impl<'a> Evidence<'a> {
             Language::ZhCn => self.text.chars().filter(|c| !c.is_whitespace()).count(),
         }
     }
+}
+
+/// One work entry: its dates and its lines, the first its heading.
+struct WorkEntry<'a> {
+    range: dates::Range,
+    lines: Vec<&'a str>,
 }
 
 /// A line without its bullet.

@@ -80,6 +80,10 @@ impl Llm {
             })
             .await?;
         diagnosis.engine = run;
+        // The requirement checks are the same for both engines: read from the texts, not
+        // asked of the model, so every figure in them can be traced to a line.
+        let evidence = super::evidence::Evidence::of(&input.resume_text, &input.parse);
+        diagnosis.requirements = super::diagnose::checked(input, &evidence);
         Ok(diagnosis)
     }
 

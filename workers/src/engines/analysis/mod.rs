@@ -1,6 +1,8 @@
 //! Resume diagnosis and question prediction behind one seam: the offline, deterministic
 //! `builtin` engine, or an OpenAI-compatible model (`llm`). Both give the same types.
 
+mod checks;
+mod degree;
 mod diagnose;
 mod evidence;
 pub mod llm;

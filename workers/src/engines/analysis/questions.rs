@@ -7,7 +7,12 @@ use std::{collections::HashSet, sync::LazyLock};
 
 use prepq_jobs::kinds::{Language, Question, QuestionSet};
 
-use super::{Input, evidence::Evidence, requirements::Requirements, say};
+use super::{
+    Input,
+    evidence::Evidence,
+    requirements::{Ask, Requirements},
+    say,
+};
 
 struct Template {
     language: &'static str,
@@ -114,24 +119,28 @@ fn prompts(evidence: &Evidence, requirements: &Requirements, language: Language)
         heading: heading.to_owned(),
         why,
     };
-    let (missing, matched): (Vec<_>, Vec<_>) = requirements
+    // Skills asked for, each named by its alternatives (`Python / Ruby`).
+    let asked = requirements
         .must_have
         .iter()
         .chain(&requirements.nice_to_have)
-        .partition(|r| !evidence.has_skill(r.skill));
-    for r in &missing {
+        .filter(|r| matches!(r.ask, Ask::Skill(_)))
+        .map(|r| (r.skills().join(" / "), r));
+    let (missing, matched): (Vec<_>, Vec<_>) =
+        asked.partition(|(_, r)| !r.skills().iter().any(|s| evidence.has_skill(s)));
+    for (skill, r) in &missing {
         prompts.push(prompt(
             "missing_skill",
-            r.skill,
+            skill,
             "",
             "",
             say(
                 language,
                 format!(
-                    "The job asks for {} (\"{}\"); the resume does not mention it.",
-                    r.skill, r.line
+                    "The job asks for {skill} (\"{}\"); the resume does not mention it.",
+                    r.line
                 ),
-                format!("岗位要求 {}（“{}”），简历中没有提到。", r.skill, r.line),
+                format!("岗位要求 {skill}（“{}”），简历中没有提到。", r.line),
             ),
         ));
     }
@@ -151,22 +160,19 @@ fn prompts(evidence: &Evidence, requirements: &Requirements, language: Language)
             ),
         ));
     }
-    for r in &matched {
+    for (skill, r) in &matched {
         prompts.push(prompt(
             "matched_skill",
-            r.skill,
+            skill,
             "",
             "",
             say(
                 language,
                 format!(
-                    "The job asks for {} (\"{}\") and your resume lists it.",
-                    r.skill, r.line
+                    "The job asks for {skill} (\"{}\") and your resume lists it.",
+                    r.line
                 ),
-                format!(
-                    "岗位要求 {}（“{}”），你的简历中有这项技能。",
-                    r.skill, r.line
-                ),
+                format!("岗位要求 {skill}（“{}”），你的简历中有这项技能。", r.line),
             ),
         ));
     }
@@ -183,10 +189,14 @@ fn prompts(evidence: &Evidence, requirements: &Requirements, language: Language)
             ),
         ));
     }
-    let focus = requirements.must_have.first().map_or_else(
-        || say(language, "your main stack".into(), "你的主要技术栈".into()),
-        |r| r.skill.to_owned(),
-    );
+    let focus = requirements
+        .must_have
+        .iter()
+        .find_map(|r| r.skills().first())
+        .map_or_else(
+            || say(language, "your main stack".into(), "你的主要技术栈".into()),
+            |skill| (*skill).to_owned(),
+        );
     let usual = say(
         language,
         "Asked in almost every interview for this kind of role.".into(),

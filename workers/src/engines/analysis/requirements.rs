@@ -1,12 +1,20 @@
-//! What a job description asks for: its vocabulary skills, each a must-have or a
-//! nice-to-have. A line says which by its words ("preferred", "加分") or by the heading it
-//! sits under ("Nice to have", "任职要求"); a skill asked for anywhere as a must is a must.
+//! What a job description asks for, as requirements rather than words: a skill (met by any
+//! of its alternatives: "Python, Ruby or Java", "React/Vue/Angular"), years of experience
+//! (in a skill when the line names one), or a degree (level and field). Each is a
+//! must-have or a nice-to-have — by its line's words ("preferred", "加分") or the heading it
+//! sits under ("Nice to have", "任职要求") — with the level words of its line (精通, "expert").
+//! Tokens inside URLs, e-mail addresses and file names are never skills.
+
+use std::sync::LazyLock;
 
 use prepq_postings::REQUIREMENT_HEADINGS;
 use prepq_text::skills;
+use regex::Regex;
 
-/// The job's skills, must-haves first, each in the vocabulary's spelling, with the line of
-/// the job text that asks for it.
+use super::degree::Degree;
+
+/// The job's requirements, must-haves first, each with the line of the job text that asks
+/// for it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Requirements {
     pub must_have: Vec<Requirement>,
@@ -15,9 +23,37 @@ pub struct Requirements {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Requirement {
-    pub skill: &'static str,
+    pub ask: Ask,
+    /// `expert`, `proficient` or `familiar`, when the line says.
+    pub level: Option<&'static str>,
     /// The line that asks for it, as written.
     pub line: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// Any of these skills (vocabulary spelling) meets it.
+    Skill(Vec<&'static str>),
+    /// This many years of experience, in a skill when the line names one.
+    Years {
+        years: f64,
+        of: Option<&'static str>,
+    },
+    /// A degree of at least this level, in one of these fields (any field when empty).
+    Degree { level: Degree, fields: Vec<String> },
+}
+
+impl Requirement {
+    /// The skills that meet it; empty for years in general and degrees.
+    pub fn skills(&self) -> &[&'static str] {
+        match &self.ask {
+            Ask::Skill(any_of) => any_of,
+            Ask::Years {
+                of: Some(skill), ..
+            } => std::slice::from_ref(skill),
+            _ => &[],
+        }
+    }
 }
 
 const NICE_WORDS: &[&str] = &[
@@ -35,6 +71,84 @@ const NICE_WORDS: &[&str] = &[
     "者佳",
 ];
 
+/// Level words, strongest first.
+const LEVELS: &[(&str, &[&str])] = &[
+    (
+        "expert",
+        &[
+            "expert",
+            "deep knowledge",
+            "in-depth",
+            "mastery",
+            "精通",
+            "深入理解",
+            "深刻理解",
+        ],
+    ),
+    (
+        "proficient",
+        &["proficien", "strong", "solid", "熟练", "熟悉", "掌握"],
+    ),
+    (
+        "familiar",
+        &["familiar", "knowledge of", "exposure", "了解", "接触过"],
+    ),
+];
+
+/// Any level word, to find where each stands in a clause.
+static LEVEL_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    let words: Vec<String> = LEVELS
+        .iter()
+        .flat_map(|(_, words)| words.iter().map(|w| regex::escape(w)))
+        .collect();
+    Regex::new(&format!("(?i){}", words.join("|"))).expect("level words")
+});
+
+/// The level of what stands at `at` in `clause`: the last level word before it, else the
+/// clause's first ("精通 Java，熟悉 MySQL": Java expert, MySQL proficient).
+fn level_at(clause: &str, at: usize) -> Option<&'static str> {
+    let words: Vec<regex::Match> = LEVEL_WORDS.find_iter(clause).collect();
+    let word = words
+        .iter()
+        .rev()
+        .find(|w| w.start() < at)
+        .or(words.first())?
+        .as_str()
+        .to_lowercase();
+    LEVELS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| word.starts_with(w)))
+        .map(|(level, _)| *level)
+}
+
+/// Addresses and file names: their tokens (`job.html`, `node.js@…`) are not asks.
+static NOT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+\.(?:html?|php|aspx?|jsp|pdf|docx?|xlsx?|png|jpe?g)\b",
+    )
+    .expect("address pattern")
+});
+
+/// Years asked: `4+ years`, `3-5 years`, `at least 2 years`, `3年以上`, `五年`.
+static YEARS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\d+(?:\.\d+)?|[一二三四五六七八九十两]+)\s*\+?\s*(?:[-–~到至]\s*\d+\s*)?(?:\+\s*)?(?:years?|yrs?|年)")
+        .expect("years pattern")
+});
+
+/// Words that join alternatives; a list joined only by commas is several asks.
+static OR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[\s,，(（])(?:or|either|或者?|或是)(?:$|[\s,，)）])|/|\||any of|one of|之一",
+    )
+    .expect("or pattern")
+});
+
+/// What may stand between two skills of one list: separators, `or`/`and`, `.js`.
+static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:\s|[,，、/|]|\.js|or|and|either|或者?|或是|和|及|与|以及|&)*$")
+        .expect("gap pattern")
+});
+
 impl Requirements {
     pub fn of(description: &str) -> Self {
         let mut requirements = Self::default();
@@ -42,42 +156,140 @@ impl Requirements {
         for line in description.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let lower = line.to_lowercase();
             let nice_words = NICE_WORDS.iter().any(|w| lower.contains(w));
-            let found = skills::find(line);
-            if found.is_empty() && is_heading(line) {
+            let asks = asks_of(line);
+            if asks.is_empty() && is_heading(line) {
                 under_nice_heading = nice_words
                     || (under_nice_heading
                         && !REQUIREMENT_HEADINGS.iter().any(|h| lower.contains(h)));
                 continue;
             }
-            let nice = nice_words || under_nice_heading;
-            for mention in found {
-                requirements.add(mention.skill, line, nice);
+            for (ask, level, clause_nice) in asks {
+                let requirement = Requirement {
+                    ask,
+                    level,
+                    line: line.to_owned(),
+                };
+                requirements.add(requirement, clause_nice || under_nice_heading);
             }
         }
         requirements
     }
 
-    fn add(&mut self, skill: &'static str, line: &str, nice: bool) {
-        let known = |list: &Vec<Requirement>| list.iter().any(|r| r.skill == skill);
-        if known(&self.must_have) {
+    /// Adds a requirement unless one like it is known; a must-have replaces a nice-to-have.
+    fn add(&mut self, requirement: Requirement, nice: bool) {
+        let same = |r: &Requirement| same_ask(&r.ask, &requirement.ask);
+        if self.must_have.iter().any(same) {
             return;
         }
-        let requirement = Requirement {
-            skill,
-            line: line.to_owned(),
-        };
         if nice {
-            if !known(&self.nice_to_have) {
+            if !self.nice_to_have.iter().any(same) {
                 self.nice_to_have.push(requirement);
             }
         } else {
-            self.nice_to_have.retain(|r| r.skill != skill);
+            self.nice_to_have.retain(|r| !same(r));
             self.must_have.push(requirement);
         }
     }
+}
 
-    pub fn len(&self) -> usize {
-        self.must_have.len() + self.nice_to_have.len()
+/// Two asks are one when they name the same skills, or the same years or degree.
+fn same_ask(a: &Ask, b: &Ask) -> bool {
+    match (a, b) {
+        (Ask::Skill(x), Ask::Skill(y)) => x == y || (x.len() == 1 && y.len() == 1 && x[0] == y[0]),
+        (Ask::Years { of: x, .. }, Ask::Years { of: y, .. }) => x == y,
+        (Ask::Degree { .. }, Ask::Degree { .. }) => true,
+        _ => false,
+    }
+}
+
+/// The asks of one line, clause by clause, each with its level and whether its own words
+/// make it a nice-to-have.
+fn asks_of(line: &str) -> Vec<(Ask, Option<&'static str>, bool)> {
+    let text = NOT_WORDS.replace_all(line, " ");
+    let mut asks = Vec::new();
+    for clause in text
+        .split([';', '；', '。'])
+        .filter(|c| !c.trim().is_empty())
+    {
+        let lower = clause.to_lowercase();
+        let nice = NICE_WORDS.iter().any(|w| lower.contains(w));
+        let mentions = skills::locate(clause);
+        if let Some(years) = years_in(clause) {
+            let of = mentions.first().map(|m| m.skill);
+            asks.push((Ask::Years { years, of }, level_at(clause, 0), nice));
+        }
+        if let Some((level, fields)) = Degree::asked(clause) {
+            asks.push((Ask::Degree { level, fields }, None, nice));
+        }
+        for (at, any_of) in alternatives(clause, &mentions) {
+            asks.push((Ask::Skill(any_of), level_at(clause, at), nice));
+        }
+    }
+    asks
+}
+
+/// The skill mentions of a clause grouped into asks: a list whose joins include an `or`
+/// (or a slash) is one ask met by any of them; other mentions are one ask each.
+fn alternatives(clause: &str, mentions: &[skills::Located]) -> Vec<(usize, Vec<&'static str>)> {
+    type Asks = Vec<(usize, Vec<&'static str>)>;
+    let mut asks: Asks = Vec::new();
+    let mut run: Vec<&skills::Located> = Vec::new();
+    let flush = |run: &mut Vec<&skills::Located>, asks: &mut Asks| {
+        let Some(first) = run.first() else {
+            return;
+        };
+        let last = run[run.len() - 1];
+        let joined = &clause[first.end.min(last.start)..last.start];
+        if run.len() > 1 && OR_WORDS.is_match(joined) {
+            let mut any_of: Vec<&'static str> = run.iter().map(|m| m.skill).collect();
+            any_of.dedup();
+            asks.push((first.start, any_of));
+        } else {
+            asks.extend(run.iter().map(|m| (m.start, vec![m.skill])));
+        }
+        run.clear();
+    };
+    for mention in mentions {
+        if let Some(previous) = run.last() {
+            let gap = clause.get(previous.end..mention.start).unwrap_or("");
+            if !LIST_GAP.is_match(gap) {
+                flush(&mut run, &mut asks);
+            }
+        }
+        run.push(mention);
+    }
+    flush(&mut run, &mut asks);
+    let mut unique: Asks = Vec::new();
+    for ask in asks {
+        if !unique.iter().any(|(_, known)| *known == ask.1) {
+            unique.push(ask);
+        }
+    }
+    unique
+}
+
+/// The years a clause asks for, if it asks for some.
+fn years_in(clause: &str) -> Option<f64> {
+    let found = YEARS.captures(clause)?;
+    let figure = &found[1];
+    let years = figure
+        .parse::<f64>()
+        .ok()
+        .or_else(|| chinese_number(figure))?;
+    (years > 0.0 && years <= 40.0).then_some(years)
+}
+
+fn chinese_number(text: &str) -> Option<f64> {
+    let digit = |c: char| "零一二三四五六七八九".find(c).map(|i| (i / 3) as f64);
+    let chars: Vec<char> = text.chars().collect();
+    match chars.as_slice() {
+        ['两'] => Some(2.0),
+        ['十'] => Some(10.0),
+        ['十', units] => Some(10.0 + digit(*units)?),
+        [tens, '十'] => Some(digit(*tens)? * 10.0),
+        [tens, '十', units] => Some(digit(*tens)? * 10.0 + digit(*units)?),
+        [one] => digit(*one),
+        _ => None,
     }
 }
 
@@ -92,8 +304,11 @@ fn is_heading(line: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn skills(list: &[Requirement]) -> Vec<&str> {
-        list.iter().map(|r| r.skill).collect()
+    fn skills(list: &[Requirement]) -> Vec<Vec<&str>> {
+        list.iter()
+            .filter(|r| matches!(r.ask, Ask::Skill(_)))
+            .map(|r| r.skills().to_vec())
+            .collect()
     }
 
     #[test]
@@ -102,20 +317,73 @@ mod tests {
                    - Kubernetes and Docker\n- Experience with Redis is a plus\n\n\
                    Nice to have:\n- Rust\n- Docker in CI";
         let found = Requirements::of(job);
-        assert_eq!(skills(&found.must_have), ["Go", "Docker", "Kubernetes"]);
-        assert_eq!(skills(&found.nice_to_have), ["Redis", "Rust"]);
+        assert_eq!(
+            skills(&found.must_have),
+            [["Go"], ["Kubernetes"], ["Docker"]]
+        );
+        assert_eq!(skills(&found.nice_to_have), [["Redis"], ["Rust"]]);
+        assert_eq!(
+            found.must_have[0].ask,
+            Ask::Years {
+                years: 3.0,
+                of: Some("Go")
+            }
+        );
         assert_eq!(found.must_have[0].line, "- 3+ years of Go in production");
     }
 
     #[test]
-    fn chinese_postings_are_read_the_same_way() {
-        let job =
-            "岗位要求：\n1. 熟悉 Java 和 MySQL\n2. 有 Kubernetes 经验者优先\n加分项\n机器学习";
+    fn a_list_joined_by_or_is_one_requirement() {
+        let job = "Requirements:\n- Python, Ruby, Java, PHP or .Net\n- React/Vue/Angular\n\
+                   - HTML, CSS and JavaScript\n- Docker and orchestration with Kubernetes or ECS";
         let found = Requirements::of(job);
-        assert_eq!(skills(&found.must_have), ["Java", "MySQL"]);
+        assert_eq!(
+            skills(&found.must_have),
+            [
+                vec!["Python", "Ruby", "Java", "PHP", ".NET"],
+                vec!["React", "Vue.js", "Angular"],
+                vec!["HTML"],
+                vec!["CSS"],
+                vec!["JavaScript"],
+                vec!["Docker"],
+                vec!["Kubernetes", "ECS"],
+            ]
+        );
+    }
+
+    #[test]
+    fn addresses_and_file_names_are_not_skills() {
+        let job = "Requirements:\n- Apply at https://jobs.example.com/backend/job.html\n\
+                   - Send your CV to hr@golang.example.org\n- Rust";
+        let found = Requirements::of(job);
+        assert_eq!(skills(&found.must_have), [["Rust"]]);
+    }
+
+    #[test]
+    fn chinese_postings_are_read_the_same_way() {
+        let job = "岗位要求：\n1. 本科及以上学历，计算机相关专业\n2. 3年以上后端开发经验\n\
+                   3. 精通 Java，熟悉 MySQL 和 Redis\n4. 有 Kubernetes 经验者优先\n加分项\n机器学习";
+        let found = Requirements::of(job);
+        assert_eq!(
+            found.must_have[0].ask,
+            Ask::Degree {
+                level: Degree::Bachelor,
+                fields: vec!["计算机".to_owned()]
+            }
+        );
+        assert_eq!(
+            found.must_have[1].ask,
+            Ask::Years {
+                years: 3.0,
+                of: None
+            }
+        );
+        assert_eq!(skills(&found.must_have), [["Java"], ["MySQL"], ["Redis"]]);
+        assert_eq!(found.must_have[2].level, Some("expert"));
+        assert_eq!(found.must_have[3].level, Some("proficient"));
         assert_eq!(
             skills(&found.nice_to_have),
-            ["Kubernetes", "Machine Learning"]
+            [["Kubernetes"], ["Machine Learning"]]
         );
     }
 }

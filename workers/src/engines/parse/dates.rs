@@ -13,6 +13,16 @@ pub struct Point {
 }
 
 impl Point {
+    /// This month, by the UTC calendar.
+    pub fn today() -> Self {
+        use chrono::Datelike;
+        let today = chrono::Utc::now().date_naive();
+        Self {
+            year: u16::try_from(today.year()).unwrap_or(u16::MAX),
+            month: u8::try_from(today.month()).ok(),
+        }
+    }
+
     pub fn label(self) -> String {
         match self.month {
             Some(month) => format!("{:04}-{month:02}", self.year),
@@ -62,6 +72,22 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(?:19|20)[0-9]{2}(?-u:\b)").expect("the year pattern compiles")
 });
+
+/// Years the ranges cover, overlapping months counted once, to a tenth.
+pub fn years_covered(ranges: &[Range], now: Point) -> f64 {
+    let mut spans: Vec<(i32, i32)> = ranges.iter().map(|r| r.months(now)).collect();
+    spans.sort_unstable();
+    let mut months = 0;
+    let mut reach = i32::MIN;
+    for (start, end) in spans {
+        let start = start.max(reach);
+        if end > start {
+            months += end - start;
+        }
+        reach = reach.max(end);
+    }
+    (f64::from(months) / 12.0 * 10.0).round() / 10.0
+}
 
 /// Every date range in the text, in order.
 pub fn ranges(text: &str) -> Vec<Range> {

@@ -156,7 +156,7 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
         / 6.0;
     ResumeParse {
         language: language(text).to_owned(),
-        years_of_experience: years(&work, now),
+        years_of_experience: dates::years_covered(&work, now),
         contact,
         sections,
         education,
@@ -393,22 +393,6 @@ fn experience(body: &str) -> Vec<Experience> {
         });
     }
     entries
-}
-
-/// Years covered by the ranges, overlapping months counted once.
-fn years(ranges: &[dates::Range], now: Point) -> f64 {
-    let mut spans: Vec<(i32, i32)> = ranges.iter().map(|r| r.months(now)).collect();
-    spans.sort_unstable();
-    let mut months = 0;
-    let mut reach = i32::MIN;
-    for (start, end) in spans {
-        let start = start.max(reach);
-        if end > start {
-            months += end - start;
-        }
-        reach = reach.max(end);
-    }
-    (f64::from(months) / 12.0 * 10.0).round() / 10.0
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ pub use slots::{ChildSlot, ChildSlots};
 
 use std::{path::Path, process::ExitCode, time::Duration};
 
-use chrono::Datelike;
 use prepq_jobs::kinds::ResumeText;
 
 use super::parse::{self, dates::Point};
@@ -91,11 +90,7 @@ fn unreadable(e: &std::io::Error) -> ExitCode {
 }
 
 fn read(extracted: ExtractedText) -> ResumeText {
-    let today = chrono::Utc::now().date_naive();
-    let now = Point {
-        year: u16::try_from(today.year()).unwrap_or(u16::MAX),
-        month: u8::try_from(today.month()).ok(),
-    };
+    let now = Point::today();
     ResumeText {
         chars: extracted.text.chars().count() as u64,
         pages: extracted.pages,
