@@ -1,10 +1,15 @@
 //! What the workers' logs say of a job's bodies: each attempt logs when its body starts
-//! and when it stops, however it stops, so a scenario can check they never overlap.
+//! and when it stops, however it stops, so a scenario can check they never overlap. The
+//! lines are logged at debug level: start the workers with `ATTEMPT_LOGS`.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::Process;
+
+/// The workers' `RUST_LOG` that includes the lines of each attempt's body.
+pub const ATTEMPT_LOGS: &str =
+    "info,apalis=warn,apalis_core=warn,apalis_redis=warn,prepq::attempts=debug";
 
 /// One attempt's body, as its worker logged it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +72,7 @@ mod tests {
 
     #[test]
     fn a_tracing_line_gives_its_time_and_attempt() {
-        let line = "2026-12-01T17:30:00.123456Z  INFO prepq_workers::runner: job body started \
+        let line = "2026-12-01T17:30:00.123456Z DEBUG prepq::attempts: job body started \
                     job_id=0190 attempt=2";
         let (at, attempt) = stamp_and_attempt(line).unwrap();
         assert_eq!(attempt, 2);

@@ -20,7 +20,7 @@ mod wait;
 
 pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume};
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
-pub use attempts::{BodyRun, body_runs};
+pub use attempts::{ATTEMPT_LOGS, BodyRun, body_runs};
 pub use client::{JobView, User};
 pub use database::{empty_database, fresh_database};
 pub use model_server::{ModelReply, ModelServer};

@@ -409,7 +409,9 @@ async fn lapse(mut fence: watch::Receiver<Instant>) {
 }
 
 /// Logs when a job's body starts and when it stops, however it stops (finished, failed,
-/// or dropped at its fence): the record an operator reads to see attempts never overlap.
+/// or dropped at its fence): the record that shows attempts never overlap. At debug level
+/// under its own target (`RUST_LOG=prepq::attempts=debug`): two lines a job cost ~5% of
+/// the throughput of no-op jobs.
 struct BodyTrace {
     job_id: Uuid,
     attempt: i32,
@@ -417,13 +419,13 @@ struct BodyTrace {
 
 impl BodyTrace {
     fn start(job_id: Uuid, attempt: i32) -> Self {
-        tracing::info!(%job_id, attempt, "job body started");
+        tracing::debug!(target: "prepq::attempts", %job_id, attempt, "job body started");
         Self { job_id, attempt }
     }
 }
 
 impl Drop for BodyTrace {
     fn drop(&mut self) {
-        tracing::info!(job_id = %self.job_id, attempt = self.attempt, "job body stopped");
+        tracing::debug!(target: "prepq::attempts", job_id = %self.job_id, attempt = self.attempt, "job body stopped");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use prepq_tests::{BodyRun, SmtpServer, SmtpStage, TestApp, body_runs, wait_until};
+use prepq_tests::{ATTEMPT_LOGS, BodyRun, SmtpServer, SmtpStage, TestApp, body_runs, wait_until};
 
 use crate::JOB_DEADLINE;
 
@@ -29,6 +29,7 @@ fn assert_one_at_a_time(runs: &[BodyRun]) {
 async fn an_outage_longer_than_the_lease_never_runs_the_body_on_two_attempts_at_once() {
     let mut app = TestApp::builder()
         .workers_db_via_proxy()
+        .worker_env("RUST_LOG", ATTEMPT_LOGS)
         .worker_env("PREPQ_LEASE_SECS", "4")
         .worker_env("PREPQ_LEADER_LEASE_SECS", "2")
         .start()
@@ -73,6 +74,7 @@ async fn a_worker_paused_past_its_lease_neither_mails_nor_writes_when_it_wakes()
     smtp.hold(SmtpStage::Greeting);
     let mut app = TestApp::builder()
         .smtp(&smtp)
+        .worker_env("RUST_LOG", ATTEMPT_LOGS)
         .worker_env("PREPQ_LEASE_SECS", "3")
         .worker_env("PREPQ_LEADER_LEASE_SECS", "2")
         .start()
