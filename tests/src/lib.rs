@@ -12,6 +12,7 @@ mod model_server;
 mod pay_provider;
 mod process;
 mod proxy;
+pub mod quality;
 mod redis_server;
 mod site;
 mod smtp;

@@ -129,7 +129,8 @@ fn places<'t>(text: &'t str, alias: &'t str) -> impl Iterator<Item = (usize, usi
                 .chars()
                 .next_back()
                 .is_some_and(|c| c.is_ascii_alphanumeric());
-            let cut_before = first && word(before);
+            // `js` in `Next.js` is no JavaScript: a dot before a word joins it to the last.
+            let cut_before = first && (word(before) || before == Some('.'));
             // `C++` and `C#` end in symbols; `Node.js`'s dot is part of the alias.
             let cut_after =
                 last && (word(after) || (alias.len() == 1 && matches!(after, Some('+' | '#'))));
@@ -185,6 +186,7 @@ mod tests {
     fn words_are_not_found_inside_other_words() {
         assert_eq!(names("JavaScript only"), ["JavaScript"]);
         assert!(names("gitter scalable reacted").is_empty());
+        assert_eq!(names("Next.js and Node.js"), ["Node.js"]);
         assert_eq!(
             find("Python, python3 and Python").first().map(|m| m.count),
             Some(3)

@@ -35,13 +35,16 @@ struct Args {
     #[arg(long)]
     workers: Option<usize>,
     /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
-    /// analysis, crawl, reconcile.
+    /// analysis, crawl, reconcile, quality.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile"
+        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile,quality"
     )]
     phases: Vec<String>,
+    /// The labelled corpus the quality phase reads (`labels/` beside `resumes/` and `jd/`).
+    #[arg(long, default_value = "../shared/corpus")]
+    corpus: std::path::PathBuf,
     /// Postings on the local site of the crawl run.
     #[arg(long, default_value_t = 1000)]
     postings: usize,
@@ -98,6 +101,9 @@ async fn main() {
     }
     if phase("reconcile") {
         reconcile(&args).await;
+    }
+    if phase("quality") {
+        prepq_tests::quality::measure(&args.corpus).await;
     }
 }
 

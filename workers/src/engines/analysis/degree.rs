@@ -23,11 +23,11 @@ static LEVELS: LazyLock<Vec<(Degree, Regex)>> = LazyLock::new(|| {
         ),
         (
             Degree::Master,
-            r"(?i)\bmaster'?s\b|\bmasters?\s+(?:degree|of)\b|\bm\.\s?sc?\b|\bmsc\b|\bm\.?eng\b|\bmba\b|硕士|研究生",
+            r"(?i)\bmaster'?s\b|\bmasters?\s+(?:degree|of)\b|\bm\.\s?sc?\b|\bmsc\b|\bm\.?eng\b|\bm\.?\s?tech\b|\bmba\b|硕士|研究生",
         ),
         (
             Degree::Bachelor,
-            r"(?i)\bbachelor'?s?\b|\bb\.\s?sc?\b|\bbsc\b|\bb\.?a\.|\bb\.?eng\b|\bundergraduate\b|本科|学士",
+            r"(?i)\bbachelor'?s?\b|\bb\.\s?sc?\b|\bbsc\b|\bb\.?a\.|\bb\.?eng\b|\bb\.?\s?tech\b|\bb\.e\.|\bundergraduate\b|本科|学士",
         ),
         (
             Degree::Associate,

@@ -86,7 +86,10 @@ impl<'a> Evidence<'a> {
                 headings.push(entry.lines[0]);
             }
         }
-        (dates::years_covered(&ranges, now), headings)
+        // No subset of the entries outlasts them all: the parse counted those to the date
+        // the document was written, which `now` may be years past.
+        let years = dates::years_covered(&ranges, now).min(self.parse.years_of_experience);
+        (years, headings)
     }
 
     /// The experience section cut into entries: each starts at a line with a date range

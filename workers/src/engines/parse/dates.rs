@@ -69,6 +69,31 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the date range pattern compiles")
 });
 
+/// A range whose line breaks before or after its dash (`June 2020 –` / `Present`).
+static BROKEN_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    let start = DATE.replace("{n}", "1");
+    let end = DATE.replace("{n}", "2");
+    let gap = r"[ \t]*(?:\r?\n[ \t]*)?";
+    Regex::new(&format!(
+        r"(?i){start}{gap}(?:-|–|—|~|to|至|到){gap}(?:{end}|(?P<now>present|now|current|today|至今|现在|今))"
+    ))
+    .expect("the broken range pattern compiles")
+});
+
+/// `text` with the line breaks inside date ranges made spaces: byte for byte the same
+/// length, so every offset into it stays true, and each range reads on one line.
+pub fn join_broken_ranges(text: &str) -> String {
+    let mut joined = text.as_bytes().to_vec();
+    for found in BROKEN_RANGE.find_iter(text) {
+        for byte in &mut joined[found.start()..found.end()] {
+            if matches!(*byte, b'\n' | b'\r') {
+                *byte = b' ';
+            }
+        }
+    }
+    String::from_utf8(joined).expect("ASCII replaced by ASCII keeps UTF-8")
+}
+
 static YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(?:19|20)[0-9]{2}(?-u:\b)").expect("the year pattern compiles")
 });
@@ -196,5 +221,18 @@ mod tests {
         assert_eq!(b - a, 3);
         let (a, b) = ranges("Jan 2020 - Present")[0].months(now);
         assert_eq!(b - a, 12);
+    }
+
+    #[test]
+    fn a_range_broken_across_lines_reads_as_one() {
+        let text =
+            "Engineer, Acme, June 2020 –\nPresent\n- Built things\nAnalyst, Beta, 2017\n– 2019\n";
+        let joined = join_broken_ranges(text);
+        assert_eq!(joined.len(), text.len());
+        assert_eq!(
+            joined,
+            "Engineer, Acme, June 2020 – Present\n- Built things\nAnalyst, Beta, 2017 – 2019\n"
+        );
+        assert_eq!(ranges(&joined).len(), 2);
     }
 }

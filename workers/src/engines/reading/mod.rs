@@ -17,7 +17,10 @@ use std::{path::Path, process::ExitCode, time::Duration};
 
 use prepq_jobs::kinds::ResumeText;
 
-use super::parse::{self, dates::Point};
+use super::parse::{
+    self,
+    dates::{self, Point},
+};
 use sandbox::ChildReport;
 
 /// What a format's reader gives back, before the parse.
@@ -25,6 +28,13 @@ use sandbox::ChildReport;
 pub struct ExtractedText {
     pub text: String,
     pub pages: u32,
+}
+
+/// When the document says it was written: its "Present" means then, not today.
+fn written(bytes: &[u8], media_type: &str) -> Option<Point> {
+    (media_type == "application/pdf")
+        .then(|| pdf::written(bytes))
+        .flatten()
 }
 
 /// `workers extract`: the text a file carries, or word that it needs OCR. The parse runs
@@ -51,7 +61,7 @@ pub fn extract_command(path: &Path, media_type: &str, max_pages: u32) -> ExitCod
         "text/plain" => plain_text::extract(&bytes),
         other => Err(format!("text extraction from {other} is not supported")),
     };
-    finish(extracted)
+    finish(extracted, written(&bytes, media_type))
 }
 
 /// `workers ocr`: the text of an image, or of a PDF's first `pages` pages, by OCR, each
@@ -71,12 +81,15 @@ pub fn ocr_command(
         "image/png" | "image/jpeg" => ocr::image_text(path, max_pixels, page_time),
         other => Err(format!("OCR of {other} is not supported")),
     };
-    finish(extracted)
+    let written = std::fs::read(path)
+        .ok()
+        .and_then(|bytes| written(&bytes, media_type));
+    finish(extracted, written)
 }
 
-fn finish(extracted: Result<ExtractedText, String>) -> ExitCode {
+fn finish(extracted: Result<ExtractedText, String>, written: Option<Point>) -> ExitCode {
     match extracted {
-        Ok(extracted) => ChildReport::Extracted(Box::new(read(extracted))),
+        Ok(extracted) => ChildReport::Extracted(Box::new(read(extracted, written))),
         Err(reason) => ChildReport::Rejected { reason },
     }
     .emit()
@@ -89,12 +102,17 @@ fn unreadable(e: &std::io::Error) -> ExitCode {
     .emit()
 }
 
-fn read(extracted: ExtractedText) -> ResumeText {
-    let now = Point::today();
+/// The reading of extracted text; ranges open to the present run to `written`, when the
+/// document says when that was (and it is not in the future), else to today.
+fn read(extracted: ExtractedText, written: Option<Point>) -> ResumeText {
+    let today = Point::today();
+    let now = written.filter(|w| *w <= today).unwrap_or(today);
+    // Layouts that break a date range across lines would otherwise lose the entry.
+    let text = dates::join_broken_ranges(&extracted.text);
     ResumeText {
-        chars: extracted.text.chars().count() as u64,
+        chars: text.chars().count() as u64,
         pages: extracted.pages,
-        parse: Some(parse::parse(&extracted.text, now)),
-        text: extracted.text,
+        parse: Some(parse::parse(&text, now)),
+        text,
     }
 }

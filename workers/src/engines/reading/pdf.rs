@@ -2,7 +2,11 @@
 //! stack and run without bound on hostile files, and returns empty text for encrypted ones:
 //! it runs only inside the sandbox child (see `sandbox.rs`), after the checks here.
 
-use super::ExtractedText;
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+use super::{ExtractedText, Point};
 
 /// Why a PDF's text layer gave nothing: refused in words a user understands, or simply
 /// absent (a scan), which OCR can still read.
@@ -83,6 +87,34 @@ pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, Unreadable
         });
     }
     Ok(ExtractedText { text, pages })
+}
+
+/// `/ModDate (D:YYYYMM…)`, else `/CreationDate`, as written in the document's Info.
+static INFO_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"/(ModDate|CreationDate)\s*\(D:((?:19|20)\d{2})(\d{2})").expect("date pattern")
+});
+
+/// The month the PDF says it was last written, from its Info dictionary when that is
+/// stored plainly (most are; one inside a compressed object stream is not found).
+pub fn written(bytes: &[u8]) -> Option<Point> {
+    let mut found: Vec<(bool, Point)> = INFO_DATE
+        .captures_iter(bytes)
+        .filter_map(|c| {
+            let number = |i: usize| std::str::from_utf8(&c[i]).ok()?.parse::<u16>().ok();
+            let month = u8::try_from(number(3)?)
+                .ok()
+                .filter(|m| (1..=12).contains(m));
+            Some((
+                &c[1] == b"ModDate",
+                Point {
+                    year: number(2)?,
+                    month,
+                },
+            ))
+        })
+        .collect();
+    found.sort_by_key(|(modified, _)| !modified);
+    found.first().map(|(_, point)| *point)
 }
 
 /// Glyphs the pages' content streams draw, and how many of them use a composite font
@@ -183,6 +215,19 @@ mod tests {
         assert_eq!(refusal(b""), "the file is empty");
         assert_eq!(refusal(b"hello world"), "the file is not a PDF");
         assert!(refusal(b"%PDF-1.4 garbage").contains("damaged"));
+    }
+
+    #[test]
+    fn a_pdf_was_written_when_its_info_was_last_modified() {
+        let info = b"1 0 obj << /CreationDate (D:20150611101010Z) /ModDate (D:20230716173357Z) >>";
+        assert_eq!(
+            written(info),
+            Some(Point {
+                year: 2023,
+                month: Some(7)
+            })
+        );
+        assert_eq!(written(b"no info here"), None);
     }
 
     #[test]
