@@ -20,6 +20,14 @@ pub const GO_AND_KUBERNETES: &str = "Senior Backend Engineer\n\nRequirements:\n\
 - Several years of Go in production\n- Running services on Kubernetes\n- PostgreSQL\n\n\
 Nice to have:\n- Rust\n";
 
+/// The strings of a JSON array (an empty list for anything else).
+pub fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// Uploads a resume and waits until it is read; returns its id.
 pub async fn read_resume(user: &User, bytes: Vec<u8>, name: &str) -> String {
     let uploaded: Value = user

@@ -19,7 +19,7 @@ mod smtp;
 mod sse;
 mod wait;
 
-pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume};
+pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume, strings};
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
 pub use attempts::{ATTEMPT_LOGS, BodyRun, body_runs};
 pub use client::{JobView, User};

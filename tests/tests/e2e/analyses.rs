@@ -1,17 +1,10 @@
 //! Diagnoses and question predictions: the builtin engine's reading of real resumes against
 //! job descriptions, in both languages.
 
-use prepq_tests::{GO_AND_KUBERNETES, PLAIN_RESUME, TestApp, analysed, fixture, read_resume};
+use prepq_tests::{
+    GO_AND_KUBERNETES, PLAIN_RESUME, TestApp, analysed, fixture, read_resume, strings,
+};
 use serde_json::{Value, json};
-
-fn strings(value: &Value) -> Vec<&str> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect()
-}
 
 fn has_chinese(text: &str) -> bool {
     text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))

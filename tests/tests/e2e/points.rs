@@ -14,6 +14,19 @@ async fn balance(user: &User) -> i64 {
     points["balance"].as_i64().unwrap()
 }
 
+/// A grant of 30, one reservation of 10 and its one refund: the balance is whole again.
+async fn assert_refunded_once(user: &User) {
+    assert_eq!(balance(user).await, 30);
+    assert_eq!(
+        ledger(user).await,
+        [
+            ("grant".into(), 30),
+            ("reserve".into(), -10),
+            ("refund".into(), 10)
+        ]
+    );
+}
+
 fn diagnosis_of(resume: &str) -> Value {
     json!({ "resume_id": resume, "target": { "description": GO_AND_KUBERNETES } })
 }
@@ -103,15 +116,7 @@ async fn a_cancelled_diagnosis_is_refunded_once_and_unverified_users_cannot_spen
     let cancel = format!("/api/v1/jobs/{}/cancel", accepted["id"].as_str().unwrap());
     assert_eq!(user.call(Method::POST, &cancel, None).await.status(), 200);
     assert_eq!(user.call(Method::POST, &cancel, None).await.status(), 409);
-    assert_eq!(balance(&user).await, 30);
-    assert_eq!(
-        ledger(&user).await,
-        [
-            ("grant".into(), 30),
-            ("reserve".into(), -10),
-            ("refund".into(), 10)
-        ]
-    );
+    assert_refunded_once(&user).await;
 
     let unverified = app.user().await;
     let theirs = read_resume(&unverified, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
@@ -167,13 +172,5 @@ async fn a_diagnosis_whose_result_breaks_a_foreign_key_fails_at_once_and_is_refu
     assert_eq!(job.attempt, 1, "not retried");
     let reason = view["error"].as_str().unwrap_or_default();
     assert!(reason.contains("could not be stored"), "{reason}");
-    assert_eq!(balance(&user).await, 30);
-    assert_eq!(
-        ledger(&user).await,
-        [
-            ("grant".into(), 30),
-            ("reserve".into(), -10),
-            ("refund".into(), 10)
-        ]
-    );
+    assert_refunded_once(&user).await;
 }

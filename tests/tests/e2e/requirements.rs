@@ -2,7 +2,7 @@
 //! alternatives, years in a skill, a degree's level and field — checked against what the
 //! resume shows, with the line or figures that meet it.
 
-use prepq_tests::{TestApp, User, analysed, read_resume};
+use prepq_tests::{TestApp, User, analysed, read_resume, strings};
 use serde_json::{Value, json};
 
 const PYTHON_DEVELOPER: &str = "Alex Lee\nalex.lee@example.com | (555) 010-2233\n\n\
@@ -50,15 +50,6 @@ fn checks<'d>(diagnosis: &'d Value, kind: &str) -> Vec<&'d Value> {
         .collect()
 }
 
-fn names(value: &Value) -> Vec<&str> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn python_ruby_or_java_is_met_by_python_and_leaves_no_java_or_ruby_gap() {
     let app = TestApp::builder().workers(1).start().await;
@@ -73,10 +64,10 @@ async fn python_ruby_or_java_is_met_by_python_and_leaves_no_java_or_ruby_gap() {
     let skills = checks(&diagnosis, "skill");
     let languages = skills
         .iter()
-        .find(|c| names(&c["alternatives"]).contains(&"Ruby"))
+        .find(|c| strings(&c["alternatives"]).contains(&"Ruby"))
         .expect("one requirement for the three languages");
     assert_eq!(
-        names(&languages["alternatives"]),
+        strings(&languages["alternatives"]),
         ["Python", "Ruby", "Java"]
     );
     assert_eq!(languages["status"], "met");
@@ -85,7 +76,7 @@ async fn python_ruby_or_java_is_met_by_python_and_leaves_no_java_or_ruby_gap() {
         "{languages}"
     );
     assert_eq!(skills.len(), 2, "{skills:?}");
-    let missing = names(&diagnosis["keywords"]["missing_must_have"]);
+    let missing = strings(&diagnosis["keywords"]["missing_must_have"]);
     assert!(missing.is_empty(), "{missing:?}");
 }
 
@@ -104,7 +95,7 @@ async fn five_years_of_go_against_two_is_partly_met_with_the_figures() {
     assert_eq!(years.len(), 1, "{years:?}");
     let go = years[0];
     assert_eq!(go["years"], 5.0);
-    assert_eq!(names(&go["alternatives"]), ["Go"]);
+    assert_eq!(strings(&go["alternatives"]), ["Go"]);
     assert_eq!(go["status"], "partly_met");
     let shown = go["evidence"].as_str().unwrap();
     assert!(
@@ -112,7 +103,7 @@ async fn five_years_of_go_against_two_is_partly_met_with_the_figures() {
         "counts only the entry that uses Go: {shown}"
     );
     assert_eq!(go["label"], "5+ years of Go");
-    assert!(names(&diagnosis["keywords"]["missing_must_have"]).contains(&"5+ years of Go"));
+    assert!(strings(&diagnosis["keywords"]["missing_must_have"]).contains(&"5+ years of Go"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,7 +142,7 @@ async fn a_url_ending_in_html_is_no_html_requirement() {
 
     let asked: Vec<&str> = checks(&diagnosis, "skill")
         .iter()
-        .flat_map(|c| names(&c["alternatives"]))
+        .flat_map(|c| strings(&c["alternatives"]))
         .collect();
     assert_eq!(asked, ["Python"]);
     let text = diagnosis.to_string();
@@ -187,7 +178,7 @@ async fn a_chinese_job_asks_for_a_degree_years_and_a_skill_and_is_answered_in_ch
     assert_eq!(redis.len(), 1, "{redis:?}");
     assert_eq!(
         (
-            names(&redis[0]["alternatives"]),
+            strings(&redis[0]["alternatives"]),
             redis[0]["level"].as_str(),
             redis[0]["status"].as_str()
         ),
