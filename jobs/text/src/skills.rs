@@ -186,7 +186,7 @@ mod tests {
     fn words_are_not_found_inside_other_words() {
         assert_eq!(names("JavaScript only"), ["JavaScript"]);
         assert!(names("gitter scalable reacted").is_empty());
-        assert_eq!(names("Next.js and Node.js"), ["Node.js"]);
+        assert_eq!(names("Next.js and Node.js"), ["Next.js", "Node.js"]);
         assert_eq!(
             find("Python, python3 and Python").first().map(|m| m.count),
             Some(3)

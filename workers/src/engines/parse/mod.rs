@@ -325,7 +325,7 @@ fn education(body: &str) -> Vec<Education> {
                 )
                 .map(|i| lines[i])
                 .find(|l| contains_any(l, DEGREE))
-                .map(|l| part_with(l, DEGREE));
+                .map(|l| degree_of(l));
             let (start, end) = match dates::ranges(line).first() {
                 Some(range) => (Some(range.start.label()), range.end.map(Point::label)),
                 None => (None, dates::last_year(line).map(Point::label)),
@@ -348,6 +348,23 @@ fn part_with(line: &str, words: &[&str]) -> String {
         .find(|p| contains_any(p, words))
         .unwrap_or(first)
         .to_owned()
+}
+
+/// The degree of an education line with its field: the comma-separated part naming the
+/// degree and those after it up to the institution (`B.Tech, Computer Science and
+/// Engineering, Indian Institute of Technology` → `B.Tech, Computer Science and Engineering`).
+fn degree_of(line: &str) -> String {
+    let line = without_dates(line);
+    let parts: Vec<&str> = line.split([',', '，']).map(str::trim).collect();
+    let Some(at) = parts.iter().position(|p| contains_any(p, DEGREE)) else {
+        return part_with(&line, DEGREE);
+    };
+    parts[at..]
+        .iter()
+        .take_while(|p| !contains_any(p, INSTITUTION))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn without_dates(line: &str) -> String {
