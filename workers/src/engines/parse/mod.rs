@@ -325,7 +325,7 @@ fn education(body: &str) -> Vec<Education> {
                 )
                 .map(|i| lines[i])
                 .find(|l| contains_any(l, DEGREE))
-                .map(|l| degree_of(l));
+                .map(degree_of);
             let (start, end) = match dates::ranges(line).first() {
                 Some(range) => (Some(range.start.label()), range.end.map(Point::label)),
                 None => (None, dates::last_year(line).map(Point::label)),
