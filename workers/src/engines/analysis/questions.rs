@@ -5,12 +5,12 @@
 
 use std::{collections::HashSet, sync::LazyLock};
 
-use prepq_jobs::kinds::{Language, Question, QuestionSet};
+use prepq_jobs::kinds::{Language, Question, QuestionSet, RequirementCheck};
 
 use super::{
-    Input,
+    Input, checks,
     evidence::Evidence,
-    requirements::{Ask, Requirements},
+    requirements::{Ask, Requirement, Requirements},
     say,
 };
 
@@ -62,23 +62,24 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
         .title
         .clone()
         .unwrap_or_else(|| say(language, "this role".into(), "这个岗位".into()));
-    let prompts = prompts(&evidence, &requirements, language);
+    let checked = super::diagnose::checked(input, &evidence);
+    let prompts = prompts(&evidence, &requirements, &checked, language);
     let mut questions: Vec<Question> = Vec::new();
-    // Neighbouring prompts of one trigger take different templates, and each further round
-    // the next one, so that a long list of gaps does not repeat one wording.
-    for round in 0..3 {
-        for (i, prompt) in prompts.iter().enumerate() {
+    // No template twice in a set: a prompt takes the first of its trigger's templates not
+    // used yet, and a further round gives prompts left without one another chance.
+    let mut used: HashSet<usize> = HashSet::new();
+    for _round in 0..3 {
+        for prompt in &prompts {
             if questions.len() >= count {
                 break;
             }
-            let templates: Vec<&Template> = BANK
-                .iter()
-                .filter(|t| t.language == language.as_str() && t.trigger == prompt.trigger)
-                .collect();
-            if templates.is_empty() {
+            let Some((index, template)) = BANK.iter().enumerate().find(|(index, t)| {
+                t.language == language.as_str()
+                    && t.trigger == prompt.trigger
+                    && !used.contains(index)
+            }) else {
                 continue;
-            }
-            let template = templates[(i + round) % templates.len()];
+            };
             let fill = |text: &str| {
                 text.replace("{skill}", &prompt.skill)
                     .replace("{line}", &prompt.line)
@@ -92,6 +93,7 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
             {
                 continue;
             }
+            used.insert(index);
             questions.push(Question {
                 category: template.category.to_owned(),
                 difficulty: template.difficulty.to_owned(),
@@ -108,9 +110,15 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
     }
 }
 
-/// What to ask about, most telling first: the job's must-haves the resume lacks, the
-/// candidate's projects, the must-haves they have, their jobs, then the usual questions.
-fn prompts(evidence: &Evidence, requirements: &Requirements, language: Language) -> Vec<Prompt> {
+/// What to ask about, most telling first: every must-have the resume falls short of, the
+/// candidate's projects, the nice-to-haves it lacks, the skills it has, its jobs, then the
+/// usual questions.
+fn prompts(
+    evidence: &Evidence,
+    requirements: &Requirements,
+    checked: &[RequirementCheck],
+    language: Language,
+) -> Vec<Prompt> {
     let mut prompts = Vec::new();
     let prompt = |trigger, skill: &str, line: &str, heading: &str, why: String| Prompt {
         trigger,
@@ -119,31 +127,37 @@ fn prompts(evidence: &Evidence, requirements: &Requirements, language: Language)
         heading: heading.to_owned(),
         why,
     };
-    // Skills asked for, each named by its alternatives (`Python / Ruby`).
-    let asked = requirements
+    let gap = |check: &RequirementCheck| {
+        let (asked, line) = (&check.label, &check.line);
+        let why = say(
+            language,
+            format!("The job asks for {asked} (\"{line}\"); the resume does not show it in full."),
+            format!("岗位要求 {asked}（“{line}”），简历中没有充分体现。"),
+        );
+        if check.kind == "skill" {
+            prompt("missing_skill", asked, "", "", why)
+        } else {
+            let shown = check
+                .evidence
+                .clone()
+                .unwrap_or_else(|| say(language, "nothing of it".into(), "没有相关内容".into()));
+            prompt("missing_requirement", asked, &shown, "", why)
+        }
+    };
+    let short = |must: bool| {
+        checked
+            .iter()
+            .filter(move |c| c.must_have == must && c.status != checks::MET)
+    };
+    prompts.extend(short(true).map(gap));
+    let matched: Vec<(String, &Requirement)> = requirements
         .must_have
         .iter()
         .chain(&requirements.nice_to_have)
         .filter(|r| matches!(r.ask, Ask::Skill(_)))
-        .map(|r| (r.skills().join(" / "), r));
-    let (missing, matched): (Vec<_>, Vec<_>) =
-        asked.partition(|(_, r)| !r.skills().iter().any(|s| evidence.has_skill(s)));
-    for (skill, r) in &missing {
-        prompts.push(prompt(
-            "missing_skill",
-            skill,
-            "",
-            "",
-            say(
-                language,
-                format!(
-                    "The job asks for {skill} (\"{}\"); the resume does not mention it.",
-                    r.line
-                ),
-                format!("岗位要求 {skill}（“{}”），简历中没有提到。", r.line),
-            ),
-        ));
-    }
+        .filter(|r| r.skills().iter().any(|s| evidence.has_skill(s)))
+        .map(|r| (r.skills().join(" / "), r))
+        .collect();
     let mut projects: Vec<&str> = evidence.project_lines.clone();
     // Lines with figures first: they are the claims an interviewer checks.
     projects.sort_by_key(|l| !Evidence::quantified(l));
@@ -160,6 +174,7 @@ fn prompts(evidence: &Evidence, requirements: &Requirements, language: Language)
             ),
         ));
     }
+    prompts.extend(short(false).map(gap));
     for (skill, r) in &matched {
         prompts.push(prompt(
             "matched_skill",
@@ -230,4 +245,73 @@ pub(super) fn similar(a: &str, b: &str) -> f64 {
         return 1.0;
     }
     a.intersection(&b).count() as f64 / union as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use prepq_jobs::kinds::Target;
+
+    use super::*;
+    use crate::engines::parse::{dates::Point, parse};
+
+    const RESUME: &str = "Sam Park\nsam@example.com | 555 010 4455\n\nExperience\n\
+        Backend Engineer, Beta Systems, Jan 2022 - Dec 2023\n\
+        - Wrote Go services that handle 2 million requests a day\n\n\
+        Skills\nGo, Linux\n";
+
+    fn input(description: &str) -> Input {
+        Input {
+            resume_text: RESUME.to_owned(),
+            parse: parse(
+                RESUME,
+                Point {
+                    year: 2024,
+                    month: Some(1),
+                },
+            ),
+            target: Target {
+                title: None,
+                description: description.to_owned(),
+            },
+            language: Language::En,
+        }
+    }
+
+    #[test]
+    fn every_missing_must_have_is_asked_about_first_and_no_template_twice() {
+        let job = "Requirements:\n- 5+ years of Go\n- Kubernetes\n- Kafka\n- Redis\n\
+                   - Terraform\n- Docker\n- PostgreSQL";
+        let set = predict(&input(job), 10);
+        let first: Vec<&str> = set.questions[..7].iter().map(|q| q.why.as_str()).collect();
+        for asked in [
+            "5+ years of Go",
+            "Kubernetes",
+            "Kafka",
+            "Redis",
+            "Terraform",
+            "Docker",
+            "PostgreSQL",
+        ] {
+            assert!(
+                first
+                    .iter()
+                    .any(|why| why.contains(&format!("asks for {asked} "))),
+                "{asked} among the first questions: {first:#?}"
+            );
+        }
+        let mut templates = HashSet::new();
+        for question in &set.questions {
+            let template = BANK
+                .iter()
+                .position(|t| {
+                    let head = t.question.split('{').next().unwrap_or_default();
+                    question.question.starts_with(head) && !head.is_empty()
+                })
+                .expect("a question from the bank");
+            assert!(
+                templates.insert(template),
+                "template {template} twice: {set:#?}"
+            );
+        }
+    }
 }

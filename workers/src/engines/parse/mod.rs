@@ -359,9 +359,11 @@ fn degree_of(line: &str) -> String {
     let Some(at) = parts.iter().position(|p| contains_any(p, DEGREE)) else {
         return part_with(&line, DEGREE);
     };
-    parts[at..]
+    let field = parts[at + 1..]
         .iter()
-        .take_while(|p| !contains_any(p, INSTITUTION))
+        .take_while(|p| !contains_any(p, INSTITUTION));
+    std::iter::once(&parts[at])
+        .chain(field)
         .copied()
         .collect::<Vec<_>>()
         .join(", ")
@@ -440,6 +442,20 @@ mod tests {
         assert_eq!(
             (school.start.as_deref(), school.end.as_deref()),
             (Some("2016"), Some("2020"))
+        );
+    }
+
+    #[test]
+    fn a_degree_keeps_its_field_and_drops_dates_and_school() {
+        assert_eq!(
+            degree_of(
+                "2018 – 2022 B.Tech, Computer Science and Engineering, Indian Institute of Technology"
+            ),
+            "B.Tech, Computer Science and Engineering"
+        );
+        assert_eq!(
+            degree_of("华东大学 计算机科学与技术 本科 2015.09 - 2019.06"),
+            "华东大学 计算机科学与技术 本科"
         );
     }
 
