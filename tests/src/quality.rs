@@ -156,6 +156,7 @@ pub async fn measure(corpus: &Path) {
         years_errors.len()
     );
 
+    let (mut gaps_asked, mut gaps_known) = (0, 0);
     let (mut missing_found, mut missing_labelled, mut false_missing, mut said_missing) =
         (0, 0, 0, 0);
     for pair in &pairs {
@@ -192,6 +193,23 @@ pub async fn measure(corpus: &Path) {
                     .any(|label| same_concept(label, c))
             })
             .count();
+        let set = analysed(
+            &user,
+            "/api/v1/question-sets",
+            json!({ "resume_id": resume, "target": { "description": description }, "count": 10 }),
+        )
+        .await;
+        let whys: Vec<&str> = set["question_set"]["questions"]
+            .as_array()
+            .map(|q| q.iter().filter_map(|q| q["why"].as_str()).collect())
+            .unwrap_or_default();
+        for label in &pair.missing_must_have {
+            if let Some(check) = short.iter().find(|c| same_concept(label, c)) {
+                gaps_known += 1;
+                let asked = check["label"].as_str().unwrap_or_default();
+                gaps_asked += usize::from(whys.iter().any(|why| why.contains(asked)));
+            }
+        }
         let said: Vec<String> = checks
             .iter()
             .filter(|c| c["must_have"] == true)
@@ -213,6 +231,9 @@ pub async fn measure(corpus: &Path) {
         } else {
             false_missing as f64 / said_missing as f64
         },
+    );
+    println!(
+        "  questions: {gaps_asked} of the {gaps_known} labelled gaps found get a question in a set of 10"
     );
 }
 
