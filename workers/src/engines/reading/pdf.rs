@@ -94,27 +94,48 @@ static INFO_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"/(ModDate|CreationDate)\s*\(D:((?:19|20)\d{2})(\d{2})").expect("date pattern")
 });
 
-/// The month the PDF says it was last written, from its Info dictionary when that is
-/// stored plainly (most are; one inside a compressed object stream is not found).
+/// A PDF date's year and month: `D:YYYYMM…`.
+static PDF_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"D:((?:19|20)\d{2})(\d{2})").expect("date pattern"));
+
+/// The month the PDF says it was last written (its Info `ModDate`, else `CreationDate`):
+/// found in the bytes when the Info is stored plainly, else read from the parsed document
+/// (an Info inside a compressed object stream).
 pub fn written(bytes: &[u8]) -> Option<Point> {
-    let mut found: Vec<(bool, Point)> = INFO_DATE
+    let mut plain: Vec<(bool, Point)> = INFO_DATE
         .captures_iter(bytes)
-        .filter_map(|c| {
-            let number = |i: usize| std::str::from_utf8(&c[i]).ok()?.parse::<u16>().ok();
-            let month = u8::try_from(number(3)?)
-                .ok()
-                .filter(|m| (1..=12).contains(m));
-            Some((
-                &c[1] == b"ModDate",
-                Point {
-                    year: number(2)?,
-                    month,
-                },
-            ))
-        })
+        .filter_map(|c| Some((&c[1] == b"ModDate", month_of(&c[2], &c[3])?)))
         .collect();
-    found.sort_by_key(|(modified, _)| !modified);
-    found.first().map(|(_, point)| *point)
+    plain.sort_by_key(|(modified, _)| !modified);
+    plain
+        .first()
+        .map(|(_, point)| *point)
+        .or_else(|| parsed_info_date(bytes))
+}
+
+fn parsed_info_date(bytes: &[u8]) -> Option<Point> {
+    let doc = lopdf::Document::load_mem(bytes).ok()?;
+    let info = doc.trailer.get_deref(b"Info", &doc).ok()?.as_dict().ok()?;
+    [b"ModDate".as_slice(), b"CreationDate"]
+        .iter()
+        .find_map(|key| {
+            let raw = info.get_deref(key, &doc).ok()?.as_str().ok()?;
+            // A UTF-16 date has a zero byte before each ASCII one.
+            let ascii: Vec<u8> = raw.iter().copied().filter(|b| *b != 0).collect();
+            let found = PDF_DATE.captures(&ascii)?;
+            month_of(&found[1], &found[2])
+        })
+}
+
+fn month_of(year: &[u8], month: &[u8]) -> Option<Point> {
+    let number = |digits: &[u8]| std::str::from_utf8(digits).ok()?.parse::<u16>().ok();
+    let month = u8::try_from(number(month)?)
+        .ok()
+        .filter(|m| (1..=12).contains(m));
+    Some(Point {
+        year: number(year)?,
+        month,
+    })
 }
 
 /// Glyphs the pages' content streams draw, and how many of them use a composite font
@@ -228,6 +249,23 @@ mod tests {
             })
         );
         assert_eq!(written(b"no info here"), None);
+    }
+
+    #[test]
+    fn an_info_in_a_compressed_object_stream_is_read_from_the_document() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/billryan_resume-en.pdf"
+        );
+        let bytes = std::fs::read(path).expect("the fixture");
+        assert!(!INFO_DATE.is_match(&bytes), "not stored plainly");
+        assert_eq!(
+            written(&bytes),
+            Some(Point {
+                year: 2015,
+                month: Some(12)
+            })
+        );
     }
 
     #[test]
