@@ -239,11 +239,11 @@ fn contact(text: &str) -> Contact {
         .collect();
     let name = text
         .lines()
-        .map(str::trim)
+        .map(clean_field)
         .filter(|l| !l.is_empty())
         .take(5)
-        .find(|l| looks_like_name(l))
-        .map(str::to_owned);
+        .map(|line| name_part(&line).to_owned())
+        .find(|part| looks_like_name(part));
     Contact {
         name,
         emails,
@@ -252,7 +252,39 @@ fn contact(text: &str) -> Contact {
     }
 }
 
+/// Template text that stands where a name goes.
+const PLACEHOLDER_NAMES: &[&str] = &[
+    "first name",
+    "last name",
+    "your name",
+    "full name",
+    "name surname",
+    "first last",
+];
+
+/// A Chinese line's name is what precedes its first separator (`常建良，男，1990年生`).
+fn name_part(line: &str) -> &str {
+    if line.chars().next().is_some_and(is_han) {
+        line.split([',', '，', '、', '|', '｜', '/', ' ', '(', '（'])
+            .next()
+            .unwrap_or(line)
+    } else {
+        line
+    }
+}
+
+/// A field without tabs, carriage returns or no-break spaces, and single-spaced.
+fn clean_field(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn looks_like_name(line: &str) -> bool {
+    if PLACEHOLDER_NAMES.contains(&line.to_lowercase().as_str()) {
+        return false;
+    }
     if heading_kind(line).is_some()
         || line.contains('@')
         || line.chars().any(|c| c.is_ascii_digit())
@@ -331,8 +363,8 @@ fn education(body: &str) -> Vec<Education> {
                 None => (None, dates::last_year(line).map(Point::label)),
             };
             Education {
-                institution,
-                degree,
+                institution: institution.as_deref().map(clean_field),
+                degree: degree.as_deref().map(clean_field),
                 start,
                 end,
             }
@@ -408,7 +440,7 @@ fn experience(body: &str) -> Vec<Experience> {
                 .map_or_else(String::new, |l| l.to_string())
         };
         entries.push(Experience {
-            heading,
+            heading: clean_field(&heading),
             start: Some(range.start.label()),
             end: range.end.map(Point::label),
             current: range.end.is_none(),
@@ -442,6 +474,28 @@ mod tests {
         assert_eq!(
             (school.start.as_deref(), school.end.as_deref()),
             (Some("2016"), Some("2020"))
+        );
+    }
+
+    #[test]
+    fn names_stop_at_chinese_punctuation_and_placeholders_are_no_names() {
+        let now = Point {
+            year: 2024,
+            month: Some(1),
+        };
+        assert_eq!(
+            parse("常建良，男，1990年生\n电话：13800000000\n", now)
+                .contact
+                .name
+                .as_deref(),
+            Some("常建良")
+        );
+        assert_eq!(
+            parse("Last Name\nJane\u{a0}Smith\njane@example.com\n", now)
+                .contact
+                .name
+                .as_deref(),
+            Some("Jane Smith")
         );
     }
 
