@@ -112,15 +112,15 @@ impl QueueWorker {
         };
         // A store that cannot be asked is not a reason to drop the delivery: it is asked
         // again shortly, so a blip of PostgreSQL costs its length, not a redispatch.
-        // The lease is counted from before the claim that won it was asked: PostgreSQL
-        // started it no earlier, so this process's count never outlasts the real one.
+        // The lease is counted from before the first claim was asked: PostgreSQL started
+        // it no earlier (a retried claim may be given the lease an earlier one won, its
+        // answer lost), so this process's count never outlasts the real one.
+        let claimed = Instant::now();
         let claim = || async {
-            let asked = Instant::now();
             let claimed = self.services.store.claims.run(job_id).await;
-            let claimed = claimed.unwrap_or(Ok(None));
-            claimed.map(|row| row.map(|row| (asked, row)))
+            claimed.unwrap_or(Ok(None))
         };
-        let Some((claimed, job)) = self.until_written(claim).await.flatten() else {
+        let Some(job) = self.until_written(claim).await.flatten() else {
             tracing::debug!(%job_id, "delivery skipped: the job is taken, finished or not due");
             metrics::counter!("prepq_deliveries_skipped_total", "kind" => self.kind).increment(1);
             return;
