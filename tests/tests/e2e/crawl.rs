@@ -308,7 +308,7 @@ async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates(
     assert_eq!(view["target_title"], "Frontend Engineer — Globex", "{view}");
     assert_eq!(
         view["diagnosis"]["keywords"]["missing_must_have"],
-        json!(["React", "TypeScript"])
+        json!(["React", "TypeScript", "Web Accessibility"])
     );
 }
 
