@@ -22,6 +22,9 @@ pub enum ModelReply {
     Content(String),
     /// This status, with `Retry-After` when given.
     Status(u16, Option<u64>),
+    /// This status with these words as the body, as a server that cannot take the request
+    /// answers (llama.cpp's 500 to a `json_schema` response format).
+    Refuse(u16, String),
     /// Waits for `release`, then answers with the content.
     Held(String),
 }
@@ -93,6 +96,9 @@ async fn complete(script: Data<&Arc<Script>>, body: Json<Value>) -> poem::Respon
             }
             response.body(r#"{"error":{"message":"busy"}}"#)
         }
+        Some(ModelReply::Refuse(status, words)) => poem::Response::builder()
+            .status(StatusCode::from_u16(status).expect("a status"))
+            .body(words),
         None => poem::Response::builder()
             .status(StatusCode::SERVICE_UNAVAILABLE)
             .body("no scripted answer"),

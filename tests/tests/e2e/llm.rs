@@ -231,3 +231,46 @@ async fn a_worker_killed_mid_diagnosis_charges_once() {
     let points: Value = user.get("/api/v1/points").await.json().await.unwrap();
     assert_eq!(points["balance"], 20);
 }
+
+/// A 5xx that is not "busy" is said: its words reach the job's reason (and the log), and
+/// the reason names no internal address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_that_refuses_the_request_says_why_in_the_jobs_reason() {
+    let model = ModelServer::start().await;
+    for _ in 0..5 {
+        model.reply(ModelReply::Refuse(
+            500,
+            "Input should be 'text' or 'json_object'".into(),
+        ));
+    }
+    let mut app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
+        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
+        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
+        .worker_env("PREPQ_LLM_MAX_WAIT_SECS", "1")
+        .start()
+        .await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let accepted = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(&resume)),
+        )
+        .await;
+    assert_eq!(accepted.status(), 202);
+
+    let reason = wait_until("the first attempt to fail", JOB_DEADLINE, || async {
+        let job = app.jobs_of_kind("resume.diagnose").await.pop()?;
+        job.error.filter(|_| job.attempt >= 1)
+    })
+    .await;
+    assert!(
+        reason.contains("500") && reason.contains("Input should be 'text' or 'json_object'"),
+        "{reason}"
+    );
+    assert!(!reason.contains("127.0.0.1"), "{reason}");
+}

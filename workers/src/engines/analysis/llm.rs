@@ -162,6 +162,9 @@ impl Llm {
 
     /// One completion's content, waiting out 429 and 5xx answers.
     async fn call(&self, body: &Value, usage: &mut Usage) -> Result<String, JobError> {
+        // A 5xx is not always "busy" (llama.cpp answers 500 to a request it cannot take):
+        // the last one's words go into the log and the reason.
+        let mut last_refusal = String::new();
         for busy in 1..=BUSY_CALLS {
             let mut request = self.http.post(&self.url).json(body);
             if let Some(key) = &self.api_key {
@@ -172,17 +175,27 @@ impl Llm {
                 JobError::transient(if e.is_timeout() {
                     "the model did not answer in time".to_owned()
                 } else {
-                    format!("the model could not be reached: {e}")
+                    // Without the URL: the reason is shown to the job's owner.
+                    format!("the model could not be reached: {}", e.without_url())
                 })
             })?;
             let status = response.status();
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                if busy == BUSY_CALLS {
-                    break;
-                }
                 let wait = retry_after(&response)
                     .unwrap_or(Duration::from_millis(500 << busy))
                     .min(self.max_wait);
+                let words: String = response
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect();
+                tracing::warn!(%status, answer = %words, "the model did not take the request");
+                last_refusal = format!("{status}: {}", words.trim());
+                if busy == BUSY_CALLS {
+                    break;
+                }
                 tracing::info!(%status, wait_ms = wait.as_millis() as u64, "the model is busy; waiting");
                 tokio::time::sleep(wait).await;
                 continue;
@@ -208,7 +221,7 @@ impl Llm {
                 .ok_or_else(|| JobError::transient("the model's answer has no content"));
         }
         Err(JobError::transient(format!(
-            "the model stayed busy over {BUSY_CALLS} calls"
+            "the model did not take the request over {BUSY_CALLS} calls; its last answer: {last_refusal}"
         )))
     }
 }
