@@ -31,6 +31,8 @@ pub enum ModelReply {
 
 #[derive(Default)]
 struct Script {
+    /// Answer 500 to `response_format: json_schema`, as llama.cpp's server does.
+    refuse_json_schema: std::sync::atomic::AtomicBool,
     replies: Mutex<VecDeque<ModelReply>>,
     requests: Mutex<Vec<Value>>,
     release: Notify,
@@ -67,6 +69,15 @@ impl ModelServer {
         self
     }
 
+    /// From now on answers 500 to a `json_schema` response format, as llama.cpp's server
+    /// (packaged by llama-cpp-python) does; `json_object` with a schema it takes.
+    pub fn like_llama_cpp(&self) -> &Self {
+        self.script
+            .refuse_json_schema
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self
+    }
+
     /// The request bodies received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.script.requests.lock().unwrap().clone()
@@ -80,7 +91,17 @@ impl ModelServer {
 
 #[handler]
 async fn complete(script: Data<&Arc<Script>>, body: Json<Value>) -> poem::Response {
+    let wants_schema = body.0["response_format"]["type"] == "json_schema";
     script.requests.lock().unwrap().push(body.0);
+    if wants_schema
+        && script
+            .refuse_json_schema
+            .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return poem::Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .body("Input should be 'text' or 'json_object'");
+    }
     let reply = script.replies.lock().unwrap().pop_front();
     match reply {
         Some(ModelReply::Content(content)) => completion(&content),

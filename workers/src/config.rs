@@ -131,6 +131,21 @@ pub enum EngineChoice {
     Llm,
 }
 
+/// How the model is held to the answer's JSON schema; providers differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputMode {
+    /// `response_format: json_schema` (strict): OpenAI, vLLM.
+    JsonSchema,
+    /// `response_format: json_object`, the schema in the prompt: DeepSeek, Qwen's
+    /// compatible mode.
+    JsonObject,
+    /// `json_object` with the schema beside it, which llama.cpp's server uses to
+    /// constrain decoding (it answers 500 to `json_schema`); the schema in the prompt too.
+    JsonObjectSchema,
+    /// No `response_format`: the schema in the prompt only.
+    None,
+}
+
 /// The model behind the `llm` engine.
 #[derive(Debug, Clone, Args)]
 pub struct LlmConfig {
@@ -153,9 +168,38 @@ pub struct LlmConfig {
     /// Longest wait on a busy model (`Retry-After` is honoured up to this).
     #[arg(long, env = "PREPQ_LLM_MAX_WAIT_SECS", default_value_t = 30)]
     pub llm_max_wait_secs: u64,
+    /// Structured output. Default by the base URL: `json-object` for DeepSeek and
+    /// DashScope (Qwen), `json-object-schema` for a model on this machine or the local
+    /// network (llama.cpp), else `json-schema`.
+    #[arg(long, env = "PREPQ_LLM_OUTPUT", value_enum)]
+    pub llm_output: Option<OutputMode>,
 }
 
 impl LlmConfig {
+    pub fn output(&self) -> OutputMode {
+        self.llm_output.unwrap_or_else(|| {
+            let host = reqwest::Url::parse(&self.llm_base_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_lowercase))
+                .unwrap_or_default();
+            let local = host == "localhost"
+                || host
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| match ip {
+                        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+                        std::net::IpAddr::V6(v6) => v6.is_loopback(),
+                    });
+            if host.contains("deepseek") || host.contains("dashscope") {
+                OutputMode::JsonObject
+            } else if local {
+                OutputMode::JsonObjectSchema
+            } else {
+                OutputMode::JsonSchema
+            }
+        })
+    }
+
     pub fn engine(&self) -> EngineChoice {
         self.analysis_engine
             .unwrap_or(if self.llm_api_key.is_some() {
@@ -257,5 +301,51 @@ impl WorkerConfig {
         let exp = attempt.saturating_sub(1).clamp(0, 20) as u32;
         let ms = self.retry_base_ms.saturating_mul(1u64 << exp);
         Duration::from_millis(ms.min(self.retry_max_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output_for(base_url: &str) -> OutputMode {
+        LlmConfig {
+            analysis_engine: None,
+            llm_base_url: base_url.to_owned(),
+            llm_model: "m".into(),
+            llm_api_key: None,
+            llm_timeout_secs: 1,
+            llm_max_wait_secs: 1,
+            llm_output: None,
+        }
+        .output()
+    }
+
+    #[test]
+    fn the_structured_output_mode_follows_the_providers_address() {
+        assert_eq!(
+            output_for("https://api.openai.com/v1"),
+            OutputMode::JsonSchema
+        );
+        assert_eq!(
+            output_for("https://api.deepseek.com/v1"),
+            OutputMode::JsonObject
+        );
+        assert_eq!(
+            output_for("https://dashscope.aliyuncs.com/compatible-mode/v1"),
+            OutputMode::JsonObject
+        );
+        assert_eq!(
+            output_for("http://127.0.0.1:8000/v1"),
+            OutputMode::JsonObjectSchema
+        );
+        assert_eq!(
+            output_for("http://localhost:8080/v1"),
+            OutputMode::JsonObjectSchema
+        );
+        assert_eq!(
+            output_for("http://192.168.1.20:8000/v1"),
+            OutputMode::JsonObjectSchema
+        );
     }
 }

@@ -42,6 +42,8 @@ async fn platform(model: &ModelServer) -> TestApp {
         .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
         .worker_env("PREPQ_LLM_API_KEY", "sk-test")
         .worker_env("PREPQ_LLM_MODEL", "stand-in-1")
+        // As OpenAI is asked; the default for a model on this machine is llama.cpp's.
+        .worker_env("PREPQ_LLM_OUTPUT", "json-schema")
         .start()
         .await
 }
@@ -273,4 +275,71 @@ async fn a_model_that_refuses_the_request_says_why_in_the_jobs_reason() {
         "{reason}"
     );
     assert!(!reason.contains("127.0.0.1"), "{reason}");
+}
+
+/// A server that answers 500 to `json_schema`, as llama.cpp's does, on this machine: the
+/// default for such an address asks with `json_object` and the schema, and the answer is
+/// a valid diagnosis.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_model_that_refuses_json_schema_is_asked_the_way_it_takes() {
+    let model = ModelServer::start().await;
+    model
+        .like_llama_cpp()
+        .reply(ModelReply::Content(answer(64, "en")));
+    let mut app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
+        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
+        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
+        .start()
+        .await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "succeeded", "{view}");
+    assert_eq!(view["diagnosis"]["overall_score"], 64);
+    assert!(
+        !view["diagnosis"]["requirements"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the same requirement checks as the builtin engine"
+    );
+    let requests = model.requests();
+    assert_eq!(requests.len(), 1, "asked once, the way it takes");
+    let format = &requests[0]["response_format"];
+    assert_eq!(format["type"], "json_object");
+    assert!(format["schema"]["required"].is_array(), "{format}");
+    let system = requests[0]["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("overall_score"),
+        "the schema is in the prompt too"
+    );
+}
+
+/// DeepSeek's and Qwen's mode: `json_object` alone, the schema in the prompt.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_json_object_mode_puts_the_schema_in_the_prompt() {
+    let model = ModelServer::start().await;
+    model.reply(ModelReply::Content(answer(58, "en")));
+    let mut app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
+        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
+        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
+        .worker_env("PREPQ_LLM_OUTPUT", "json-object")
+        .start()
+        .await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["diagnosis"]["overall_score"], 58, "{view}");
+    let request = &model.requests()[0];
+    assert_eq!(request["response_format"], json!({ "type": "json_object" }));
+    let system = request["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("json object") && system.contains("overall_score"));
 }

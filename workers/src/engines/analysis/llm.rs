@@ -11,7 +11,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Input, questions::similar};
-use crate::{config::LlmConfig, error::JobError};
+use crate::{
+    config::{LlmConfig, OutputMode},
+    error::JobError,
+};
 
 /// A versioned prompt and the schema its answer must match.
 struct Prompt {
@@ -43,6 +46,7 @@ pub struct Llm {
     model: String,
     api_key: Option<String>,
     max_wait: Duration,
+    output: OutputMode,
 }
 
 /// One exchange's cost.
@@ -66,6 +70,7 @@ impl Llm {
             model: config.llm_model.clone(),
             api_key: config.llm_api_key.clone(),
             max_wait: Duration::from_secs(config.llm_max_wait_secs),
+            output: config.output(),
         })
     }
 
@@ -110,23 +115,42 @@ impl Llm {
     ) -> Result<(T, EngineRun), JobError> {
         let schema: Value = serde_json::from_str(prompt.schema)
             .map_err(|e| JobError::permanent(format!("prompt schema {}: {e}", prompt.version)))?;
+        let system = match self.output {
+            OutputMode::JsonSchema => prompt.system.to_owned(),
+            // Without strict decoding the schema must be in the words; DeepSeek also wants
+            // the word "json" there before it takes `json_object`.
+            _ => format!(
+                "{}\n\nAnswer with one json object that matches this JSON Schema, and nothing else:\n{schema}",
+                prompt.system
+            ),
+        };
         let mut messages = vec![
-            json!({ "role": "system", "content": prompt.system }),
+            json!({ "role": "system", "content": system }),
             json!({ "role": "user", "content": fenced(input, &task) }),
         ];
         let started = Instant::now();
         let mut usage = Usage::default();
         let mut reason = String::new();
         for _ in 0..ANSWERS {
-            let body = json!({
+            let mut body = json!({
                 "model": self.model,
                 "messages": messages,
                 "temperature": 0.2,
-                "response_format": {
+            });
+            let format = match self.output {
+                OutputMode::JsonSchema => Some(json!({
                     "type": "json_schema",
                     "json_schema": { "name": prompt.version.replace('.', "_"), "strict": true, "schema": schema },
-                },
-            });
+                })),
+                OutputMode::JsonObject => Some(json!({ "type": "json_object" })),
+                OutputMode::JsonObjectSchema => {
+                    Some(json!({ "type": "json_object", "schema": schema }))
+                }
+                OutputMode::None => None,
+            };
+            if let Some(format) = format {
+                body["response_format"] = format;
+            }
             let content = self.call(&body, &mut usage).await?;
             match serde_json::from_str::<T>(&content)
                 .map_err(|e| format!("it is not the JSON the schema asks for: {e}"))
