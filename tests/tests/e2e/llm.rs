@@ -36,16 +36,28 @@ fn answer(overall: u32, language: &str) -> String {
 }
 
 async fn platform(model: &ModelServer) -> TestApp {
-    TestApp::builder()
+    // As OpenAI is asked; the default for a model on this machine is llama.cpp's.
+    platform_with(
+        model,
+        &[
+            ("PREPQ_LLM_MODEL", "stand-in-1"),
+            ("PREPQ_LLM_OUTPUT", "json-schema"),
+        ],
+    )
+    .await
+}
+
+/// A platform whose workers use the model server, with these further worker settings.
+async fn platform_with(model: &ModelServer, settings: &[(&str, &str)]) -> TestApp {
+    let mut builder = TestApp::builder()
         .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
         .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
         .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
-        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
-        .worker_env("PREPQ_LLM_MODEL", "stand-in-1")
-        // As OpenAI is asked; the default for a model on this machine is llama.cpp's.
-        .worker_env("PREPQ_LLM_OUTPUT", "json-schema")
-        .start()
-        .await
+        .worker_env("PREPQ_LLM_API_KEY", "sk-test");
+    for (key, value) in settings {
+        builder = builder.worker_env(key, value);
+    }
+    builder.start().await
 }
 
 fn diagnosis_of(resume: &str) -> Value {
@@ -245,14 +257,7 @@ async fn a_model_that_refuses_the_request_says_why_in_the_jobs_reason() {
             "Input should be 'text' or 'json_object'".into(),
         ));
     }
-    let mut app = TestApp::builder()
-        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
-        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
-        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
-        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
-        .worker_env("PREPQ_LLM_MAX_WAIT_SECS", "1")
-        .start()
-        .await;
+    let mut app = platform_with(&model, &[("PREPQ_LLM_MAX_WAIT_SECS", "1")]).await;
     app.start_worker(&[]).await;
     let user = app.verified_user().await;
     let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
@@ -286,13 +291,7 @@ async fn a_local_model_that_refuses_json_schema_is_asked_the_way_it_takes() {
     model
         .like_llama_cpp()
         .reply(ModelReply::Content(answer(64, "en")));
-    let mut app = TestApp::builder()
-        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
-        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
-        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
-        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
-        .start()
-        .await;
+    let mut app = platform_with(&model, &[]).await;
     app.start_worker(&[]).await;
     let user = app.verified_user().await;
     let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
@@ -324,14 +323,7 @@ async fn a_local_model_that_refuses_json_schema_is_asked_the_way_it_takes() {
 async fn the_json_object_mode_puts_the_schema_in_the_prompt() {
     let model = ModelServer::start().await;
     model.reply(ModelReply::Content(answer(58, "en")));
-    let mut app = TestApp::builder()
-        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
-        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
-        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
-        .worker_env("PREPQ_LLM_API_KEY", "sk-test")
-        .worker_env("PREPQ_LLM_OUTPUT", "json-object")
-        .start()
-        .await;
+    let mut app = platform_with(&model, &[("PREPQ_LLM_OUTPUT", "json-object")]).await;
     app.start_worker(&[]).await;
     let user = app.verified_user().await;
     let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
