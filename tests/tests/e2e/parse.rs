@@ -169,3 +169,29 @@ async fn english_and_chinese_resumes_yield_sections_dates_and_skills() {
         assert!(skills.contains(&skill), "{skill} in {skills:?}");
     }
 }
+
+/// A PDF cut short (its cross-reference table gone) is read by poppler instead of being
+/// called unreadable; one past repair fails with what to do, not the parser's words.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pdf_cut_short_is_still_read_and_a_damaged_one_says_what_to_do() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let whole = fixture("rm_john_doe.pdf");
+    let cut = whole[..whole.len() * 8 / 10].to_vec();
+    let (text, parse) = parsed(&user, cut, "john-cut.pdf").await;
+    assert!(text.contains("JOHN DOE"), "{text}");
+    assert!(!parse["sections"].as_array().unwrap().is_empty());
+
+    let response = user
+        .upload(b"%PDF-1.4\n1 0 obj garbage\n".to_vec(), "broken.pdf")
+        .await;
+    assert_eq!(response.status(), 202);
+    let job: JobView = response.json().await.unwrap();
+    let job = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!(job.status, "failed");
+    let reason = job.error.unwrap_or_default();
+    assert!(
+        reason.contains("export it again as PDF") && !reason.contains("cross reference"),
+        "{reason}"
+    );
+}

@@ -16,9 +16,14 @@ const MAX_ENTRIES: usize = 2_000;
 /// Most bytes the document part may inflate to.
 const MAX_DOCUMENT_BYTES: u64 = 32 * 1024 * 1024;
 
+/// What a person can do about a DOCX that cannot be opened; the reader's words go to the log.
+fn damaged(error: &dyn std::fmt::Display) -> String {
+    tracing::debug!(%error, "the DOCX could not be opened");
+    "the DOCX is damaged and cannot be read: save it again as DOCX (or export it as PDF) and upload that".to_owned()
+}
+
 pub fn extract(bytes: &[u8]) -> Result<ExtractedText, String> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("the DOCX is damaged and cannot be opened ({e})"))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged(&e))?;
     if archive.len() > MAX_ENTRIES {
         return Err(format!(
             "the DOCX holds {} parts; the limit is {MAX_ENTRIES}",
@@ -34,7 +39,7 @@ pub fn extract(bytes: &[u8]) -> Result<ExtractedText, String> {
     let mut xml = Vec::new();
     part.take(MAX_DOCUMENT_BYTES + 1)
         .read_to_end(&mut xml)
-        .map_err(|e| format!("the DOCX is damaged: its document part cannot be inflated ({e})"))?;
+        .map_err(|e| damaged(&e))?;
     if xml.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(format!(
             "the DOCX's document inflates to more than {} MB: refused as a decompression bomb",

@@ -49,6 +49,9 @@ pub fn extract_command(path: &Path, media_type: &str, max_pages: u32) -> ExitCod
             Err(pdf::Unreadable::NoTextLayer { pages }) => {
                 return ChildReport::NeedsOcr { pages }.emit();
             }
+            Err(pdf::Unreadable::Damaged) => {
+                poppler::damaged_pdf_text(path, max_pages).ok_or_else(|| pdf::DAMAGED.to_owned())
+            }
             Err(pdf::Unreadable::PoorTextLayer { pages, glyphs }) => {
                 match poppler::pdf_text(path, pages, glyphs) {
                     Some(extracted) => Ok(extracted),

@@ -8,6 +8,9 @@ use regex::bytes::Regex;
 
 use super::{ExtractedText, Point};
 
+/// What a person can do about a damaged file, said instead of the parser's words.
+pub const DAMAGED: &str = "the file is damaged and cannot be read: export it again as PDF (or save it as DOCX) and upload that";
+
 /// Why a PDF's text layer gave nothing: refused in words a user understands, or simply
 /// absent (a scan), which OCR can still read.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +22,10 @@ pub enum Unreadable {
     /// pdf-extract drops those characters silently.
     #[error("much of the PDF's text layer cannot be decoded")]
     PoorTextLayer { pages: u32, glyphs: u64 },
+    /// Its structure cannot be parsed (cut short, a broken cross-reference table); poppler
+    /// may still read it.
+    #[error("{DAMAGED}")]
+    Damaged,
     #[error("{0}")]
     Refused(String),
 }
@@ -47,9 +54,10 @@ pub fn extract(bytes: &[u8], max_pages: u32) -> Result<ExtractedText, Unreadable
         let message = e.to_string();
         if message.to_lowercase().contains("decrypt") || message.to_lowercase().contains("password")
         {
-            ENCRYPTED.to_owned()
+            Unreadable::Refused(ENCRYPTED.to_owned())
         } else {
-            format!("the PDF is damaged and cannot be read ({message})")
+            tracing::debug!(error = %message, "the PDF's structure could not be parsed");
+            Unreadable::Damaged
         }
     })?;
     if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
