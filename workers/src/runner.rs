@@ -17,6 +17,7 @@ use prepq_schema::{
 };
 use redis::aio::ConnectionManager;
 use tokio::sync::watch;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
@@ -142,10 +143,13 @@ impl QueueWorker {
             lease.clone(),
         );
         let last_steps = reports.clone();
+        // Every line the engines log while the body runs names its job.
+        let span = tracing::info_span!("job", %job_id, kind = self.kind);
         let body = async {
             let _trace = BodyTrace::start(job_id, attempt);
             kinds::execute(&job.kind, job.payload, &ctx, &self.services).await
-        };
+        }
+        .instrument(span);
         // Biased: a process that wakes from a pause past its fence stops the body before
         // the body can take another step.
         let result = tokio::select! {
