@@ -228,10 +228,28 @@ pub fn tidy(text: &str) -> String {
         } else {
             blank_run = 0;
         }
-        out.push_str(line);
+        out.push_str(&unspaced(line));
         out.push('\n');
     }
     out.trim().to_owned()
+}
+
+/// A letter-spaced line (`j o h n . d o e @ e x a m p l e . c o m`, as some templates
+/// draw headers) with its letters joined; words stay apart where the gap is wider.
+fn unspaced(line: &str) -> std::borrow::Cow<'_, str> {
+    let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+    let single = tokens.iter().filter(|t| t.chars().count() == 1).count();
+    if tokens.len() < 6 || single * 10 < tokens.len() * 9 {
+        return line.into();
+    }
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let words: Vec<String> = line
+        .trim()
+        .split("  ")
+        .map(|word| word.split(' ').collect::<String>())
+        .filter(|word| !word.is_empty())
+        .collect();
+    format!("{indent}{}", words.join(" ")).into()
 }
 
 #[cfg(test)]
@@ -273,6 +291,14 @@ mod tests {
                 year: 2015,
                 month: Some(12)
             })
+        );
+    }
+
+    #[test]
+    fn letter_spaced_lines_are_joined_and_words_stay_apart() {
+        assert_eq!(
+            tidy("j o h n . d o e @ e x a m p l e . c o m\nJ O H N   D O E\nA B testing is a plan"),
+            "john.doe@example.com\nJOHN DOE\nA B testing is a plan"
         );
     }
 
