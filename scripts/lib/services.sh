@@ -62,15 +62,24 @@ prepq_start_services() {
         -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400 ${PREPQ_PG_OPTS:-}" \
         start >/dev/null || { cat "$dir/pg/server.log" >&2; return 1; }
     "${run_as[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres prepq
-    redis_port=$(prepq_free_port)
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-        --daemonize yes --pidfile "$dir/redis/redis.pid" --dir "$dir/redis" \
-        --logfile "$dir/redis/redis.log"
-    local tries=0
-    until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
-        tries=$((tries + 1)); [ $tries -lt 100 ] || { echo "redis did not start" >&2; return 1; }
-        sleep 0.05
+    # A free port can be taken between the check and the bind (a connection's own port,
+    # another suite): a Redis that does not answer is stopped and started on another one.
+    local started=0 round tries
+    for round in 1 2 3 4 5; do
+        redis_port=$(prepq_free_port)
+        redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize yes --pidfile "$dir/redis/redis.pid" --dir "$dir/redis" \
+            --logfile "$dir/redis/redis.log"
+        tries=0
+        until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
+            tries=$((tries + 1)); [ $tries -lt 200 ] || break
+            sleep 0.05
+        done
+        if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then started=1; break; fi
+        [ -f "$dir/redis/redis.pid" ] && kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null
+        echo "redis did not answer on port $redis_port (try $round); trying another port" >&2
     done
+    [ $started -eq 1 ] || { echo "redis did not start" >&2; tail -20 "$dir/redis/redis.log" >&2; return 1; }
     export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/prepq"
     export PREPQ_PG_ADMIN_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
     export REDIS_URL="redis://127.0.0.1:$redis_port"
