@@ -133,23 +133,24 @@ fn meet(
             let Some((held, text)) = held else {
                 return (MISSING, None);
             };
-            let field = degree::field_matches(fields, text);
-            let status = match (held >= *level, field) {
-                (true, true) => MET,
-                _ => PARTLY_MET,
-            };
-            let shown = match (held >= *level, field) {
-                (true, false) => say(
-                    language,
-                    format!("{text}: the level, in another field"),
-                    format!("{text}：学历达到，专业不同"),
+            let (status, shown) = match (held >= *level, degree::field_matches(fields, text)) {
+                (true, true) => (MET, text.to_owned()),
+                (true, false) => (
+                    PARTLY_MET,
+                    say(
+                        language,
+                        format!("{text}: the level, in another field"),
+                        format!("{text}：学历达到，专业不同"),
+                    ),
                 ),
-                (false, _) => say(
-                    language,
-                    format!("{text}: below the level asked"),
-                    format!("{text}：学历低于要求"),
+                (false, _) => (
+                    PARTLY_MET,
+                    say(
+                        language,
+                        format!("{text}: below the level asked"),
+                        format!("{text}：学历低于要求"),
+                    ),
                 ),
-                (true, true) => text.to_owned(),
             };
             (status, Some(shown))
         }

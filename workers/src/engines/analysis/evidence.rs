@@ -2,7 +2,7 @@
 //! work done (the bullets of the experience and project sections), which diagnoses quote
 //! and questions probe.
 
-use std::sync::LazyLock;
+use std::{collections::HashMap, sync::LazyLock};
 
 use prepq_jobs::kinds::{Language, ResumeParse};
 use prepq_text::skills;
@@ -17,6 +17,9 @@ pub struct Evidence<'a> {
     pub work_lines: Vec<&'a str>,
     /// Lines of the projects section (the experience section's when there is none).
     pub project_lines: Vec<&'a str>,
+    /// Each line of the resume (without its bullet) and the skills it names: looked up
+    /// once, as every requirement asks again.
+    named: HashMap<&'a str, Vec<&'static str>>,
 }
 
 /// A figure that quantifies: digits, a percentage, or a Chinese magnitude.
@@ -51,12 +54,25 @@ impl<'a> Evidence<'a> {
         if project_lines.is_empty() {
             project_lines = work_lines.clone();
         }
+        let named = text
+            .lines()
+            .map(clean)
+            .map(|line| (line, skills::locate(line).iter().map(|m| m.skill).collect()))
+            .collect();
         Self {
             text,
             parse,
             work_lines,
             project_lines,
+            named,
         }
+    }
+
+    /// Whether a line of the resume (without its bullet) names `skill`.
+    fn names(&self, line: &str, skill: &str) -> bool {
+        self.named
+            .get(line)
+            .is_some_and(|skills| skills.contains(&skill))
     }
 
     pub fn has_skill(&self, skill: &str) -> bool {
@@ -68,7 +84,7 @@ impl<'a> Evidence<'a> {
         self.text
             .lines()
             .map(clean)
-            .find(|line| skills::locate(line).iter().any(|m| m.skill == skill))
+            .find(|line| self.names(line, skill))
     }
 
     /// Years of the work entries whose lines name `skill` (overlaps counted once, open
@@ -77,11 +93,7 @@ impl<'a> Evidence<'a> {
         let mut ranges = Vec::new();
         let mut headings = Vec::new();
         for entry in self.work_entries() {
-            let names = entry
-                .lines
-                .iter()
-                .any(|line| skills::locate(line).iter().any(|m| m.skill == skill));
-            if names {
+            if entry.lines.iter().any(|line| self.names(line, skill)) {
                 ranges.push(entry.range);
                 headings.push(entry.lines[0]);
             }

@@ -7,12 +7,7 @@ use std::{collections::HashSet, sync::LazyLock};
 
 use prepq_jobs::kinds::{Language, Question, QuestionSet, RequirementCheck};
 
-use super::{
-    Input, checks,
-    evidence::Evidence,
-    requirements::{Ask, Requirement, Requirements},
-    say,
-};
+use super::{Input, checks, evidence::Evidence, say};
 
 struct Template {
     language: &'static str,
@@ -55,7 +50,6 @@ struct Prompt {
 
 pub fn predict(input: &Input, count: usize) -> QuestionSet {
     let evidence = Evidence::of(&input.resume_text, &input.parse);
-    let requirements = Requirements::of(&input.target.description);
     let language = input.language;
     let title = input
         .target
@@ -63,7 +57,7 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
         .clone()
         .unwrap_or_else(|| say(language, "this role".into(), "这个岗位".into()));
     let checked = super::diagnose::checked(input, &evidence);
-    let prompts = prompts(&evidence, &requirements, &checked, language);
+    let prompts = prompts(&evidence, &checked, language);
     let mut questions: Vec<Question> = Vec::new();
     // No template twice in a set: a prompt takes the first of its trigger's templates not
     // used yet, and a further round gives prompts left without one another chance.
@@ -113,12 +107,7 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
 /// What to ask about, most telling first: every must-have the resume falls short of, the
 /// candidate's projects, the nice-to-haves it lacks, the skills it has, its jobs, then the
 /// usual questions.
-fn prompts(
-    evidence: &Evidence,
-    requirements: &Requirements,
-    checked: &[RequirementCheck],
-    language: Language,
-) -> Vec<Prompt> {
+fn prompts(evidence: &Evidence, checked: &[RequirementCheck], language: Language) -> Vec<Prompt> {
     let mut prompts = Vec::new();
     let prompt = |trigger, skill: &str, line: &str, heading: &str, why: String| Prompt {
         trigger,
@@ -150,14 +139,6 @@ fn prompts(
             .filter(move |c| c.must_have == must && c.status != checks::MET)
     };
     prompts.extend(short(true).map(gap));
-    let matched: Vec<(String, &Requirement)> = requirements
-        .must_have
-        .iter()
-        .chain(&requirements.nice_to_have)
-        .filter(|r| matches!(r.ask, Ask::Skill(_)))
-        .filter(|r| r.skills().iter().any(|s| evidence.has_skill(s)))
-        .map(|r| (r.skills().join(" / "), r))
-        .collect();
     let mut projects: Vec<&str> = evidence.project_lines.clone();
     // Lines with figures first: they are the claims an interviewer checks.
     projects.sort_by_key(|l| !Evidence::quantified(l));
@@ -175,7 +156,11 @@ fn prompts(
         ));
     }
     prompts.extend(short(false).map(gap));
-    for (skill, r) in &matched {
+    let matched = checked
+        .iter()
+        .filter(|c| c.kind == "skill" && c.status == checks::MET);
+    for check in matched {
+        let (skill, line) = (&check.label, &check.line);
         prompts.push(prompt(
             "matched_skill",
             skill,
@@ -183,11 +168,8 @@ fn prompts(
             "",
             say(
                 language,
-                format!(
-                    "The job asks for {skill} (\"{}\") and your resume lists it.",
-                    r.line
-                ),
-                format!("岗位要求 {skill}（“{}”），你的简历中有这项技能。", r.line),
+                format!("The job asks for {skill} (\"{line}\") and your resume lists it."),
+                format!("岗位要求 {skill}（“{line}”），你的简历中有这项技能。"),
             ),
         ));
     }
@@ -204,13 +186,13 @@ fn prompts(
             ),
         ));
     }
-    let focus = requirements
-        .must_have
+    let focus = checked
         .iter()
-        .find_map(|r| r.skills().first())
+        .filter(|c| c.must_have)
+        .find_map(|c| c.alternatives.first())
         .map_or_else(
             || say(language, "your main stack".into(), "你的主要技术栈".into()),
-            |skill| (*skill).to_owned(),
+            String::clone,
         );
     let usual = say(
         language,
