@@ -84,9 +84,11 @@ pub fn ocr_command(
         "image/png" | "image/jpeg" => ocr::image_text(path, max_pixels, page_time),
         other => Err(format!("OCR of {other} is not supported")),
     };
-    let written = std::fs::read(path)
-        .ok()
-        .and_then(|bytes| written(&bytes, media_type));
+    // Only a PDF says when it was written: an image's bytes are not read again for it.
+    let written = (media_type == "application/pdf")
+        .then(|| std::fs::read(path).ok())
+        .flatten()
+        .and_then(|bytes| pdf::written(&bytes));
     finish(extracted, written)
 }
 
