@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{ApiTags, profile::Profile};
 use crate::{
     accounts::{self, Session},
-    auth::BearerAuth,
+    auth::Signed,
     error::ApiError,
     rate_limit::client_ip,
     state::AppState,
@@ -174,8 +174,8 @@ impl AccountsApi {
 
     /// Sign out this session: its access and refresh tokens stop working.
     #[oai(path = "/logout", method = "post")]
-    async fn logout(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Done, ApiError> {
-        accounts::logout(&state, &auth.0).await?;
+    async fn logout(&self, me: Signed<'_>) -> Result<Done, ApiError> {
+        accounts::logout(me.state, &me.caller).await?;
         Ok(Done::NoContent)
     }
 
@@ -192,12 +192,8 @@ impl AccountsApi {
 
     /// Send the verification mail again.
     #[oai(path = "/verify-email/resend", method = "post")]
-    async fn resend_verification(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-    ) -> Result<Accepted, ApiError> {
-        accounts::resend_verification(&state, &auth.0).await?;
+    async fn resend_verification(&self, me: Signed<'_>) -> Result<Accepted, ApiError> {
+        accounts::resend_verification(me.state, &me.caller).await?;
         Ok(Accepted::Accepted(Json(Notice {
             message: "a new verification mail is on its way".into(),
         })))

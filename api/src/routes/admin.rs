@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
 use prepq_jobs::JobStatus;
 use prepq_schema::{jobs, jobs::Scope, users};
@@ -11,10 +10,9 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     error::{AdminChangeError, AdminListError, ErrorBody},
     relay,
-    state::AppState,
     views::JobView,
 };
 
@@ -41,14 +39,13 @@ impl AdminApi {
     #[oai(path = "/users", method = "get")]
     async fn users(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<UserPage>, AdminListError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let rows = users::list(&mut conn, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
@@ -71,31 +68,29 @@ impl AdminApi {
     #[oai(path = "/jobs", method = "get")]
     async fn jobs(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         kind: Query<Option<String>>,
         status: Query<Option<JobStatus>>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<JobPage>, AdminListError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let filter = job_filter(kind.0, status.0, cursor.0)?;
-        Ok(job_page(&state, Scope::All, &filter, limit.0).await?)
+        Ok(job_page(me.state, Scope::All, &filter, limit.0).await?)
     }
 
     /// Queue a failed job again, with as many attempts as it first had.
     #[oai(path = "/jobs/:id/retry", method = "post")]
     async fn retry(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         id: Path<Uuid>,
     ) -> Result<Json<JobView>, AdminChangeError> {
-        auth.0.require_admin()?;
-        let mut conn = state.conn().await?;
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
         match jobs::retry_failed(&mut conn, id.0).await? {
             Some(row) => {
-                relay::announce(&state.redis, std::slice::from_ref(&row)).await;
+                relay::announce(&me.state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
             }
             None => match jobs::find(&mut conn, id.0).await? {

@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
@@ -24,7 +23,7 @@ use super::{
     paging::{Page, PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     billing,
     enqueue::enqueue_paid,
     error::{ApiError, ErrorBody, FindError, ListError},
@@ -131,8 +130,7 @@ impl AnalysesApi {
     #[oai(path = "/diagnoses", method = "post")]
     async fn diagnose(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         request: Json<DiagnosisRequest>,
     ) -> Result<AnalysisAccepted, ApiError> {
@@ -141,16 +139,16 @@ impl AnalysesApi {
             target: wanted,
             language,
         } = request.0;
-        let target = target(&state, wanted).await?;
+        let target = target(me.state, wanted).await?;
         let job = ResumeDiagnose {
             resume_id,
             target,
             language,
         };
-        let price = state.config.points.price_resume_diagnose;
+        let price = me.state.config.points.price_resume_diagnose;
         submit::<DiagnosisView>(
-            &state,
-            auth.0.user_id,
+            me.state,
+            me.caller.user_id,
             resume_id,
             &job,
             price,
@@ -163,48 +161,41 @@ impl AnalysesApi {
     #[oai(path = "/diagnoses", method = "get")]
     async fn diagnoses(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<DiagnosisPage>, ListError> {
-        history(&state, auth.0.user_id, cursor.0, limit.0).await
+        history(me.state, me.caller.user_id, cursor.0, limit.0).await
     }
 
     /// One of your diagnoses.
     #[oai(path = "/diagnoses/:id", method = "get")]
     async fn diagnosis(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         id: Path<Uuid>,
     ) -> Result<Json<DiagnosisView>, FindError> {
-        one(&state, auth.0.user_id, id.0).await.map(Json)
+        one(me.state, me.caller.user_id, id.0).await.map(Json)
     }
 
     /// One of your diagnoses as a Markdown document. Members only: bronze pays
     /// `REPORT_DOWNLOAD_POINTS` (2) points once per report, silver and above download free.
     #[oai(path = "/diagnoses/:id/report.md", method = "get")]
-    async fn diagnosis_report(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Report, ApiError> {
-        let view: DiagnosisView = one(&state, auth.0.user_id, id.0).await?;
+    async fn diagnosis_report(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Report, ApiError> {
+        let view: DiagnosisView = one(me.state, me.caller.user_id, id.0).await?;
         let diagnosis = view.diagnosis.ok_or_else(|| {
             ApiError::Conflict(ErrorBody::new(
                 "not_ready",
                 "the diagnosis has not finished",
             ))
         })?;
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let level =
-            billing::require(&mut conn, auth.0.user_id, Entitlement::ReportDownload).await?;
+            billing::require(&mut conn, me.caller.user_id, Entitlement::ReportDownload).await?;
         if !level.allows(Entitlement::FreeReportDownload) {
             points::pay_for_download(
                 &mut conn,
-                auth.0.user_id,
+                me.caller.user_id,
                 view.state.id,
                 REPORT_DOWNLOAD_POINTS,
             )
@@ -218,8 +209,7 @@ impl AnalysesApi {
     #[oai(path = "/question-sets", method = "post")]
     async fn predict(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         request: Json<QuestionSetRequest>,
     ) -> Result<AnalysisAccepted, ApiError> {
@@ -229,17 +219,17 @@ impl AnalysesApi {
             language,
             count,
         } = request.0;
-        let target = target(&state, wanted).await?;
+        let target = target(me.state, wanted).await?;
         let job = QuestionsPredict {
             resume_id,
             target,
             language,
             count,
         };
-        let price = state.config.points.price_questions_predict;
+        let price = me.state.config.points.price_questions_predict;
         submit::<QuestionSetView>(
-            &state,
-            auth.0.user_id,
+            me.state,
+            me.caller.user_id,
             resume_id,
             &job,
             price,
@@ -252,23 +242,21 @@ impl AnalysesApi {
     #[oai(path = "/question-sets", method = "get")]
     async fn question_sets(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<QuestionSetPage>, ListError> {
-        history(&state, auth.0.user_id, cursor.0, limit.0).await
+        history(me.state, me.caller.user_id, cursor.0, limit.0).await
     }
 
     /// One of your question sets.
     #[oai(path = "/question-sets/:id", method = "get")]
     async fn question_set(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         id: Path<Uuid>,
     ) -> Result<Json<QuestionSetView>, FindError> {
-        one(&state, auth.0.user_id, id.0).await.map(Json)
+        one(me.state, me.caller.user_id, id.0).await.map(Json)
     }
 }
 

@@ -1,7 +1,6 @@
 use std::time::Duration;
 
 use futures::{StreamExt, stream::BoxStream};
-use poem::web::Data;
 use poem_openapi::{OpenApi, param::Path, payload::EventStream};
 use prepq_jobs::JobEvent;
 use prepq_schema::{jobs, sessions};
@@ -10,7 +9,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use crate::{
-    auth::{BearerAuth, Caller},
+    auth::{Caller, Signed},
     error::{JobStreamError, StreamError},
     state::AppState,
     streams::StreamSlot,
@@ -28,28 +27,23 @@ type Events = EventStream<BoxStream<'static, JobEventView>>;
 impl EventsApi {
     /// Every state change of your jobs, as they happen.
     #[oai(path = "/events", method = "get")]
-    async fn all(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Events, StreamError> {
-        let slot = state.streams.open(auth.0.user_id)?;
-        let stream = owner_events(&state, auth.0.user_id);
-        let stream = while_signed_in(&state, auth.0, slot, stream);
+    async fn all(&self, me: Signed<'_>) -> Result<Events, StreamError> {
+        let slot = me.state.streams.open(me.caller.user_id)?;
+        let stream = owner_events(me.state, me.caller.user_id);
+        let stream = while_signed_in(me.state, me.caller, slot, stream);
         Ok(EventStream::new(stream).keep_alive(KEEP_ALIVE))
     }
 
     /// One job's state changes: its current state first, then each change; the stream
     /// ends after the job finishes.
     #[oai(path = "/jobs/:id/events", method = "get")]
-    async fn job(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Events, JobStreamError> {
-        let slot = state.streams.open(auth.0.user_id)?;
-        let owner = auth.0.user_id;
+    async fn job(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Events, JobStreamError> {
+        let slot = me.state.streams.open(me.caller.user_id)?;
+        let owner = me.caller.user_id;
         // Subscribed before reading the current state, so no change falls in between.
         let changes =
-            owner_events(&state, owner).filter(move |e| std::future::ready(e.job_id == id.0));
-        let mut conn = state.conn().await?;
+            owner_events(me.state, owner).filter(move |e| std::future::ready(e.job_id == id.0));
+        let mut conn = me.state.conn().await?;
         let row = jobs::find_owned(&mut conn, owner, id.0)
             .await?
             .ok_or_else(|| JobStreamError::not_found("job"))?;
@@ -57,7 +51,7 @@ impl EventsApi {
         let events = futures::stream::once(std::future::ready(current))
             .chain(changes)
             .boxed();
-        let stream = while_signed_in(&state, auth.0, slot, until_finished(events));
+        let stream = while_signed_in(me.state, me.caller, slot, until_finished(events));
         // No keep-alive here: its ticks would hold the stream open after the job ends.
         Ok(EventStream::new(stream))
     }

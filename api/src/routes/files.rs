@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
 use prepq_schema::files;
 use uuid::Uuid;
@@ -10,9 +9,8 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     error::{FindError, ListError},
-    state::AppState,
 };
 
 #[derive(Default)]
@@ -50,28 +48,22 @@ impl FilesApi {
     #[oai(path = "/files", method = "get")]
     async fn list(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<FilePage>, ListError> {
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.conn().await?;
-        let rows = files::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
+        let mut conn = me.state.conn().await?;
+        let rows = files::list_owned(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(rows, limit.0, |f| f.id, |f| Ok::<_, ListError>(f.into()))?;
         Ok(Json(FilePage { items, next_cursor }))
     }
 
     /// One of your files.
     #[oai(path = "/files/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Json<FileView>, FindError> {
-        let mut conn = state.conn().await?;
-        let file = files::find_owned(&mut conn, auth.0.user_id, id.0)
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<FileView>, FindError> {
+        let mut conn = me.state.conn().await?;
+        let file = files::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
             .ok_or_else(|| FindError::not_found("file"))?;
         Ok(Json(file.into()))
@@ -79,14 +71,9 @@ impl FilesApi {
 
     /// Delete one of your files. A job still to read it fails with a clear reason.
     #[oai(path = "/files/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Deleted, FindError> {
-        let mut conn = state.conn().await?;
-        if files::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
+    async fn delete(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Deleted, FindError> {
+        let mut conn = me.state.conn().await?;
+        if files::delete_owned(&mut conn, &me.state.blobs, me.caller.user_id, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
             Err(FindError::not_found("file"))

@@ -1,4 +1,3 @@
-use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
@@ -16,7 +15,7 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     enqueue::enqueue,
     error::{ApiError, ChangeError, ErrorBody, FindError, InvalidCursor, ListError},
     relay,
@@ -63,8 +62,7 @@ impl JobsApi {
     #[oai(path = "/jobs/echo", method = "post")]
     async fn echo(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         /// Repeat a request safely: the same key returns the same job.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
@@ -75,7 +73,13 @@ impl JobsApi {
             sleep_ms: body.0.sleep_ms,
             fail_attempts: body.0.fail_attempts,
         });
-        let row = enqueue(&state, auth.0.user_id, &job, idempotency_key.0.as_deref()).await?;
+        let row = enqueue(
+            me.state,
+            me.caller.user_id,
+            &job,
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
         Accepted::of(row)
     }
 
@@ -87,28 +91,27 @@ impl JobsApi {
     )]
     async fn resume_extract(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         /// Repeat a request safely: the same key returns the same job.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
         upload: ResumeUpload,
     ) -> Result<Accepted, ApiError> {
-        let row =
-            accept_resume(&state, auth.0.user_id, upload, idempotency_key.0.as_deref()).await?;
+        let row = accept_resume(
+            me.state,
+            me.caller.user_id,
+            upload,
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
         Accepted::of(row)
     }
 
     /// One of your jobs.
     #[oai(path = "/jobs/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Json<JobView>, FindError> {
-        let mut conn = state.conn().await?;
-        let row = jobs::find_owned(&mut conn, auth.0.user_id, id.0)
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<JobView>, FindError> {
+        let mut conn = me.state.conn().await?;
+        let row = jobs::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
             .ok_or_else(|| FindError::not_found("job"))?;
         Ok(Json(JobView::from_row(row)?))
@@ -118,8 +121,7 @@ impl JobsApi {
     #[oai(path = "/jobs", method = "get")]
     async fn list(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         /// Only this kind.
         kind: Query<Option<String>>,
         /// Only this status.
@@ -129,19 +131,14 @@ impl JobsApi {
         limit: Query<PageLimit>,
     ) -> Result<Json<JobPage>, ListError> {
         let filter = job_filter(kind.0, status.0, cursor.0)?;
-        Ok(job_page(&state, Scope::Owner(auth.0.user_id), &filter, limit.0).await?)
+        Ok(job_page(me.state, Scope::Owner(me.caller.user_id), &filter, limit.0).await?)
     }
 
     /// Delete one of your finished jobs.
     #[oai(path = "/jobs/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Deleted, ChangeError> {
-        let mut conn = state.conn().await?;
-        match jobs::delete_owned(&mut conn, auth.0.user_id, id.0).await? {
+    async fn delete(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Deleted, ChangeError> {
+        let mut conn = me.state.conn().await?;
+        match jobs::delete_owned(&mut conn, me.caller.user_id, id.0).await? {
             DeleteOutcome::Deleted => Ok(Deleted::NoContent),
             DeleteOutcome::NotFound => Err(ChangeError::not_found("job")),
             DeleteOutcome::InUse => Err(ChangeError::Conflict(ErrorBody::new(
@@ -157,16 +154,11 @@ impl JobsApi {
 
     /// Cancel one of your jobs while it is still queued.
     #[oai(path = "/jobs/:id/cancel", method = "post")]
-    async fn cancel(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Json<JobView>, ChangeError> {
-        let mut conn = state.conn().await?;
-        match jobs::cancel_owned(&mut conn, auth.0.user_id, id.0).await? {
+    async fn cancel(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<JobView>, ChangeError> {
+        let mut conn = me.state.conn().await?;
+        match jobs::cancel_owned(&mut conn, me.caller.user_id, id.0).await? {
             CancelOutcome::Cancelled(row) => {
-                relay::announce(&state.redis, std::slice::from_ref(&row)).await;
+                relay::announce(&me.state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
             }
             CancelOutcome::NotFound => Err(ChangeError::not_found("job")),

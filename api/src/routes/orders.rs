@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
@@ -17,11 +16,10 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     billing::{self, Product},
     error::{ApiError, ListError, ReadError},
     qr, rate_limit,
-    state::AppState,
 };
 
 #[derive(Default)]
@@ -129,24 +127,23 @@ impl OrdersApi {
     #[oai(path = "/orders", method = "post")]
     async fn place(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         request: Json<OrderRequest>,
     ) -> Result<OrderPlaced, ApiError> {
         let product = Product::new(request.amount_fen, request.package)?;
-        let quota = state.config.limits.order_user;
+        let quota = me.state.config.limits.order_user;
         rate_limit::hit(
-            &state.redis,
+            &me.state.redis,
             "order-user",
-            &auth.0.user_id.to_string(),
+            &me.caller.user_id.to_string(),
             quota,
         )
         .await?;
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let (order, created) = billing::place_order(
             &mut conn,
-            state.payments.as_deref(),
-            auth.0.user_id,
+            me.state.payments.as_deref(),
+            me.caller.user_id,
             &request.client_order_key,
             &product,
         )
@@ -162,14 +159,14 @@ impl OrdersApi {
     #[oai(path = "/orders", method = "get")]
     async fn list(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<OrderPage>, ListError> {
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.conn().await?;
-        let rows = orders::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
+        let mut conn = me.state.conn().await?;
+        let rows =
+            orders::list_owned(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(rows, limit.0, |o| o.id, |o| Ok::<_, ListError>(o.into()))?;
         Ok(Json(OrderPage { items, next_cursor }))
     }
@@ -177,31 +174,26 @@ impl OrdersApi {
     /// One of your orders: poll it to see it paid. A pending order is checked with the
     /// provider too, so a lost payment notification does not leave it pending.
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Json<OrderView>, ApiError> {
-        let mut conn = state.conn().await?;
-        let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<OrderView>, ApiError> {
+        let mut conn = me.state.conn().await?;
+        let order = orders::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("order"))?;
-        let order =
-            billing::refresh(&mut conn, &state.redis, state.payments.as_deref(), order).await?;
+        let order = billing::refresh(
+            &mut conn,
+            &me.state.redis,
+            me.state.payments.as_deref(),
+            order,
+        )
+        .await?;
         Ok(Json(order.into()))
     }
 
     /// The order's payment QR code (its `code_url`) as a PNG.
     #[oai(path = "/orders/:id/qr.png", method = "get")]
-    async fn qr(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<QrCode, ApiError> {
-        let mut conn = state.conn().await?;
-        let order = orders::find_owned(&mut conn, auth.0.user_id, id.0)
+    async fn qr(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<QrCode, ApiError> {
+        let mut conn = me.state.conn().await?;
+        let order = orders::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("order"))?;
         let code_url = order
@@ -212,13 +204,9 @@ impl OrdersApi {
 
     /// Your membership: level, cumulative top-ups, package, and what they open.
     #[oai(path = "/membership", method = "get")]
-    async fn membership(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-    ) -> Result<Json<MembershipView>, ReadError> {
-        let mut conn = state.conn().await?;
-        let membership = memberships::find(&mut conn, auth.0.user_id).await?;
+    async fn membership(&self, me: Signed<'_>) -> Result<Json<MembershipView>, ReadError> {
+        let mut conn = me.state.conn().await?;
+        let membership = memberships::find(&mut conn, me.caller.user_id).await?;
         let paid_level = membership.paid_level();
         let next = paid_level.next();
         let level = membership.level_now();

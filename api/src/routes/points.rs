@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 use prepq_billing::Level;
 use prepq_schema::{
@@ -13,9 +12,8 @@ use super::{
     paging::{PageLimit, page},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     error::{InvalidCursor, ListError, ReadError},
-    state::AppState,
 };
 
 #[derive(Default)]
@@ -69,14 +67,10 @@ pub type LedgerPage = super::paging::Page<LedgerLine>;
 impl PointsApi {
     /// Your points balance.
     #[oai(path = "/points", method = "get")]
-    async fn balance(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-    ) -> Result<Json<Balance>, ReadError> {
-        let mut conn = state.conn().await?;
-        let balance = points::balance(&mut conn, auth.0.user_id).await?;
-        let level = memberships::find(&mut conn, auth.0.user_id)
+    async fn balance(&self, me: Signed<'_>) -> Result<Json<Balance>, ReadError> {
+        let mut conn = me.state.conn().await?;
+        let balance = points::balance(&mut conn, me.caller.user_id).await?;
+        let level = memberships::find(&mut conn, me.caller.user_id)
             .await?
             .level_now();
         Ok(Json(Balance { balance, level }))
@@ -86,8 +80,7 @@ impl PointsApi {
     #[oai(path = "/points/history", method = "get")]
     async fn history(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<LedgerPage>, ListError> {
@@ -96,8 +89,9 @@ impl PointsApi {
             .map(|c| c.parse::<i64>())
             .transpose()
             .map_err(|_| InvalidCursor)?;
-        let mut conn = state.conn().await?;
-        let entries = points::history(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
+        let mut conn = me.state.conn().await?;
+        let entries =
+            points::history(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
         let (items, next_cursor) =
             page(entries, limit.0, |e| e.id, |e| Ok::<_, ListError>(e.into()))?;
         Ok(Json(LedgerPage { items, next_cursor }))

@@ -1,5 +1,4 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi,
     param::{Path, Query},
@@ -14,9 +13,8 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     error::{FindError, ListError},
-    state::AppState,
 };
 
 #[derive(Default)]
@@ -56,8 +54,7 @@ impl PostingsApi {
     #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
-        _auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         /// Words in the title, company or description (`"exact phrase"`, `-not`, `or`).
         q: Query<Option<String>>,
         location: Query<Option<String>>,
@@ -79,7 +76,7 @@ impl PostingsApi {
             include_closed: false,
             before: parse_cursor(cursor.0)?,
         };
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let rows = postings::search(&mut conn, &filter, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
@@ -92,13 +89,8 @@ impl PostingsApi {
 
     /// One posting, open or closed.
     #[oai(path = "/postings/:id", method = "get")]
-    async fn get(
-        &self,
-        _auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Json<PostingView>, FindError> {
-        let mut conn = state.conn().await?;
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<PostingView>, FindError> {
+        let mut conn = me.state.conn().await?;
         let row = postings::find(&mut conn, id.0)
             .await?
             .ok_or_else(|| FindError::not_found("posting"))?;

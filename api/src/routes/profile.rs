@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json, types::MaybeUndefined};
 use prepq_jobs::kinds::Language;
 use prepq_schema::users::{self, ProfileChange, User};
@@ -8,9 +7,8 @@ use uuid::Uuid;
 use super::{ApiTags, accounts::Done};
 use crate::{
     accounts,
-    auth::BearerAuth,
+    auth::Signed,
     error::{ApiError, ReadError},
-    state::AppState,
     views::Difficulty,
 };
 
@@ -80,13 +78,9 @@ pub struct AccountDeletion {
 impl ProfileApi {
     /// Your profile.
     #[oai(path = "/profile", method = "get")]
-    async fn profile(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-    ) -> Result<Json<Profile>, ReadError> {
-        let mut conn = state.conn().await?;
-        let user = users::find(&mut conn, auth.0.user_id)
+    async fn profile(&self, me: Signed<'_>) -> Result<Json<Profile>, ReadError> {
+        let mut conn = me.state.conn().await?;
+        let user = users::find(&mut conn, me.caller.user_id)
             .await?
             .ok_or_else(ReadError::account_gone)?;
         Ok(Json(user.into()))
@@ -96,8 +90,7 @@ impl ProfileApi {
     #[oai(path = "/profile", method = "put")]
     async fn update_profile(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         body: Json<ProfileUpdate>,
     ) -> Result<Json<Profile>, ApiError> {
         let body = body.0;
@@ -114,7 +107,7 @@ impl ProfileApi {
             difficulty: body.difficulty.map(|d| d.as_str().to_owned()),
         };
         Ok(Json(
-            accounts::update_profile(&state, &auth.0, &change)
+            accounts::update_profile(me.state, &me.caller, &change)
                 .await?
                 .into(),
         ))
@@ -124,12 +117,16 @@ impl ProfileApi {
     #[oai(path = "/password", method = "put")]
     async fn change_password(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         body: Json<PasswordChange>,
     ) -> Result<Done, ApiError> {
-        accounts::change_password(&state, &auth.0, &body.current_password, &body.new_password)
-            .await?;
+        accounts::change_password(
+            me.state,
+            &me.caller,
+            &body.current_password,
+            &body.new_password,
+        )
+        .await?;
         Ok(Done::NoContent)
     }
 
@@ -138,11 +135,10 @@ impl ProfileApi {
     #[oai(path = "/account", method = "delete")]
     async fn delete_account(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         body: Json<AccountDeletion>,
     ) -> Result<Done, ApiError> {
-        accounts::delete_account(&state, &auth.0, &body.password).await?;
+        accounts::delete_account(me.state, &me.caller, &body.password).await?;
         Ok(Done::NoContent)
     }
 }

@@ -1,5 +1,4 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
@@ -17,9 +16,8 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     error::{AdminFindError, AdminListError, ApiError},
-    state::AppState,
 };
 
 /// Billing audits: administrators only.
@@ -126,24 +124,23 @@ impl ReconciliationsApi {
     #[oai(path = "/admin/reconciliations", method = "post")]
     async fn start(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         request: Json<ReconcileRequest>,
     ) -> Result<ReconcileAccepted, ApiError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let days = (request.to - request.from).num_days() + 1;
         if !(1..=MAX_DAYS).contains(&days) {
             return Err(ApiError::unprocessable(format!(
                 "`to` must be on or after `from`, and at most {MAX_DAYS} days in all"
             )));
         }
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let run = reconciliations::start_run(
             &mut conn,
             None,
             request.from,
             request.to,
-            Some(auth.0.user_id),
+            Some(me.caller.user_id),
         )
         .await?
         .ok_or_else(|| StoreError::Corrupt("an unscheduled run was not inserted".into()))?;
@@ -154,14 +151,13 @@ impl ReconciliationsApi {
     #[oai(path = "/admin/reconciliations", method = "get")]
     async fn list(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<ReconciliationPage>, AdminListError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let rows = reconciliations::list_runs(&mut conn, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
@@ -176,12 +172,11 @@ impl ReconciliationsApi {
     #[oai(path = "/admin/reconciliations/:id", method = "get")]
     async fn get(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         id: Path<Uuid>,
     ) -> Result<Json<ReconciliationReport>, AdminFindError> {
-        auth.0.require_admin()?;
-        let mut conn = state.conn().await?;
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
         let run = reconciliations::find_run(&mut conn, id.0)
             .await?
             .ok_or_else(|| AdminFindError::not_found("reconciliation"))?;

@@ -1,7 +1,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Header, Path, Query},
@@ -25,10 +24,9 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     enqueue::enqueue,
     error::{ApiError, FindError, ListError},
-    state::AppState,
     uploads::{ResumeUpload, accept_resume, upload_limit},
 };
 
@@ -116,16 +114,15 @@ impl ResumesApi {
     #[oai(path = "/resumes", method = "post", transform = "upload_limit")]
     async fn upload(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         /// Repeat a request safely: the same key returns the same resume's job.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
         upload: ResumeUpload,
     ) -> Result<ResumeAccepted, ApiError> {
-        let owner = auth.0.user_id;
-        let row = accept_resume(&state, owner, upload, idempotency_key.0.as_deref()).await?;
-        let mut conn = state.conn().await?;
+        let owner = me.caller.user_id;
+        let row = accept_resume(me.state, owner, upload, idempotency_key.0.as_deref()).await?;
+        let mut conn = me.state.conn().await?;
         // A repeated request finds the resume its first call made.
         if let Some(existing) = resumes::find_by_job(&mut conn, owner, row.id).await? {
             return ResumeAccepted::of(&mut conn, existing).await;
@@ -150,14 +147,14 @@ impl ResumesApi {
     #[oai(path = "/resumes", method = "get")]
     async fn list(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<ResumePage>, ListError> {
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.conn().await?;
-        let rows = resumes::list_owned(&mut conn, auth.0.user_id, before, limit.0.fetch()).await?;
+        let mut conn = me.state.conn().await?;
+        let rows =
+            resumes::list_owned(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
         let mut reads: HashMap<Uuid, ParsedResume> = resume_parses::find_many(&mut conn, &ids)
             .await?
@@ -178,14 +175,9 @@ impl ResumesApi {
 
     /// One of your resumes.
     #[oai(path = "/resumes/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Json<ResumeView>, FindError> {
-        let mut conn = state.conn().await?;
-        let record = resumes::find_owned(&mut conn, auth.0.user_id, id.0)
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<ResumeView>, FindError> {
+        let mut conn = me.state.conn().await?;
+        let record = resumes::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
             .ok_or_else(|| FindError::not_found("resume"))?;
         Ok(Json(view(&mut conn, record).await?))
@@ -193,14 +185,9 @@ impl ResumesApi {
 
     /// Delete one of your resumes: its file, its readings, everything read from it.
     #[oai(path = "/resumes/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Deleted, FindError> {
-        let mut conn = state.conn().await?;
-        if resumes::delete_owned(&mut conn, &state.blobs, auth.0.user_id, id.0).await? {
+    async fn delete(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Deleted, FindError> {
+        let mut conn = me.state.conn().await?;
+        if resumes::delete_owned(&mut conn, &me.state.blobs, me.caller.user_id, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
             Err(FindError::not_found("resume"))
@@ -209,14 +196,9 @@ impl ResumesApi {
 
     /// Read the resume again (after a failure, or with a newer reader).
     #[oai(path = "/resumes/:id/reparse", method = "post")]
-    async fn reparse(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<ResumeAccepted, ApiError> {
-        let owner = auth.0.user_id;
-        let mut conn = state.conn().await?;
+    async fn reparse(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<ResumeAccepted, ApiError> {
+        let owner = me.caller.user_id;
+        let mut conn = me.state.conn().await?;
         let (resume, file, _) = resumes::find_owned(&mut conn, owner, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;
@@ -226,8 +208,8 @@ impl ResumesApi {
             sha256: file.sha256,
             media_type: file.media_type,
         };
-        let row = enqueue(&state, owner, &NewJob::of(&job), None).await?;
-        let mut conn = state.conn().await?;
+        let row = enqueue(me.state, owner, &NewJob::of(&job), None).await?;
+        let mut conn = me.state.conn().await?;
         resumes::set_job(&mut conn, owner, resume.id, row.id)
             .await?
             .ok_or_else(|| ApiError::not_found("resume"))?;

@@ -1,7 +1,6 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
@@ -20,9 +19,8 @@ use super::{
     paging::{PageLimit, page, parse_cursor},
 };
 use crate::{
-    auth::BearerAuth,
+    auth::Signed,
     error::{AdminFindError, AdminListError, AdminReadError, ApiError},
-    state::AppState,
 };
 
 /// Crawl sources and their runs: administrators only.
@@ -166,11 +164,10 @@ impl SourcesApi {
     #[oai(path = "/sources", method = "post")]
     async fn create(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         request: Json<SourceRequest>,
     ) -> Result<SourceCreated, ApiError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let request = request.0;
         check_spec(&request.spec)?;
         check_schedule(&request.schedule)?;
@@ -184,20 +181,16 @@ impl SourcesApi {
             created_at: now,
             updated_at: now,
         };
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         crawls::insert_source(&mut conn, &source).await?;
         Ok(SourceCreated::Created(Json(source.into())))
     }
 
     /// Every source.
     #[oai(path = "/sources", method = "get")]
-    async fn list(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-    ) -> Result<Json<SourceList>, AdminReadError> {
-        auth.0.require_admin()?;
-        let mut conn = state.conn().await?;
+    async fn list(&self, me: Signed<'_>) -> Result<Json<SourceList>, AdminReadError> {
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
         let items = crawls::list_sources(&mut conn)
             .await?
             .into_iter()
@@ -209,12 +202,11 @@ impl SourcesApi {
     #[oai(path = "/sources/:id", method = "get")]
     async fn get(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         id: Path<Uuid>,
     ) -> Result<Json<SourceView>, AdminFindError> {
-        auth.0.require_admin()?;
-        let mut conn = state.conn().await?;
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
         let source = crawls::find_source(&mut conn, id.0)
             .await?
             .ok_or_else(|| AdminFindError::not_found("source"))?;
@@ -225,12 +217,11 @@ impl SourcesApi {
     #[oai(path = "/sources/:id", method = "put")]
     async fn update(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         id: Path<Uuid>,
         request: Json<SourceUpdate>,
     ) -> Result<Json<SourceView>, ApiError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let request = request.0;
         if let Some(spec) = &request.spec {
             check_spec(spec)?;
@@ -244,7 +235,7 @@ impl SourcesApi {
             schedule: request.schedule,
             enabled: request.enabled,
         };
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let source = crawls::update_source(&mut conn, id.0, &change)
             .await?
             .ok_or_else(|| ApiError::not_found("source"))?;
@@ -253,14 +244,9 @@ impl SourcesApi {
 
     /// Delete a source with its runs and postings.
     #[oai(path = "/sources/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<Deleted, AdminFindError> {
-        auth.0.require_admin()?;
-        let mut conn = state.conn().await?;
+    async fn delete(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Deleted, AdminFindError> {
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
         if crawls::delete_source(&mut conn, id.0).await? {
             Ok(Deleted::NoContent)
         } else {
@@ -270,14 +256,9 @@ impl SourcesApi {
 
     /// Crawl a source now, outside its schedule.
     #[oai(path = "/sources/:id/crawl", method = "post")]
-    async fn crawl(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-        id: Path<Uuid>,
-    ) -> Result<CrawlAccepted, AdminFindError> {
-        auth.0.require_admin()?;
-        let mut conn = state.conn().await?;
+    async fn crawl(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<CrawlAccepted, AdminFindError> {
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
         crawls::find_source(&mut conn, id.0)
             .await?
             .ok_or_else(|| AdminFindError::not_found("source"))?;
@@ -291,15 +272,14 @@ impl SourcesApi {
     #[oai(path = "/crawl-runs", method = "get")]
     async fn runs(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        me: Signed<'_>,
         source_id: Query<Option<Uuid>>,
         cursor: Query<Option<String>>,
         limit: Query<PageLimit>,
     ) -> Result<Json<CrawlRunPage>, AdminListError> {
-        auth.0.require_admin()?;
+        me.caller.require_admin()?;
         let before = parse_cursor(cursor.0)?;
-        let mut conn = state.conn().await?;
+        let mut conn = me.state.conn().await?;
         let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0.fetch()).await?;
         let (items, next_cursor) = page(
             rows,
