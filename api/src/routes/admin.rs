@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     jobs::{JobPage, job_filter, job_page},
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -47,21 +47,18 @@ impl AdminApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = me.state.conn().await?;
         let rows = users::list(&mut conn, before, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(
+        Ok(Json(Page::of(
             rows,
             limit.0,
             |u| u.id,
-            |u| {
-                Ok::<_, AdminListError>(UserSummary {
-                    id: u.id,
-                    email_verified: u.email_verified_at.is_some(),
-                    email: u.email,
-                    role: u.role,
-                    created_at: u.created_at,
-                })
+            |u| UserSummary {
+                id: u.id,
+                email_verified: u.email_verified_at.is_some(),
+                email: u.email,
+                role: u.role,
+                created_at: u.created_at,
             },
-        )?;
-        Ok(Json(UserPage { items, next_cursor }))
+        )))
     }
 
     /// Every job, system jobs (mail, crawls) included, newest first.

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{Page, PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -363,8 +363,7 @@ async fn history<V: AnalysisView>(
     let before = parse_cursor(cursor)?;
     let mut conn = state.conn().await?;
     let rows = analyses::list_owned(&mut conn, V::ANALYSIS, owner, before, limit.fetch()).await?;
-    let (items, next_cursor) = page(rows, limit, |r| r.job.id, view::<V>)?;
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Json(Page::try_of(rows, limit, |r| r.job.id, view::<V>)?))
 }
 
 async fn one<V: AnalysisView>(state: &AppState, owner: Uuid, id: Uuid) -> Result<V, FindError> {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     jobs::Deleted,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -55,8 +55,7 @@ impl FilesApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = me.state.conn().await?;
         let rows = files::list_owned(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(rows, limit.0, |f| f.id, |f| Ok::<_, ListError>(f.into()))?;
-        Ok(Json(FilePage { items, next_cursor }))
+        Ok(Json(Page::of(rows, limit.0, |f| f.id, Into::into)))
     }
 
     /// One of your files.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -201,6 +201,10 @@ pub(super) async fn job_page(
 ) -> Result<Json<JobPage>, StoreError> {
     let mut conn = state.conn().await?;
     let rows = jobs::list(&mut conn, scope, filter, limit.fetch()).await?;
-    let (items, next_cursor) = page(rows, limit, |r| r.id, JobView::from_row)?;
-    Ok(Json(JobPage { items, next_cursor }))
+    Ok(Json(Page::try_of(
+        rows,
+        limit,
+        |r| r.id,
+        JobView::from_row,
+    )?))
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -167,8 +167,7 @@ impl OrdersApi {
         let mut conn = me.state.conn().await?;
         let rows =
             orders::list_owned(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(rows, limit.0, |o| o.id, |o| Ok::<_, ListError>(o.into()))?;
-        Ok(Json(OrderPage { items, next_cursor }))
+        Ok(Json(Page::of(rows, limit.0, |o| o.id, Into::into)))
     }
 
     /// One of your orders: poll it to see it paid. A pending order is checked with the

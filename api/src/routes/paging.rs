@@ -28,13 +28,42 @@ pub fn parse_cursor(cursor: Option<String>) -> Result<Option<Uuid>, InvalidCurso
         .map_err(|_| InvalidCursor)
 }
 
-/// Turns `limit.fetch()` fetched rows into a page of views and the next cursor, if any.
-pub fn page<R, K: ToString, T, E>(
-    rows: Vec<R>,
+impl<T: ParseFromJSON + ToJSON> Page<T> {
+    /// The page `limit.fetch()` rows make: one row more than the page holds means another
+    /// page follows, from the last item's id.
+    pub fn of<R, K: ToString>(
+        rows: Vec<R>,
+        limit: PageLimit,
+        id_of: impl Fn(&R) -> K,
+        view: impl FnMut(R) -> T,
+    ) -> Self {
+        let (rows, next_cursor) = split(rows, limit, id_of);
+        Self {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+
+    /// `of` for views that can fail to be made.
+    pub fn try_of<R, K: ToString, E>(
+        rows: Vec<R>,
+        limit: PageLimit,
+        id_of: impl Fn(&R) -> K,
+        view: impl FnMut(R) -> Result<T, E>,
+    ) -> Result<Self, E> {
+        let (rows, next_cursor) = split(rows, limit, id_of);
+        Ok(Self {
+            items: rows.into_iter().map(view).collect::<Result<_, _>>()?,
+            next_cursor,
+        })
+    }
+}
+
+fn split<R, K: ToString>(
+    mut rows: Vec<R>,
     PageLimit(limit): PageLimit,
     id_of: impl Fn(&R) -> K,
-    view: impl FnMut(R) -> Result<T, E>,
-) -> Result<(Vec<T>, Option<String>), E> {
+) -> (Vec<R>, Option<String>) {
     let limit = usize::try_from(limit).unwrap_or(0);
     let next_cursor = (rows.len() > limit)
         .then(|| {
@@ -42,12 +71,8 @@ pub fn page<R, K: ToString, T, E>(
                 .map(|r| id_of(r).to_string())
         })
         .flatten();
-    let items = rows
-        .into_iter()
-        .take(limit)
-        .map(view)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((items, next_cursor))
+    rows.truncate(limit);
+    (rows, next_cursor)
 }
 
 /// How many items a page holds: 1–100, 20 when not given. One type for every listing's

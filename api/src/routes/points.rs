@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{PageLimit, page},
+    paging::{Page, PageLimit},
 };
 use crate::{
     auth::Signed,
@@ -92,8 +92,6 @@ impl PointsApi {
         let mut conn = me.state.conn().await?;
         let entries =
             points::history(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
-        let (items, next_cursor) =
-            page(entries, limit.0, |e| e.id, |e| Ok::<_, ListError>(e.into()))?;
-        Ok(Json(LedgerPage { items, next_cursor }))
+        Ok(Json(Page::of(entries, limit.0, |e| e.id, Into::into)))
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -78,13 +78,7 @@ impl PostingsApi {
         };
         let mut conn = me.state.conn().await?;
         let rows = postings::search(&mut conn, &filter, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(
-            rows,
-            limit.0,
-            |r| r.id,
-            |r| Ok::<_, ListError>(PostingView::from(r)),
-        )?;
-        Ok(Json(PostingPage { items, next_cursor }))
+        Ok(Json(Page::of(rows, limit.0, |r| r.id, PostingView::from)))
     }
 
     /// One posting, open or closed.

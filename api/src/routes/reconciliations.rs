@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -159,13 +159,7 @@ impl ReconciliationsApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = me.state.conn().await?;
         let rows = reconciliations::list_runs(&mut conn, before, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(
-            rows,
-            limit.0,
-            |r| r.id,
-            |r| Ok::<_, AdminListError>(r.into()),
-        )?;
-        Ok(Json(ReconciliationPage { items, next_cursor }))
+        Ok(Json(Page::of(rows, limit.0, |r| r.id, Into::into)))
     }
 
     /// One audit's report: what it counted and every mismatch.

@@ -21,7 +21,7 @@ use super::{
     ApiTags,
     files::FileView,
     jobs::Deleted,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -161,16 +161,15 @@ impl ResumesApi {
             .into_iter()
             .map(|read| (read.resume_id, read))
             .collect();
-        let (items, next_cursor) = page(
+        Ok(Json(Page::of(
             rows,
             limit.0,
             |r| r.0.id,
             |r| {
                 let read = reads.remove(&r.0.id);
-                Ok::<_, ListError>(ResumeView::of(r, read))
+                ResumeView::of(r, read)
             },
-        )?;
-        Ok(Json(ResumePage { items, next_cursor }))
+        )))
     }
 
     /// One of your resumes.

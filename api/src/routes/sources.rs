@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     jobs::Deleted,
-    paging::{PageLimit, page, parse_cursor},
+    paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
     auth::Signed,
@@ -281,13 +281,7 @@ impl SourcesApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = me.state.conn().await?;
         let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0.fetch()).await?;
-        let (items, next_cursor) = page(
-            rows,
-            limit.0,
-            |r| r.id,
-            |r| Ok::<_, AdminListError>(CrawlRunView::from(r)),
-        )?;
-        Ok(Json(CrawlRunPage { items, next_cursor }))
+        Ok(Json(Page::of(rows, limit.0, |r| r.id, CrawlRunView::from)))
     }
 }
 
