@@ -7,45 +7,31 @@ use prepq_text::skills;
 
 use crate::text::{clean_html, tidy};
 
-/// The fields every source fills, before the derived ones.
-pub struct Draft {
-    pub external_id: String,
-    pub url: String,
-    pub title: String,
-    pub company: Option<String>,
-    pub location: Option<String>,
-    pub remote: bool,
-    pub salary: Option<Salary>,
-    pub employment_type: Option<String>,
-    pub description: String,
-    pub posted_on: Option<String>,
-}
-
-impl Draft {
-    pub fn finish(self) -> Posting {
-        let description = tidy(&self.description);
-        let location = self.location.map(|l| plain(&l)).filter(|l| !l.is_empty());
-        let remote = self.remote
-            || location
-                .as_deref()
-                .is_some_and(|l| l.to_lowercase().contains("remote") || l.contains("远程"));
-        Posting {
-            requirements: requirement_lines(&description),
-            skills: skills::find(&format!("{}\n{description}", self.title))
-                .into_iter()
-                .map(|m| m.skill.to_owned())
-                .collect(),
-            external_id: self.external_id,
-            url: web_link(&self.url),
-            title: plain(&self.title),
-            company: self.company.map(|c| plain(&c)).filter(|c| !c.is_empty()),
-            location,
-            remote,
-            salary: self.salary,
-            employment_type: self.employment_type.map(|e| normalise_type(&e)),
-            description,
-            posted_on: self.posted_on.and_then(|d| d.get(..10).map(str::to_owned)),
-        }
+/// A source's posting as we keep it: its requirement lines and skills derived, its text
+/// fields cleaned. A source fills the fields it reads and leaves the derived ones default.
+pub fn finish(raw: Posting) -> Posting {
+    let description = tidy(&raw.description);
+    let location = raw.location.map(|l| plain(&l)).filter(|l| !l.is_empty());
+    let remote = raw.remote
+        || location
+            .as_deref()
+            .is_some_and(|l| l.to_lowercase().contains("remote") || l.contains("远程"));
+    Posting {
+        requirements: requirement_lines(&description),
+        skills: skills::find(&format!("{}\n{description}", raw.title))
+            .into_iter()
+            .map(|m| m.skill.to_owned())
+            .collect(),
+        external_id: raw.external_id,
+        url: web_link(&raw.url),
+        title: plain(&raw.title),
+        company: raw.company.map(|c| plain(&c)).filter(|c| !c.is_empty()),
+        location,
+        remote,
+        salary: raw.salary,
+        employment_type: raw.employment_type.map(|e| normalise_type(&e)),
+        description,
+        posted_on: raw.posted_on.and_then(|d| d.get(..10).map(str::to_owned)),
     }
 }
 
@@ -94,19 +80,14 @@ mod tests {
 
     #[test]
     fn markup_in_titles_and_links_a_browser_would_run_are_dropped() {
-        let draft = Draft {
+        let draft = Posting {
             external_id: "x".into(),
             url: "javascript:alert(document.cookie)".into(),
             title: "<img src=x onerror=alert(1)>Backend &amp; Platform <b>Engineer</b>".into(),
             company: Some("<script>evil()</script>Acme".into()),
-            location: None,
-            remote: false,
-            salary: None,
-            employment_type: None,
-            description: String::new(),
-            posted_on: None,
+            ..Posting::default()
         };
-        let posting = draft.finish();
+        let posting = finish(draft);
         assert_eq!(posting.url, "");
         assert_eq!(posting.title, "Backend & Platform Engineer");
         assert_eq!(posting.company.as_deref(), Some("Acme"));

@@ -17,6 +17,11 @@ use crate::{
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crawl_sources, check_for_backend(diesel::pg::Pg))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "SourceView", skip_serializing_if_is_none)
+)]
 pub struct Source {
     pub id: Uuid,
     pub name: String,
@@ -27,13 +32,22 @@ pub struct Source {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One crawl and what it did.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crawl_runs, check_for_backend(diesel::pg::Pg))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "CrawlRunView", skip_serializing_if_is_none)
+)]
 pub struct Run {
     pub id: Uuid,
     pub source_id: Uuid,
+    /// The `postings.crawl` job that ran it.
     pub job_id: Uuid,
+    /// The schedule's tick it ran for; none when an admin started it.
     pub tick: Option<DateTime<Utc>>,
+    /// `queued`, `running`, `succeeded` or `failed`.
     pub status: String,
     pub fetched: i32,
     pub new: i32,
@@ -41,6 +55,7 @@ pub struct Run {
     pub unchanged: i32,
     pub closed: i32,
     pub errors: i32,
+    /// The first errors: `[{url, reason}]`.
     pub error_samples: serde_json::Value,
     pub duration_ms: Option<i64>,
     pub created_at: DateTime<Utc>,

@@ -9,13 +9,22 @@ use uuid::Uuid;
 
 use crate::{BlobStore, PooledConn, StoreError, schema::files};
 
+/// A file you uploaded.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = files, check_for_backend(diesel::pg::Pg))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "FileView", skip_serializing_if_is_none)
+)]
 pub struct StoredFile {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub owner_id: Uuid,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub sha256: String,
     pub size_bytes: i64,
+    /// Detected from the content, not from the name.
     pub media_type: String,
     pub original_name: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -11,22 +11,35 @@ use crate::{PooledConn, StoreError, memberships, points, schema::orders};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "OrderView", skip_serializing_if_is_none)
+)]
 pub struct Order {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub owner_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", oai(rename = "client_order_key"))]
     pub client_key: String,
+    /// The provider's order number.
     pub out_trade_no: String,
-    /// `topup`, or a package: `week`, `month`, `quarter`.
+    /// `topup`, `week`, `month` or `quarter`.
     pub product: String,
     pub amount_fen: i64,
+    /// Points the order credits when paid.
     pub points: i32,
     /// `pending` or `paid`.
     pub status: String,
+    /// What the QR code encodes (`GET /orders/{id}/qr.png`); none until the provider gave it.
     pub code_url: Option<String>,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub transaction_id: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// The QR code can be paid until then.
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -13,17 +13,27 @@ use crate::{
     schema::{point_balances, points_ledger},
 };
 
+/// One change of your balance.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = points_ledger, check_for_backend(diesel::pg::Pg))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "LedgerLine", skip_serializing_if_is_none)
+)]
 pub struct LedgerEntry {
     pub id: i64,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub user_id: Uuid,
     pub job_id: Option<Uuid>,
-    /// `grant`, `reserve`, `settle`, `refund`, `credit` (bought with order `order_id`) or
-    /// `download` (a paid report download).
+    /// `grant`, `reserve` (a paid job accepted), `settle` (it succeeded: spent), `refund`
+    /// (it failed or was cancelled), `credit` (bought with order `order_id`) or `download`
+    /// (a paid report download).
     pub entry: String,
+    /// Change of the balance.
     pub amount: i32,
     pub balance_after: i32,
+    /// What it was for: the job kind, or the grant.
     pub note: String,
     pub created_at: DateTime<Utc>,
     pub order_id: Option<Uuid>,

@@ -30,18 +30,31 @@ pub struct Run {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// One disagreement found.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reconciliation_mismatches, check_for_backend(diesel::pg::Pg))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(
+    feature = "openapi",
+    oai(rename = "MismatchView", skip_serializing_if_is_none)
+)]
 pub struct Mismatch {
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub id: i64,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub run_id: Uuid,
+    /// `paid_not_recorded`, `missing_at_provider`, `status_differs`, `amount_differs`,
+    /// `never_credited`, `credited_twice` or `credit_without_order`.
     pub kind: String,
+    /// The order's out_trade_no, or `ledger:<entry id>`.
     pub reference: String,
     pub order_id: Option<Uuid>,
-    /// `healed` or `flagged`.
+    /// `healed` (only `never_credited`: credited once) or `flagged` (for a person).
     pub action: String,
+    /// False when an earlier run reported it already.
     pub first_seen: bool,
     pub details: serde_json::Value,
+    #[cfg_attr(feature = "openapi", oai(skip))]
     pub created_at: DateTime<Utc>,
 }
 

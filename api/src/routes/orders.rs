@@ -1,3 +1,5 @@
+use std::convert::identity;
+
 use chrono::{DateTime, Utc};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -37,56 +39,16 @@ pub struct OrderRequest {
     pub package: Option<Package>,
 }
 
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct OrderView {
-    pub id: Uuid,
-    pub client_order_key: String,
-    /// `topup`, `week`, `month` or `quarter`.
-    pub product: String,
-    pub amount_fen: i64,
-    /// Points the order credits when paid.
-    pub points: i32,
-    /// `pending` or `paid`.
-    pub status: String,
-    /// The provider's order number.
-    pub out_trade_no: String,
-    /// What the QR code encodes (`GET /orders/{id}/qr.png`); none until the provider gave it.
-    pub code_url: Option<String>,
-    pub paid_at: Option<DateTime<Utc>>,
-    /// The QR code can be paid until then.
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<Order> for OrderView {
-    fn from(o: Order) -> Self {
-        Self {
-            id: o.id,
-            client_order_key: o.client_key,
-            product: o.product,
-            amount_fen: o.amount_fen,
-            points: o.points,
-            status: o.status,
-            out_trade_no: o.out_trade_no,
-            code_url: o.code_url,
-            paid_at: o.paid_at,
-            expires_at: o.expires_at,
-            created_at: o.created_at,
-        }
-    }
-}
-
-pub type OrderPage = super::paging::Page<OrderView>;
+pub type OrderPage = super::paging::Page<Order>;
 
 #[derive(ApiResponse)]
 pub enum OrderPlaced {
     /// A new order; pay it by scanning its QR code.
     #[oai(status = 201)]
-    Created(Json<OrderView>),
+    Created(Json<Order>),
     /// The order placed before under this client key.
     #[oai(status = 200)]
-    Existing(Json<OrderView>),
+    Existing(Json<Order>),
 }
 
 #[derive(ApiResponse)]
@@ -149,9 +111,9 @@ impl OrdersApi {
         )
         .await?;
         Ok(if created {
-            OrderPlaced::Created(Json(order.into()))
+            OrderPlaced::Created(Json(order))
         } else {
-            OrderPlaced::Existing(Json(order.into()))
+            OrderPlaced::Existing(Json(order))
         })
     }
 
@@ -167,13 +129,13 @@ impl OrdersApi {
         let mut conn = me.state.conn().await?;
         let rows =
             orders::list_owned(&mut conn, me.caller.user_id, before, limit.0.fetch()).await?;
-        Ok(Json(Page::of(rows, limit.0, |o| o.id, Into::into)))
+        Ok(Json(Page::of(rows, limit.0, |o| o.id, identity)))
     }
 
     /// One of your orders: poll it to see it paid. A pending order is checked with the
     /// provider too, so a lost payment notification does not leave it pending.
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<OrderView>, ApiError> {
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<Order>, ApiError> {
         let mut conn = me.state.conn().await?;
         let order = orders::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
@@ -185,7 +147,7 @@ impl OrdersApi {
             order,
         )
         .await?;
-        Ok(Json(order.into()))
+        Ok(Json(order))
     }
 
     /// The order's payment QR code (its `code_url`) as a PNG.

@@ -72,41 +72,11 @@ impl From<Run> for ReconciliationView {
     }
 }
 
-/// One disagreement found.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct MismatchView {
-    /// `paid_not_recorded`, `missing_at_provider`, `status_differs`, `amount_differs`,
-    /// `never_credited`, `credited_twice` or `credit_without_order`.
-    pub kind: String,
-    /// The order's out_trade_no, or `ledger:<entry id>`.
-    pub reference: String,
-    pub order_id: Option<Uuid>,
-    /// `healed` (only `never_credited`: credited once) or `flagged` (for a person).
-    pub action: String,
-    /// False when an earlier run reported it already.
-    pub first_seen: bool,
-    pub details: serde_json::Value,
-}
-
-impl From<Mismatch> for MismatchView {
-    fn from(m: Mismatch) -> Self {
-        Self {
-            kind: m.kind,
-            reference: m.reference,
-            order_id: m.order_id,
-            action: m.action,
-            first_seen: m.first_seen,
-            details: m.details,
-        }
-    }
-}
-
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ReconciliationReport {
     pub run: ReconciliationView,
-    pub mismatches: Vec<MismatchView>,
+    pub mismatches: Vec<Mismatch>,
 }
 
 pub type ReconciliationPage = super::paging::Page<ReconciliationView>;
@@ -177,7 +147,7 @@ impl ReconciliationsApi {
         let mismatches = reconciliations::mismatches_of(&mut conn, run.id).await?;
         Ok(Json(ReconciliationReport {
             run: run.into(),
-            mismatches: mismatches.into_iter().map(MismatchView::from).collect(),
+            mismatches,
         }))
     }
 }

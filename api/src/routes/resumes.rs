@@ -12,6 +12,7 @@ use prepq_jobs::{
 };
 use prepq_schema::{
     PooledConn, StoreError,
+    files::StoredFile,
     resume_parses::{self, ParsedResume},
     resumes::{self, Resume, ResumeRecord},
 };
@@ -19,7 +20,6 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    files::FileView,
     jobs::Deleted,
     paging::{Page, PageLimit, parse_cursor},
 };
@@ -44,7 +44,7 @@ pub struct ResumeView {
     pub progress: i16,
     /// The job reading it; follow it at `/jobs/{job_id}` or its events.
     pub job_id: Uuid,
-    pub file: FileView,
+    pub file: StoredFile,
     /// The text of its latest successful reading. A re-read replaces it when it succeeds.
     pub text: Option<String>,
     pub pages: Option<u32>,
@@ -74,7 +74,7 @@ impl ResumeView {
             status: job.status,
             progress: job.progress,
             job_id: job.id,
-            file: file.into(),
+            file,
             text,
             pages,
             parse,

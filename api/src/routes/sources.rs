@@ -1,6 +1,8 @@
+use std::convert::identity;
+
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
@@ -60,84 +62,11 @@ pub struct SourceUpdate {
 
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct SourceView {
-    pub id: Uuid,
-    pub name: String,
-    pub spec: serde_json::Value,
-    pub schedule: String,
-    pub enabled: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Source> for SourceView {
-    fn from(s: Source) -> Self {
-        Self {
-            id: s.id,
-            name: s.name,
-            spec: s.spec,
-            schedule: s.schedule,
-            enabled: s.enabled,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
 pub struct SourceList {
-    pub items: Vec<SourceView>,
+    pub items: Vec<Source>,
 }
 
-/// One crawl and what it did.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct CrawlRunView {
-    pub id: Uuid,
-    pub source_id: Uuid,
-    /// The `postings.crawl` job that ran it.
-    pub job_id: Uuid,
-    /// The schedule's tick it ran for; none when an admin started it.
-    pub tick: Option<DateTime<Utc>>,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub status: String,
-    pub fetched: i32,
-    pub new: i32,
-    pub updated: i32,
-    pub unchanged: i32,
-    pub closed: i32,
-    pub errors: i32,
-    /// The first errors: `[{url, reason}]`.
-    pub error_samples: serde_json::Value,
-    pub duration_ms: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
-
-impl From<Run> for CrawlRunView {
-    fn from(r: Run) -> Self {
-        Self {
-            id: r.id,
-            source_id: r.source_id,
-            job_id: r.job_id,
-            tick: r.tick,
-            status: r.status,
-            fetched: r.fetched,
-            new: r.new,
-            updated: r.updated,
-            unchanged: r.unchanged,
-            closed: r.closed,
-            errors: r.errors,
-            error_samples: r.error_samples,
-            duration_ms: r.duration_ms,
-            created_at: r.created_at,
-            finished_at: r.finished_at,
-        }
-    }
-}
-
-pub type CrawlRunPage = super::paging::Page<CrawlRunView>;
+pub type CrawlRunPage = super::paging::Page<Run>;
 
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -148,7 +77,7 @@ pub struct CrawlStarted {
 #[derive(ApiResponse)]
 pub enum SourceCreated {
     #[oai(status = 201)]
-    Created(Json<SourceView>),
+    Created(Json<Source>),
 }
 
 #[derive(ApiResponse)]
@@ -183,7 +112,7 @@ impl SourcesApi {
         };
         let mut conn = me.state.conn().await?;
         crawls::insert_source(&mut conn, &source).await?;
-        Ok(SourceCreated::Created(Json(source.into())))
+        Ok(SourceCreated::Created(Json(source)))
     }
 
     /// Every source.
@@ -191,26 +120,18 @@ impl SourcesApi {
     async fn list(&self, me: Signed<'_>) -> Result<Json<SourceList>, AdminReadError> {
         me.caller.require_admin()?;
         let mut conn = me.state.conn().await?;
-        let items = crawls::list_sources(&mut conn)
-            .await?
-            .into_iter()
-            .map(SourceView::from)
-            .collect();
+        let items = crawls::list_sources(&mut conn).await?;
         Ok(Json(SourceList { items }))
     }
 
     #[oai(path = "/sources/:id", method = "get")]
-    async fn get(
-        &self,
-        me: Signed<'_>,
-        id: Path<Uuid>,
-    ) -> Result<Json<SourceView>, AdminFindError> {
+    async fn get(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<Source>, AdminFindError> {
         me.caller.require_admin()?;
         let mut conn = me.state.conn().await?;
         let source = crawls::find_source(&mut conn, id.0)
             .await?
             .ok_or_else(|| AdminFindError::not_found("source"))?;
-        Ok(Json(source.into()))
+        Ok(Json(source))
     }
 
     /// Change a source.
@@ -220,7 +141,7 @@ impl SourcesApi {
         me: Signed<'_>,
         id: Path<Uuid>,
         request: Json<SourceUpdate>,
-    ) -> Result<Json<SourceView>, ApiError> {
+    ) -> Result<Json<Source>, ApiError> {
         me.caller.require_admin()?;
         let request = request.0;
         if let Some(spec) = &request.spec {
@@ -239,7 +160,7 @@ impl SourcesApi {
         let source = crawls::update_source(&mut conn, id.0, &change)
             .await?
             .ok_or_else(|| ApiError::not_found("source"))?;
-        Ok(Json(source.into()))
+        Ok(Json(source))
     }
 
     /// Delete a source with its runs and postings.
@@ -281,7 +202,7 @@ impl SourcesApi {
         let before = parse_cursor(cursor.0)?;
         let mut conn = me.state.conn().await?;
         let rows = crawls::list_runs(&mut conn, source_id.0, before, limit.0.fetch()).await?;
-        Ok(Json(Page::of(rows, limit.0, |r| r.id, CrawlRunView::from)))
+        Ok(Json(Page::of(rows, limit.0, |r| r.id, identity)))
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::{
-    posting::{Draft, Posting, Salary},
+    posting::{Posting, Salary, finish},
     text::clean_html,
 };
 
@@ -17,24 +17,19 @@ pub fn greenhouse(body: &str, company: &str) -> Result<Vec<Posting>, String> {
             let id = job["id"].as_u64().map(|n| n.to_string())?;
             let location = job["location"]["name"].as_str().map(str::to_owned);
             let escaped = job["content"].as_str().unwrap_or_default();
-            Some(
-                Draft {
-                    url: job["absolute_url"].as_str()?.to_owned(),
-                    external_id: id,
-                    title: job["title"].as_str()?.to_owned(),
-                    company: Some(company.to_owned()),
-                    remote: false,
-                    location,
-                    salary: None,
-                    employment_type: None,
-                    description: clean_html(&clean_html(escaped)),
-                    posted_on: job["first_published"]
-                        .as_str()
-                        .or(job["updated_at"].as_str())
-                        .map(str::to_owned),
-                }
-                .finish(),
-            )
+            Some(finish(Posting {
+                url: job["absolute_url"].as_str()?.to_owned(),
+                external_id: id,
+                title: job["title"].as_str()?.to_owned(),
+                company: Some(company.to_owned()),
+                location,
+                description: clean_html(&clean_html(escaped)),
+                posted_on: job["first_published"]
+                    .as_str()
+                    .or(job["updated_at"].as_str())
+                    .map(str::to_owned),
+                ..Posting::default()
+            }))
         })
         .collect())
 }
@@ -69,21 +64,19 @@ pub fn lever(body: &str, company: &str) -> Result<Vec<Posting>, String> {
                 .as_i64()
                 .and_then(chrono::DateTime::from_timestamp_millis)
                 .map(|at| at.format("%Y-%m-%d").to_string());
-            Some(
-                Draft {
-                    external_id: job["id"].as_str()?.to_owned(),
-                    url: job["hostedUrl"].as_str()?.to_owned(),
-                    title: job["text"].as_str()?.to_owned(),
-                    company: Some(company.to_owned()),
-                    location: job["categories"]["location"].as_str().map(str::to_owned),
-                    remote: job["workplaceType"].as_str() == Some("remote"),
-                    salary,
-                    employment_type: job["categories"]["commitment"].as_str().map(str::to_owned),
-                    description,
-                    posted_on,
-                }
-                .finish(),
-            )
+            Some(finish(Posting {
+                external_id: job["id"].as_str()?.to_owned(),
+                url: job["hostedUrl"].as_str()?.to_owned(),
+                title: job["text"].as_str()?.to_owned(),
+                company: Some(company.to_owned()),
+                location: job["categories"]["location"].as_str().map(str::to_owned),
+                remote: job["workplaceType"].as_str() == Some("remote"),
+                salary,
+                employment_type: job["categories"]["commitment"].as_str().map(str::to_owned),
+                description,
+                posted_on,
+                ..Posting::default()
+            }))
         })
         .collect())
 }

@@ -6,7 +6,7 @@ use url::Url;
 
 use super::HtmlFields;
 use crate::{
-    posting::{Draft, Posting},
+    posting::{Posting, finish},
     text::{text_of, tidy},
 };
 
@@ -44,19 +44,15 @@ pub fn detail(page: &str, url: &Url, fields: &HtmlFields) -> Result<Option<Posti
         return Ok(None);
     };
     let description = first(&Some(fields.description.clone()))?.unwrap_or_default();
-    Ok(Some(
-        Draft {
-            external_id: url.to_string(),
-            url: url.to_string(),
-            title,
-            company: first(&fields.company)?.or_else(|| fields.company_name.clone()),
-            location: first(&fields.location)?,
-            remote: false,
-            salary: None,
-            employment_type: first(&fields.employment_type)?,
-            description: tidy(&description),
-            posted_on: first(&fields.posted)?,
-        }
-        .finish(),
-    ))
+    Ok(Some(finish(Posting {
+        external_id: url.to_string(),
+        url: url.to_string(),
+        title,
+        company: first(&fields.company)?.or_else(|| fields.company_name.clone()),
+        location: first(&fields.location)?,
+        employment_type: first(&fields.employment_type)?,
+        description: tidy(&description),
+        posted_on: first(&fields.posted)?,
+        ..Posting::default()
+    })))
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::{
-    posting::{Draft, Posting, Salary},
+    posting::{Posting, Salary, finish},
     text::clean_html,
 };
 
@@ -81,21 +81,19 @@ fn read(json: &Value, page_url: &str) -> Option<Posting> {
             period: value["unitText"].as_str().map(|u| u.to_lowercase()),
         }
     });
-    Some(
-        Draft {
-            external_id,
-            url,
-            title: text(&json["title"])?,
-            company: text(&json["hiringOrganization"]),
-            location,
-            remote,
-            salary,
-            employment_type: text(&json["employmentType"]),
-            description: clean_html(json["description"].as_str().unwrap_or_default()),
-            posted_on: json["datePosted"].as_str().map(str::to_owned),
-        }
-        .finish(),
-    )
+    Some(finish(Posting {
+        external_id,
+        url,
+        title: text(&json["title"])?,
+        company: text(&json["hiringOrganization"]),
+        location,
+        remote,
+        salary,
+        employment_type: text(&json["employmentType"]),
+        description: clean_html(json["description"].as_str().unwrap_or_default()),
+        posted_on: json["datePosted"].as_str().map(str::to_owned),
+        ..Posting::default()
+    }))
 }
 
 fn location(value: &Value) -> Option<String> {
