@@ -97,22 +97,7 @@ pub async fn measure(corpus: &Path) {
                 .map(|s| s.iter().filter_map(|s| s["kind"].as_str()).collect())
                 .unwrap_or_default(),
         );
-        // Kinds the product has no name for (`awards`, `other`) are not counted against it.
-        let known = [
-            "summary",
-            "education",
-            "experience",
-            "projects",
-            "skills",
-            "certifications",
-            "languages",
-        ];
-        let labelled_sections: BTreeSet<String> = label
-            .sections
-            .iter()
-            .filter(|s| known.contains(&s.as_str()))
-            .cloned()
-            .collect();
+        let labelled_sections: BTreeSet<String> = label.sections.iter().cloned().collect();
         sections.add(&found_sections, &labelled_sections);
         let found_skills: BTreeSet<String> = parse["skills"]
             .as_array()

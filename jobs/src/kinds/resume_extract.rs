@@ -56,7 +56,7 @@ pub struct Contact {
 #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
 pub struct Section {
     /// `summary`, `education`, `experience`, `projects`, `skills`, `certifications`,
-    /// `languages`.
+    /// `languages`, `awards` or `other` (interests, strengths, miscellaneous).
     pub kind: String,
     /// The heading as written.
     pub heading: String,

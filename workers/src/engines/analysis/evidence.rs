@@ -8,7 +8,10 @@ use prepq_jobs::kinds::{Language, ResumeParse};
 use prepq_text::skills;
 use regex::Regex;
 
-use crate::engines::parse::dates::{self, Point};
+use crate::engines::parse::{
+    dates::{self, Point},
+    entries::{Entry, bare, entries},
+};
 
 pub struct Evidence<'a> {
     pub text: &'a str,
@@ -38,17 +41,13 @@ impl<'a> Evidence<'a> {
                 .filter(|s| kinds.contains(&s.kind.as_str()))
                 .filter_map(|s| text.get(s.start..s.end))
                 .flat_map(str::lines)
-                .map(clean)
+                .map(bare)
                 .filter(|line| is_statement(line))
                 .collect()
         };
         let mut work_lines = lines_of(&["experience", "projects"]);
         if parse.sections.is_empty() {
-            work_lines = text
-                .lines()
-                .map(clean)
-                .filter(|l| is_statement(l))
-                .collect();
+            work_lines = text.lines().map(bare).filter(|l| is_statement(l)).collect();
         }
         let mut project_lines = lines_of(&["projects"]);
         if project_lines.is_empty() {
@@ -56,7 +55,7 @@ impl<'a> Evidence<'a> {
         }
         let named = text
             .lines()
-            .map(clean)
+            .map(bare)
             .map(|line| (line, skills::locate(line).iter().map(|m| m.skill).collect()))
             .collect();
         Self {
@@ -83,7 +82,7 @@ impl<'a> Evidence<'a> {
     pub fn line_naming(&self, skill: &str) -> Option<&'a str> {
         self.text
             .lines()
-            .map(clean)
+            .map(bare)
             .find(|line| self.names(line, skill))
     }
 
@@ -104,40 +103,16 @@ impl<'a> Evidence<'a> {
         (years, headings)
     }
 
-    /// The experience section cut into entries: each starts at a line with a date range
-    /// (with the line above when the range stands alone) and runs to the next.
-    fn work_entries(&self) -> Vec<WorkEntry<'a>> {
-        let lines: Vec<&'a str> = self
-            .parse
+    /// The professional entries of the experience sections (no projects, no internships).
+    fn work_entries(&self) -> Vec<Entry<'a>> {
+        self.parse
             .sections
             .iter()
             .filter(|s| s.kind == "experience")
             .filter_map(|s| self.text.get(s.start..s.end))
-            .flat_map(str::lines)
-            .map(clean)
-            .filter(|l| !l.is_empty())
-            .collect();
-        let mut entries: Vec<WorkEntry<'a>> = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            match dates::ranges(line).first() {
-                Some(range) => {
-                    let mut own = vec![*line];
-                    if i > 0 && line.chars().count() < 40 {
-                        own.insert(0, lines[i - 1]);
-                    }
-                    entries.push(WorkEntry {
-                        range: *range,
-                        lines: own,
-                    });
-                }
-                None => {
-                    if let Some(entry) = entries.last_mut() {
-                        entry.lines.push(line);
-                    }
-                }
-            }
-        }
-        entries
+            .flat_map(entries)
+            .filter(Entry::is_professional)
+            .collect()
     }
 
     pub fn quantified(line: &str) -> bool {
@@ -155,19 +130,6 @@ impl<'a> Evidence<'a> {
             Language::ZhCn => self.text.chars().filter(|c| !c.is_whitespace()).count(),
         }
     }
-}
-
-/// One work entry: its dates and its lines, the first its heading.
-struct WorkEntry<'a> {
-    range: dates::Range,
-    lines: Vec<&'a str>,
-}
-
-/// A line without its bullet.
-fn clean(line: &str) -> &str {
-    line.trim()
-        .trim_start_matches(['-', '•', '*', '·', '●', '▪', '◦', '–'])
-        .trim()
 }
 
 /// Long enough, not a heading, and not an entry's title line (those carry its dates).

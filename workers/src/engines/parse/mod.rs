@@ -10,6 +10,7 @@ use prepq_text::{is_han, skills};
 use regex::Regex;
 
 pub mod dates;
+pub mod entries;
 
 use dates::Point;
 
@@ -37,6 +38,9 @@ const HEADINGS: &[(&str, &[&str])] = &[
             "professional experience",
             "employment",
             "employment history",
+            "work history",
+            "career history",
+            "previous jobs",
             "工作经历",
             "工作经验",
             "实习经历",
@@ -76,6 +80,35 @@ const HEADINGS: &[(&str, &[&str])] = &[
         ],
     ),
     ("languages", &["languages", "语言", "语言能力"]),
+    (
+        "awards",
+        &[
+            "awards",
+            "honors",
+            "honours",
+            "honors and awards",
+            "awards and honors",
+            "awards and recognitions",
+            "achievements",
+            "获奖情况",
+            "获奖经历",
+            "荣誉奖项",
+            "荣誉证书",
+        ],
+    ),
+    (
+        "other",
+        &[
+            "miscellaneous",
+            "additional information",
+            "interests",
+            "hobbies",
+            "strengths",
+            "weaknesses",
+            "其他",
+            "兴趣爱好",
+        ],
+    ),
 ];
 
 const INSTITUTION: &[&str] = &[
@@ -135,8 +168,13 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
             .map(|s| &text[s.start..s.end])
     };
     let education = body("education").map(education).unwrap_or_default();
-    let work = body("experience").map(dates::ranges).unwrap_or_default();
-    let experience = body("experience").map(experience).unwrap_or_default();
+    let entries = body("experience").map(entries::entries).unwrap_or_default();
+    let professional: Vec<dates::Range> = entries
+        .iter()
+        .filter(|e| e.is_professional())
+        .map(|e| e.range)
+        .collect();
+    let experience = experience(&entries);
     let skills: Vec<SkillMention> = skills::find(text)
         .into_iter()
         .map(|m| SkillMention {
@@ -159,7 +197,7 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
         / 6.0;
     ResumeParse {
         language: language(text).to_owned(),
-        years_of_experience: dates::years_covered(&work, now),
+        years_of_experience: dates::years_covered(&professional, now),
         contact,
         sections,
         education,
@@ -196,10 +234,45 @@ fn heading_kind(line: &str) -> Option<&'static str> {
         return None;
     }
     let normal = normal.split_whitespace().collect::<Vec<_>>().join(" ");
-    HEADINGS
+    let exact = HEADINGS
         .iter()
-        .find(|(_, aliases)| aliases.contains(&normal.as_str()))
-        .map(|(kind, _)| *kind)
+        .find(|(_, aliases)| aliases.contains(&normal.as_str()));
+    // OCR misreads a letter or two of a styled heading ("Experienoe", "EDUCATlON").
+    let misread = || {
+        HEADINGS.iter().find(|(_, aliases)| {
+            aliases
+                .iter()
+                .any(|alias| alias.is_ascii() && misreads(alias, &normal))
+        })
+    };
+    exact.or_else(misread).map(|(kind, _)| *kind)
+}
+
+/// Whether `read` is `heading` with at most one letter wrong, added or lost (two for long
+/// headings); short headings must match exactly, as one letter makes another word.
+fn misreads(heading: &str, read: &str) -> bool {
+    let allowed = match heading.len() {
+        0..=5 => return false,
+        6..=11 => 1,
+        _ => 2,
+    };
+    let (a, b): (Vec<char>, Vec<char>) = (heading.chars().collect(), read.chars().collect());
+    if a.len().abs_diff(b.len()) > allowed {
+        return false;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()] <= allowed
 }
 
 fn sections(text: &str) -> Vec<Section> {
@@ -416,37 +489,18 @@ fn without_dates(line: &str) -> String {
         .to_owned()
 }
 
-/// One entry per date range; its heading is the range's line without the dates, or the
-/// nearest line above it when the range stands alone.
-fn experience(body: &str) -> Vec<Experience> {
-    let lines: Vec<&str> = body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut entries = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let Some(range) = dates::ranges(line).into_iter().next() else {
-            continue;
-        };
-        let own = without_dates(line);
-        let heading = if own.chars().count() >= 3 {
-            own
-        } else {
-            lines[..i]
-                .iter()
-                .rev()
-                .find(|l| !l.starts_with(['•', '-', '*']) && l.chars().count() >= 3)
-                .map_or_else(String::new, |l| l.to_string())
-        };
-        entries.push(Experience {
-            heading: clean_field(&heading),
-            start: Some(range.start.label()),
-            end: range.end.map(Point::label),
-            current: range.end.is_none(),
-        });
-    }
+/// Work entries: the experience section's entries but the projects listed among them.
+fn experience(entries: &[entries::Entry<'_>]) -> Vec<Experience> {
     entries
+        .iter()
+        .filter(|e| e.kind != entries::EntryKind::Project)
+        .map(|e| Experience {
+            heading: clean_field(&e.heading),
+            start: Some(e.range.start.label()),
+            end: e.range.end.map(Point::label),
+            current: e.range.end.is_none(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -475,6 +529,18 @@ mod tests {
             (school.start.as_deref(), school.end.as_deref()),
             (Some("2016"), Some("2020"))
         );
+    }
+
+    #[test]
+    fn headings_misread_by_ocr_still_open_their_sections_but_short_words_must_match() {
+        assert_eq!(heading_kind("Experienoe"), Some("experience"));
+        assert_eq!(heading_kind("EDUCATlON"), Some("education"));
+        assert_eq!(heading_kind("Work Histroy"), Some("experience"));
+        assert_eq!(heading_kind("Previous jobs"), Some("experience"));
+        assert_eq!(heading_kind("Honors and Awards"), Some("awards"));
+        assert_eq!(heading_kind("Skilts"), Some("skills"));
+        assert_eq!(heading_kind("Skiing"), None);
+        assert_eq!(heading_kind("Expected salary"), None);
     }
 
     #[test]
