@@ -28,7 +28,7 @@ pub use model_server::{ModelReply, ModelServer};
 pub use pay_provider::PayProvider;
 pub use process::{Memory, Process, bin_dir};
 pub use proxy::ChaosProxy;
-pub use redis_server::RedisServer;
+pub use redis_server::{RedisServer, free_port};
 pub use site::{Page, Site};
 pub use smtp::{ReceivedMail, SmtpServer, SmtpStage};
 pub use sse::SseReader;

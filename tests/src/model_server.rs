@@ -27,6 +27,10 @@ pub enum ModelReply {
     Refuse(u16, String),
     /// Waits for `release`, then answers with the content.
     Held(String),
+    /// 200 with this text, stopped at the request's `max_tokens` (`finish_reason: length`).
+    CutOff(String),
+    /// 200 with an empty message content.
+    Blank,
 }
 
 #[derive(Default)]
@@ -45,7 +49,13 @@ pub struct ModelServer {
 
 impl ModelServer {
     pub async fn start() -> Self {
-        let acceptor = TcpListener::bind("127.0.0.1:0")
+        Self::start_on(0).await
+    }
+
+    /// On `port` of 127.0.0.1 (0: any free one), e.g. one the workers were told of before
+    /// the model came up.
+    pub async fn start_on(port: u16) -> Self {
+        let acceptor = TcpListener::bind(format!("127.0.0.1:{port}"))
             .into_acceptor()
             .await
             .expect("binding the model server");
@@ -104,10 +114,12 @@ async fn complete(script: Data<&Arc<Script>>, body: Json<Value>) -> poem::Respon
     }
     let reply = script.replies.lock().unwrap().pop_front();
     match reply {
-        Some(ModelReply::Content(content)) => completion(&content),
+        Some(ModelReply::Content(content)) => completion(&content, "stop"),
+        Some(ModelReply::CutOff(content)) => completion(&content, "length"),
+        Some(ModelReply::Blank) => completion("", "stop"),
         Some(ModelReply::Held(content)) => {
             script.release.notified().await;
-            completion(&content)
+            completion(&content, "stop")
         }
         Some(ModelReply::Status(status, retry_after)) => {
             let mut response =
@@ -126,11 +138,11 @@ async fn complete(script: Data<&Arc<Script>>, body: Json<Value>) -> poem::Respon
     }
 }
 
-fn completion(content: &str) -> poem::Response {
+fn completion(content: &str, finish_reason: &str) -> poem::Response {
     let body = json!({
         "id": "chatcmpl-test",
         "object": "chat.completion",
-        "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": "stop" }],
+        "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": finish_reason }],
         "usage": { "prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500 },
     });
     poem::Response::builder()

@@ -49,10 +49,15 @@ async fn platform(model: &ModelServer) -> TestApp {
 
 /// A platform whose workers use the model server, with these further worker settings.
 async fn platform_with(model: &ModelServer, settings: &[(&str, &str)]) -> TestApp {
+    platform_at(&model.base_url, settings).await
+}
+
+/// A platform whose workers use the model at `base_url`, whether or not one is there.
+async fn platform_at(base_url: &str, settings: &[(&str, &str)]) -> TestApp {
     let mut builder = TestApp::builder()
         .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
         .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
-        .worker_env("PREPQ_LLM_BASE_URL", &model.base_url)
+        .worker_env("PREPQ_LLM_BASE_URL", base_url)
         .worker_env("PREPQ_LLM_API_KEY", "sk-test");
     for (key, value) in settings {
         builder = builder.worker_env(key, value);
@@ -334,4 +339,129 @@ async fn the_json_object_mode_puts_the_schema_in_the_prompt() {
     assert_eq!(request["response_format"], json!({ "type": "json_object" }));
     let system = request["messages"][0]["content"].as_str().unwrap();
     assert!(system.contains("json object") && system.contains("overall_score"));
+}
+
+/// `max_tokens` follows the schema; an answer stopped at it is asked again with twice the
+/// room, a blank one asked again, and neither is sent back to the model as its answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_cut_off_at_its_limit_gets_more_room_and_a_blank_one_is_asked_again() {
+    let model = ModelServer::start().await;
+    let whole = answer(66, "en");
+    model
+        .reply(ModelReply::CutOff(whole[..whole.len() / 2].to_owned()))
+        .reply(ModelReply::Blank)
+        .reply(ModelReply::Content(whole.clone()));
+    let mut app = platform(&model).await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "succeeded", "{view}");
+    assert_eq!(view["diagnosis"]["overall_score"], 66);
+    assert_eq!(view["diagnosis"]["engine"]["calls"], 3);
+    let requests = model.requests();
+    let limits: Vec<u64> = requests
+        .iter()
+        .map(|r| r["max_tokens"].as_u64().expect("a max_tokens"))
+        .collect();
+    assert!(limits[0] >= 1024, "{limits:?}");
+    assert_eq!(limits[1], limits[0] * 2, "{limits:?}");
+    let messages: Vec<usize> = requests
+        .iter()
+        .map(|r| r["messages"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(messages, [2, 2, 2]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_always_cut_off_fail_the_job_saying_so() {
+    let model = ModelServer::start().await;
+    for _ in 0..3 {
+        model.reply(ModelReply::CutOff(r#"{"language": "en", "overall_"#.into()));
+    }
+    let mut app = platform(&model).await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    let error = view["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "the model gave no valid answer in 3 tries; the last one: it was cut off at the "
+        ) && error.ends_with("-token limit"),
+        "{error}"
+    );
+}
+
+/// A model down when the attempt starts is waited out within the attempt (up to
+/// `PREPQ_LLM_MAX_WAIT_SECS`), not failed at the first refused connection.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_that_cannot_be_reached_at_first_is_waited_out_within_the_attempt() {
+    let port = prepq_tests::free_port();
+    let mut app = platform_at(
+        &format!("http://127.0.0.1:{port}/v1"),
+        &[
+            ("PREPQ_LLM_OUTPUT", "json-schema"),
+            ("PREPQ_LLM_MAX_WAIT_SECS", "120"),
+        ],
+    )
+    .await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let accepted = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(&resume)),
+        )
+        .await;
+    assert_eq!(accepted.status(), 202);
+    wait_until("a call to find no model", JOB_DEADLINE, || async {
+        (app.worker_counter(0, "prepq_llm_calls_total").await >= 2.0).then_some(())
+    })
+    .await;
+
+    let model = ModelServer::start_on(port).await;
+    model.reply(ModelReply::Content(answer(68, "en")));
+    let done = wait_until("the diagnosis to end", JOB_DEADLINE, || async {
+        let job = app.jobs_of_kind("resume.diagnose").await.pop()?;
+        matches!(job.status.as_str(), "succeeded" | "failed").then_some(job)
+    })
+    .await;
+    assert_eq!(
+        (done.status.as_str(), done.attempt),
+        ("succeeded", 1),
+        "{:?}",
+        done.error
+    );
+}
+
+/// What a failed attempt cost is counted like a successful one's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_attempt_is_counted_with_its_calls_and_tokens() {
+    let model = ModelServer::start().await;
+    for _ in 0..3 {
+        model.reply(ModelReply::Content("not json".into()));
+    }
+    let mut app = platform(&model).await;
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+
+    let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert_eq!(app.worker_counter(0, "prepq_llm_calls_total").await, 3.0);
+    // The stand-in's usage: 1,200 prompt and 300 completion tokens a call.
+    assert_eq!(
+        app.worker_counter(0, "prepq_llm_tokens_total").await,
+        4500.0
+    );
+    assert_eq!(
+        app.worker_counter(0, "prepq_llm_exchanges_total").await,
+        1.0
+    );
 }

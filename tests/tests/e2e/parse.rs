@@ -145,9 +145,10 @@ async fn english_and_chinese_resumes_yield_sections_dates_and_skills() {
     let (_, zh) = parsed(&user, fixture("billryan_resume-zh_CN.pdf"), "zh.pdf").await;
     assert_eq!(zh["language"], "zh-CN");
     assert_eq!(zh["contact"]["name"], "你的大名");
+    // As labelled: 获奖情况 and 其他 are sections of their own, not more skills.
     assert_eq!(
         strings(&zh, "sections", "kind"),
-        ["education", "experience", "skills"]
+        ["education", "experience", "skills", "awards", "other"]
     );
     assert_eq!(
         strings(&zh, "education", "institution"),
@@ -164,6 +165,9 @@ async fn english_and_chinese_resumes_yield_sections_dates_and_skills() {
     assert_eq!(zh["experience"][0]["heading"], "黑科技公司上海");
     assert_eq!(zh["experience"][0]["start"], "2015-03");
     assert_eq!(zh["experience"][0]["end"], "2015-05");
+    // The two 个人项目 among the jobs are projects; the internship is no professional year.
+    assert_eq!(zh["experience"].as_array().unwrap().len(), 1, "{zh}");
+    assert_eq!(zh["years_of_experience"].as_f64(), Some(0.0));
     let skills = strings(&zh, "skills", "skill");
     for skill in ["Go", "Linux", "Python", "LaTeX"] {
         assert!(skills.contains(&skill), "{skill} in {skills:?}");

@@ -1,7 +1,10 @@
-//! Any OpenAI-compatible chat-completions endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama).
-//! The answer is constrained by a JSON schema and validated into our types; an invalid one
-//! is sent back with the reason, up to three answers. 429 and 5xx are waited out, honouring
-//! `Retry-After`. The resume and job go in fenced, with a fence no input can forge.
+//! Any OpenAI-compatible chat-completions endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama,
+//! llama.cpp). The answer is constrained by a JSON schema and validated into our types; an
+//! invalid one is sent back with the reason, a blank one asked again, one cut off at the
+//! token limit asked again with twice the room — up to three answers. 429 and 5xx are
+//! waited out, honouring `Retry-After`, and an unreachable model up to the longest wait.
+//! Every call is counted (calls, tokens, seconds), whatever the attempt's end. The resume
+//! and job go in fenced, with a fence no input can forge.
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +40,12 @@ const QUESTIONS: Prompt = Prompt {
 
 /// Answers the model may give before the job fails.
 const ANSWERS: u32 = 3;
+/// Room for an answer (`max_tokens`): it is the schema filled in, so it grows with the
+/// schema, and with each item asked for (questions). Bounded both ways: tiny schemas still
+/// need words, and no answer is worth a context window.
+const MIN_ANSWER_TOKENS: u32 = 1024;
+const MAX_ANSWER_TOKENS: u32 = 16_384;
+const TOKENS_PER_ITEM: u32 = 256;
 /// Calls refused as busy (429, 5xx) before the attempt gives up and the job is retried.
 const BUSY_CALLS: u32 = 5;
 
@@ -80,7 +89,7 @@ impl Llm {
             Language::ZhCn => "请对照岗位诊断这份简历。".to_owned(),
         };
         let (mut diagnosis, run) = self
-            .ask(&DIAGNOSE, input, task, |d: &ResumeDiagnosis| {
+            .ask(&DIAGNOSE, input, task, 1, |d: &ResumeDiagnosis| {
                 valid_diagnosis(d, input.language)
             })
             .await?;
@@ -98,7 +107,7 @@ impl Llm {
             Language::ZhCn => format!("请预测恰好 {count} 道面试题。"),
         };
         let (mut set, run) = self
-            .ask(&QUESTIONS, input, task, |s: &QuestionSet| {
+            .ask(&QUESTIONS, input, task, count, |s: &QuestionSet| {
                 valid_questions(s, input.language, count)
             })
             .await?;
@@ -111,8 +120,39 @@ impl Llm {
         prompt: &Prompt,
         input: &Input,
         task: String,
+        items: usize,
         valid: impl Fn(&T) -> Result<(), String>,
     ) -> Result<(T, EngineRun), JobError> {
+        let started = Instant::now();
+        let mut usage = Usage::default();
+        let outcome = self
+            .exchange(prompt, input, task, items, &valid, &mut usage)
+            .await;
+        let latency = started.elapsed();
+        usage.record(prompt, &outcome, latency);
+        outcome.map(|answer| {
+            let run = EngineRun {
+                engine: "llm".into(),
+                model: Some(self.model.clone()),
+                prompt_version: Some(prompt.version.into()),
+                prompt_tokens: Some(usage.prompt_tokens),
+                completion_tokens: Some(usage.completion_tokens),
+                calls: usage.calls,
+                latency_ms: latency.as_secs_f64() * 1e3,
+            };
+            (answer, run)
+        })
+    }
+
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        prompt: &Prompt,
+        input: &Input,
+        task: String,
+        items: usize,
+        valid: &impl Fn(&T) -> Result<(), String>,
+        usage: &mut Usage,
+    ) -> Result<T, JobError> {
         let schema: Value = serde_json::from_str(prompt.schema)
             .map_err(|e| JobError::permanent(format!("prompt schema {}: {e}", prompt.version)))?;
         let system = match self.output {
@@ -128,14 +168,14 @@ impl Llm {
             json!({ "role": "system", "content": system }),
             json!({ "role": "user", "content": fenced(input, &task) }),
         ];
-        let started = Instant::now();
-        let mut usage = Usage::default();
+        let mut max_tokens = answer_budget(prompt.schema, items);
         let mut reason = String::new();
         for _ in 0..ANSWERS {
             let mut body = json!({
                 "model": self.model,
                 "messages": messages,
                 "temperature": 0.2,
+                "max_tokens": max_tokens,
             });
             let format = match self.output {
                 OutputMode::JsonSchema => Some(json!({
@@ -151,23 +191,24 @@ impl Llm {
             if let Some(format) = format {
                 body["response_format"] = format;
             }
-            let content = self.call(&body, &mut usage).await?;
+            let answer = self.call(&body, usage).await?;
+            if answer.content.trim().is_empty() {
+                tracing::warn!(prompt = prompt.version, "blank model answer");
+                reason = "it was blank".into();
+                continue;
+            }
+            if answer.cut_off {
+                tracing::warn!(prompt = prompt.version, max_tokens, "model answer cut off");
+                reason = format!("it was cut off at the {max_tokens}-token limit");
+                max_tokens = (max_tokens * 2).min(MAX_ANSWER_TOKENS);
+                continue;
+            }
+            let content = answer.content;
             match serde_json::from_str::<T>(&content)
                 .map_err(|e| format!("it is not the JSON the schema asks for: {e}"))
                 .and_then(|answer| valid(&answer).map(|()| answer))
             {
-                Ok(answer) => {
-                    let run = EngineRun {
-                        engine: "llm".into(),
-                        model: Some(self.model.clone()),
-                        prompt_version: Some(prompt.version.into()),
-                        prompt_tokens: Some(usage.prompt_tokens),
-                        completion_tokens: Some(usage.completion_tokens),
-                        calls: usage.calls,
-                        latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                    };
-                    return Ok((answer, run));
-                }
+                Ok(answer) => return Ok(answer),
                 Err(why) => {
                     tracing::warn!(prompt = prompt.version, reason = %why, "invalid model answer");
                     messages.push(json!({ "role": "assistant", "content": content }));
@@ -184,27 +225,46 @@ impl Llm {
         )))
     }
 
-    /// One completion's content, waiting out 429 and 5xx answers.
-    async fn call(&self, body: &Value, usage: &mut Usage) -> Result<String, JobError> {
-        // A 5xx is not always "busy" (llama.cpp answers 500 to a request it cannot take):
-        // the last one's words go into the log and the reason.
-        let mut last_refusal = String::new();
-        for busy in 1..=BUSY_CALLS {
+    /// One completion, waiting out 429 and 5xx answers and a model that cannot be reached.
+    async fn call(&self, body: &Value, usage: &mut Usage) -> Result<Completion, JobError> {
+        let mut busy = 0;
+        let mut unreachable_since: Option<Instant> = None;
+        let mut unreachable = 0;
+        loop {
             let mut request = self.http.post(&self.url).json(body);
             if let Some(key) = &self.api_key {
                 request = request.bearer_auth(key);
             }
             usage.calls += 1;
-            let response = request.send().await.map_err(|e| {
-                JobError::transient(if e.is_timeout() {
-                    "the model did not answer in time".to_owned()
-                } else {
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(e) if e.is_timeout() => {
+                    usage.count_call("timeout");
+                    return Err(JobError::transient("the model did not answer in time"));
+                }
+                Err(e) => {
+                    usage.count_call("unreachable");
                     // Without the URL: the reason is shown to the job's owner.
-                    format!("the model could not be reached: {}", e.without_url())
-                })
-            })?;
+                    let why = e.without_url().to_string();
+                    let since = *unreachable_since.get_or_insert_with(Instant::now);
+                    unreachable += 1;
+                    let wait = Duration::from_millis(250 << unreachable.min(5));
+                    if since.elapsed() + wait > self.max_wait {
+                        return Err(JobError::transient(format!(
+                            "the model could not be reached for {} s: {why}",
+                            since.elapsed().as_secs()
+                        )));
+                    }
+                    tracing::info!(error = %why, wait_ms = wait.as_millis() as u64, "the model cannot be reached; waiting");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            };
+            unreachable_since = None;
             let status = response.status();
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                usage.count_call("busy");
+                busy += 1;
                 let wait = retry_after(&response)
                     .unwrap_or(Duration::from_millis(500 << busy))
                     .min(self.max_wait);
@@ -215,10 +275,14 @@ impl Llm {
                     .chars()
                     .take(300)
                     .collect();
+                // A 5xx is not always "busy" (llama.cpp answers 500 to a request it cannot
+                // take): the last one's words go into the log and the reason.
                 tracing::warn!(%status, answer = %words, "the model did not take the request");
-                last_refusal = format!("{status}: {}", words.trim());
+                let last_refusal = format!("{status}: {}", words.trim());
                 if busy == BUSY_CALLS {
-                    break;
+                    return Err(JobError::transient(format!(
+                        "the model did not take the request over {BUSY_CALLS} calls; its last answer: {last_refusal}"
+                    )));
                 }
                 tracing::info!(%status, wait_ms = wait.as_millis() as u64, "the model is busy; waiting");
                 tokio::time::sleep(wait).await;
@@ -229,25 +293,83 @@ impl Llm {
                 .await
                 .map_err(|e| JobError::transient(format!("reading the model's answer: {e}")))?;
             if !status.is_success() {
+                usage.count_call("refused");
                 return Err(JobError::permanent(format!(
                     "the model refused the request ({status}): {}",
                     text.chars().take(300).collect::<String>()
                 )));
             }
+            usage.count_call("answered");
             let completion: Value = serde_json::from_str(&text).map_err(|e| {
                 JobError::transient(format!("the model's answer is not a completion: {e}"))
             })?;
-            usage.prompt_tokens += token_count(&completion, "prompt_tokens");
-            usage.completion_tokens += token_count(&completion, "completion_tokens");
-            return completion["choices"][0]["message"]["content"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| JobError::transient("the model's answer has no content"));
+            usage.add_tokens(
+                token_count(&completion, "prompt_tokens"),
+                token_count(&completion, "completion_tokens"),
+            );
+            let choice = &completion["choices"][0];
+            return Ok(Completion {
+                // A choice without content (some servers' way of a blank answer) is blank.
+                content: choice["message"]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                cut_off: choice["finish_reason"] == "length",
+            });
         }
-        Err(JobError::transient(format!(
-            "the model did not take the request over {BUSY_CALLS} calls; its last answer: {last_refusal}"
-        )))
     }
+}
+
+/// One answer of the model.
+struct Completion {
+    content: String,
+    /// Stopped at `max_tokens`: the JSON is unfinished, whatever it looks like.
+    cut_off: bool,
+}
+
+impl Usage {
+    fn count_call(&self, outcome: &'static str) {
+        metrics::counter!("prepq_llm_calls_total", "outcome" => outcome).increment(1);
+    }
+
+    fn add_tokens(&mut self, prompt: u32, completion: u32) {
+        self.prompt_tokens += prompt;
+        self.completion_tokens += completion;
+        metrics::counter!("prepq_llm_tokens_total", "direction" => "prompt")
+            .increment(u64::from(prompt));
+        metrics::counter!("prepq_llm_tokens_total", "direction" => "completion")
+            .increment(u64::from(completion));
+    }
+
+    /// What one attempt's exchange cost, in the log and the metrics, whether or not it gave
+    /// a valid answer: a failed attempt is paid for too.
+    fn record<T>(&self, prompt: &Prompt, outcome: &Result<T, JobError>, latency: Duration) {
+        let ended = if outcome.is_ok() { "valid" } else { "failed" };
+        metrics::counter!("prepq_llm_exchanges_total", "prompt" => prompt.version, "outcome" => ended)
+            .increment(1);
+        metrics::histogram!("prepq_llm_exchange_seconds", "prompt" => prompt.version)
+            .record(latency.as_secs_f64());
+        tracing::info!(
+            engine = "llm",
+            prompt = prompt.version,
+            outcome = ended,
+            calls = self.calls,
+            prompt_tokens = self.prompt_tokens,
+            completion_tokens = self.completion_tokens,
+            latency_ms = latency.as_millis() as u64,
+            "model exchange ended"
+        );
+    }
+}
+
+/// `max_tokens` for an answer to `schema` with `items` items.
+fn answer_budget(schema: &str, items: usize) -> u32 {
+    // A byte of schema a token of answer: the values written into it outweigh its words.
+    let schema_tokens = u32::try_from(schema.len()).unwrap_or(u32::MAX);
+    let items = u32::try_from(items).unwrap_or(u32::MAX);
+    schema_tokens
+        .saturating_add(TOKENS_PER_ITEM.saturating_mul(items))
+        .clamp(MIN_ANSWER_TOKENS, MAX_ANSWER_TOKENS)
 }
 
 /// The inputs as data: each between fences marked with a nonce the text cannot contain.
