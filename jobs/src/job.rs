@@ -13,6 +13,11 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Payload fields (JSON pointers) that hold a secret, such as a link that signs its
     /// reader in: the workers read them, no view shows them.
     const SECRETS: &'static [&'static str] = &[];
+    /// Whether a finished job's row is kept for good, because it is the product's record
+    /// (an analysis' history, a resume's reading). A kind whose record lives elsewhere (a
+    /// crawl's run, a mail's delivery) has its finished rows pruned after the retention
+    /// window, so the jobs table does not grow with all history.
+    const KEPT: bool = true;
 }
 
 /// A job ready to be inserted: the enqueue helper's output, kind-agnostic.

@@ -51,6 +51,26 @@ const SECRETS: &[(&str, &[&str])] = &[
     (EmailSend::KIND, EmailSend::SECRETS),
 ];
 
+/// Whether each kind's finished rows are kept for good (see `Job::KEPT`), beside `KINDS`.
+const KEPT: &[(&str, bool)] = &[
+    (Echo::KIND, Echo::KEPT),
+    (ResumeExtract::KIND, ResumeExtract::KEPT),
+    (ResumeOcr::KIND, ResumeOcr::KEPT),
+    (ResumeDiagnose::KIND, ResumeDiagnose::KEPT),
+    (QuestionsPredict::KIND, QuestionsPredict::KEPT),
+    (PostingsCrawl::KIND, PostingsCrawl::KEPT),
+    (BillingReconcile::KIND, BillingReconcile::KEPT),
+    (EmailSend::KIND, EmailSend::KEPT),
+];
+
+/// The kinds whose finished rows are pruned after the retention window.
+pub fn pruned_kinds() -> Vec<&'static str> {
+    KEPT.iter()
+        .filter(|(_, kept)| !kept)
+        .map(|(kind, _)| *kind)
+        .collect()
+}
+
 /// The payload as anyone may see it: every secret field of its kind replaced.
 pub fn redacted(kind: &str, mut payload: serde_json::Value) -> serde_json::Value {
     let fields = SECRETS
@@ -74,6 +94,21 @@ mod tests {
     fn every_kind_says_which_of_its_fields_are_secret() {
         let listed: Vec<&str> = SECRETS.iter().map(|(kind, _)| *kind).collect();
         assert_eq!(listed, KINDS);
+    }
+
+    #[test]
+    fn every_kind_says_whether_its_rows_are_kept_and_analyses_and_readings_are() {
+        let listed: Vec<&str> = KEPT.iter().map(|(kind, _)| *kind).collect();
+        assert_eq!(listed, KINDS);
+        assert_eq!(
+            pruned_kinds(),
+            [
+                Echo::KIND,
+                PostingsCrawl::KIND,
+                BillingReconcile::KIND,
+                EmailSend::KIND
+            ]
+        );
     }
 
     #[test]

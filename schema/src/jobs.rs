@@ -644,6 +644,28 @@ pub async fn mark_dispatched(
     Ok(marked)
 }
 
+/// Deletes up to `batch` jobs of `kinds` that finished before `before`, oldest first; returns
+/// how many went. Small batches keep each delete's locks and WAL short beside live traffic.
+pub async fn prune_finished(
+    conn: &mut PooledConn,
+    kinds: &[&str],
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize, StoreError> {
+    let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+    Ok(diesel::sql_query(
+        "DELETE FROM jobs WHERE id IN (
+             SELECT id FROM jobs
+             WHERE finished_at < $2 AND kind = ANY($1)
+             ORDER BY finished_at LIMIT $3)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(kinds)
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<diesel::sql_types::BigInt, _>(batch)
+    .execute(conn)
+    .await?)
+}
+
 /// Running jobs whose worker stopped renewing the lease: back to the queue while attempts
 /// remain, else failed. Returns the changed rows.
 pub async fn recover_expired_leases(conn: &mut PooledConn) -> Result<Vec<JobRow>, StoreError> {

@@ -54,6 +54,10 @@ pub struct WorkerConfig {
         default_value = "127.0.0.1:9100"
     )]
     pub health_addr: SocketAddr,
+    /// Finished jobs of kinds whose record lives elsewhere (mail, crawls, audits, echo)
+    /// are deleted this long after they finished; analyses and readings are kept.
+    #[arg(long, env = "PREPQ_JOB_RETENTION_SECS", default_value_t = 30 * 24 * 3600)]
+    pub job_retention_secs: u64,
     #[arg(long, env = "PREPQ_BLOB_DIR", default_value = "data/blobs")]
     pub blob_dir: PathBuf,
     #[arg(long, env = "PREPQ_DB_POOL", default_value_t = 16)]

@@ -25,7 +25,7 @@ const ACTING_SHARE: f64 = 0.8;
 const BATCH: usize = 500;
 /// A window slot this old is checked against PostgreSQL for a leak.
 const SLOT_AUDIT_AFTER_MS: i64 = 30_000;
-/// Cycles between housekeeping passes (slot audit, apalis vacuum).
+/// Cycles between housekeeping passes (slot audit, apalis vacuum, pruning finished jobs).
 const HOUSEKEEPING_EVERY: u64 = 25;
 /// Cycles between hand-backs of what dead workers had fetched (a second at the default
 /// interval; a dead process is noticed `queue::PROCESS_ALIVE` after its last beat).
@@ -162,6 +162,10 @@ impl Dispatcher {
                 self.audit_slots(&mut conn, &mut redis, kind).await?;
                 housekeeping::vacuum(&mut redis, kind).await?;
             }
+        }
+        if housekeeping {
+            let retention = Duration::from_secs(self.config.job_retention_secs);
+            housekeeping::prune_finished_jobs(&mut conn, retention).await?;
         }
         if purge {
             housekeeping::purge_expired(&mut conn).await?;

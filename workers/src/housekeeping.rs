@@ -1,6 +1,8 @@
 //! What the dispatcher clears away on its slower ticks: data nobody reads again.
 
-use prepq_schema::{PooledConn, StoreError, account_tokens, sessions};
+use std::time::Duration;
+
+use prepq_schema::{PooledConn, StoreError, account_tokens, jobs, sessions};
 use redis::{AsyncCommands, aio::ConnectionManager};
 
 use prepq_jobs::queue;
@@ -11,6 +13,34 @@ pub async fn purge_expired(conn: &mut PooledConn) -> Result<(), StoreError> {
     sessions::purge_expired(conn).await?;
     account_tokens::purge_expired(conn).await?;
     Ok(())
+}
+
+/// Rows deleted per statement, and statements per pass: a pass stops at a short batch, so
+/// a steady load is kept up with while no pass holds the table for long.
+const PRUNE_BATCH: i64 = 1_000;
+const PRUNE_BATCHES: usize = 20;
+
+/// Finished jobs past the retention window, of the kinds that keep their record elsewhere.
+pub async fn prune_finished_jobs(
+    conn: &mut PooledConn,
+    retention: Duration,
+) -> Result<usize, StoreError> {
+    let kinds = prepq_jobs::kinds::pruned_kinds();
+    let before =
+        chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let mut pruned = 0;
+    for _ in 0..PRUNE_BATCHES {
+        let gone = jobs::prune_finished(conn, &kinds, before, PRUNE_BATCH).await?;
+        pruned += gone;
+        if gone < PRUNE_BATCH as usize {
+            break;
+        }
+    }
+    if pruned > 0 {
+        metrics::counter!("prepq_jobs_pruned_total").increment(pruned as u64);
+        tracing::debug!(pruned, "finished jobs past the retention window deleted");
+    }
+    Ok(pruned)
 }
 
 #[derive(Debug, thiserror::Error)]

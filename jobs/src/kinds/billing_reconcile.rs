@@ -70,6 +70,7 @@ pub struct ReconcileSummary {
 
 impl Job for BillingReconcile {
     const KIND: &'static str = "billing.reconcile";
+    const KEPT: bool = false;
     const MAX_ATTEMPTS: i32 = 3;
     type Output = ReconcileSummary;
 }

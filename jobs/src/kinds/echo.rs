@@ -28,5 +28,6 @@ pub struct EchoOutput {
 
 impl Job for Echo {
     const KIND: &'static str = "platform.echo";
+    const KEPT: bool = false;
     type Output = EchoOutput;
 }

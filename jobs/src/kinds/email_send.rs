@@ -71,6 +71,7 @@ pub struct EmailSent {
 
 impl Job for EmailSend {
     const KIND: &'static str = "email.send";
+    const KEPT: bool = false;
     /// With the default backoff (2 s doubling, capped at 5 min), about half an hour of
     /// trying through an SMTP outage.
     const MAX_ATTEMPTS: i32 = 12;

@@ -24,6 +24,7 @@ pub struct CrawlCounts {
 
 impl Job for PostingsCrawl {
     const KIND: &'static str = "postings.crawl";
+    const KEPT: bool = false;
     const MAX_ATTEMPTS: i32 = 2;
     type Output = CrawlCounts;
 }

@@ -24,6 +24,7 @@ mod points;
 mod recovery;
 mod requirements;
 mod resumes;
+mod retention;
 mod scaling;
 mod security;
 mod startup;
