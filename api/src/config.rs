@@ -96,6 +96,10 @@ pub struct PointsConfig {
     pub price_resume_diagnose: i32,
     #[arg(long, env = "PREPQ_PRICE_QUESTIONS_PREDICT", default_value_t = 10)]
     pub price_questions_predict: i32,
+    /// A mock interview: reserved at its start, paid with its report, refunded when it
+    /// ends before any answer.
+    #[arg(long, env = "PREPQ_PRICE_INTERVIEW", default_value_t = 20)]
+    pub price_interview: i32,
 }
 
 impl ApiConfig {
@@ -145,4 +149,7 @@ pub struct RateLimits {
     /// Orders placed per user: each opens a transaction at the payment provider.
     #[arg(long, env = "PREPQ_RATE_ORDER_USER", default_value = "30/1h")]
     pub order_user: Quota,
+    /// Interview answers per user: each is a feedback job.
+    #[arg(long, env = "PREPQ_RATE_ANSWER_USER", default_value = "30/1m")]
+    pub answer_user: Quota,
 }

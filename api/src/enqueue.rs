@@ -36,18 +36,23 @@ pub async fn enqueue_paid(
     idempotency_key: Option<&str>,
     price: i32,
 ) -> Result<JobRow, ApiError> {
+    require_verified(state, owner_id).await?;
+    accept(state, owner_id, job, idempotency_key, Some(price)).await
+}
+
+/// Points are spent only from a verified address.
+pub async fn require_verified(state: &AppState, owner_id: Uuid) -> Result<(), ApiError> {
     let mut conn = state.conn().await?;
     let user = users::find(&mut conn, owner_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
-    drop(conn);
     if user.email_verified_at.is_none() {
         return Err(ApiError::Forbidden(ErrorBody::new(
             "email_not_verified",
             "verify your email address before spending points",
         )));
     }
-    accept(state, owner_id, job, idempotency_key, Some(price)).await
+    Ok(())
 }
 
 async fn accept(

@@ -17,8 +17,8 @@ use crate::{
     health, relay,
     request_guard::guard_requests,
     routes::{
-        self, AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, JobsApi, OrdersApi,
-        PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi, SourcesApi,
+        self, AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, InterviewsApi, JobsApi,
+        OrdersApi, PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi, SourcesApi,
     },
     security,
     state::AppState,
@@ -31,6 +31,7 @@ type Apis = (
         ProfileApi,
         ResumesApi,
         AnalysesApi,
+        InterviewsApi,
         PointsApi,
         PostingsApi,
         JobsApi,

@@ -4,6 +4,7 @@ mod analysis;
 mod billing_reconcile;
 mod echo;
 mod email_send;
+mod interview;
 mod postings_crawl;
 mod resume_extract;
 mod resume_ocr;
@@ -15,6 +16,10 @@ pub use analysis::{
 pub use billing_reconcile::{BillingReconcile, MismatchKind, ReconcileSummary};
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
+pub use interview::{
+    AnswerFeedback, AnswerScores, CategoryScore, InterviewAssessment, InterviewFeedback,
+    InterviewPlan, InterviewReport,
+};
 pub use postings_crawl::{CrawlCounts, PostingsCrawl};
 pub use resume_extract::{
     Contact, Education, Experience, ResumeExtract, ResumeParse, ResumeText, Section, SkillMention,
@@ -36,6 +41,9 @@ pub const KINDS: &[&str] = &[
     PostingsCrawl::KIND,
     BillingReconcile::KIND,
     EmailSend::KIND,
+    InterviewPlan::KIND,
+    InterviewFeedback::KIND,
+    InterviewReport::KIND,
 ];
 
 /// Each kind's secret payload fields, beside `KINDS` so that a new kind decides (a unit
@@ -49,6 +57,9 @@ const SECRETS: &[(&str, &[&str])] = &[
     (PostingsCrawl::KIND, PostingsCrawl::SECRETS),
     (BillingReconcile::KIND, BillingReconcile::SECRETS),
     (EmailSend::KIND, EmailSend::SECRETS),
+    (InterviewPlan::KIND, InterviewPlan::SECRETS),
+    (InterviewFeedback::KIND, InterviewFeedback::SECRETS),
+    (InterviewReport::KIND, InterviewReport::SECRETS),
 ];
 
 /// Whether each kind's finished rows are kept for good (see `Job::KEPT`), beside `KINDS`.
@@ -61,6 +72,9 @@ const KEPT: &[(&str, bool)] = &[
     (PostingsCrawl::KIND, PostingsCrawl::KEPT),
     (BillingReconcile::KIND, BillingReconcile::KEPT),
     (EmailSend::KIND, EmailSend::KEPT),
+    (InterviewPlan::KIND, InterviewPlan::KEPT),
+    (InterviewFeedback::KIND, InterviewFeedback::KEPT),
+    (InterviewReport::KIND, InterviewReport::KEPT),
 ];
 
 /// The kinds whose finished rows are pruned after the retention window.

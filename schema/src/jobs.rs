@@ -118,7 +118,7 @@ pub async fn submit(conn: &mut PooledConn, sub: Submission<'_>) -> Result<Submit
     .await
 }
 
-async fn insert(
+pub(crate) async fn insert(
     conn: &mut diesel_async::AsyncPgConnection,
     sub: &Submission<'_>,
 ) -> Result<Submitted, StoreError> {

@@ -11,6 +11,7 @@ pub mod crawls;
 mod db;
 mod error;
 pub mod files;
+pub mod interviews;
 pub mod jobs;
 pub mod leaderships;
 pub mod memberships;

@@ -85,6 +85,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    interview_turns (interview_id, question_index, follow_up) {
+        interview_id -> Uuid,
+        question_index -> Int4,
+        follow_up -> Int4,
+        question -> Text,
+        category -> Text,
+        difficulty -> Text,
+        key_points -> Jsonb,
+        answer -> Nullable<Text>,
+        skipped -> Bool,
+        answered_at -> Nullable<Timestamptz>,
+        feedback -> Nullable<Jsonb>,
+        score -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    interviews (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        resume_id -> Uuid,
+        target -> Jsonb,
+        question_set_id -> Nullable<Uuid>,
+        mode -> Text,
+        language -> Text,
+        question_count -> Int4,
+        seconds_per_question -> Nullable<Int4>,
+        status -> Text,
+        error -> Nullable<Text>,
+        plan_job_id -> Uuid,
+        report_job_id -> Uuid,
+        assessment -> Nullable<Jsonb>,
+        overall_score -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Uuid,
         owner_id -> Nullable<Uuid>,
@@ -325,6 +365,8 @@ diesel::joinable!(diagnoses -> jobs (job_id));
 diesel::joinable!(diagnoses -> resumes (resume_id));
 diesel::joinable!(diagnoses -> users (owner_id));
 diesel::joinable!(files -> users (owner_id));
+diesel::joinable!(interview_turns -> interviews (interview_id));
+diesel::joinable!(interviews -> users (owner_id));
 diesel::joinable!(jobs -> users (owner_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(orders -> users (owner_id));
@@ -352,6 +394,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     crawl_sources,
     diagnoses,
     files,
+    interview_turns,
+    interviews,
     jobs,
     leaderships,
     memberships,

@@ -298,7 +298,7 @@ impl AnalysisView for QuestionSetView {
 }
 
 /// The target as the job reads it: a posting's title and description, or the pasted text.
-async fn target(state: &AppState, target: TargetJob) -> Result<Target, ApiError> {
+pub(super) async fn target(state: &AppState, target: TargetJob) -> Result<Target, ApiError> {
     let title = target.title.filter(|t| !t.trim().is_empty());
     match (target.posting_id, target.description) {
         (Some(id), None) => {
@@ -331,20 +331,7 @@ async fn submit<V: AnalysisView>(
     price: i32,
     idempotency_key: Option<String>,
 ) -> Result<AnalysisAccepted, ApiError> {
-    let mut conn = state.conn().await?;
-    prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("resume"))?;
-    if resume_parses::find_many(&mut conn, &[resume_id])
-        .await?
-        .is_empty()
-    {
-        return Err(ApiError::Conflict(ErrorBody::new(
-            "resume_not_read",
-            "the resume has not been read successfully yet; wait for it, or upload it again",
-        )));
-    }
-    drop(conn);
+    resume_read(state, owner, resume_id).await?;
     let job = NewJob::of(job);
     let row = enqueue_paid(state, owner, &job, idempotency_key.as_deref(), price).await?;
     let location = format!("{}/{}", V::PATH, row.id);
@@ -352,6 +339,29 @@ async fn submit<V: AnalysisView>(
         Json(JobView::from_row(row)?),
         location,
     ))
+}
+
+/// The language of the owner's resume `resume_id`, once it has been read: 404 when it is
+/// not theirs, 409 while it is not read.
+pub(super) async fn resume_read(
+    state: &AppState,
+    owner: Uuid,
+    resume_id: Uuid,
+) -> Result<Language, ApiError> {
+    let mut conn = state.conn().await?;
+    prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("resume"))?;
+    let read = resume_parses::find_many(&mut conn, &[resume_id])
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            ApiError::Conflict(ErrorBody::new(
+                "resume_not_read",
+                "the resume has not been read successfully yet; wait for it, or upload it again",
+            ))
+        })?;
+    Ok(Language::from_tag(&read.parse.language))
 }
 
 async fn history<V: AnalysisView>(

@@ -6,6 +6,7 @@ mod admin;
 mod analyses;
 mod events;
 mod files;
+mod interviews;
 mod jobs;
 mod orders;
 mod paging;
@@ -22,6 +23,7 @@ pub use admin::AdminApi;
 pub use analyses::AnalysesApi;
 pub use events::EventsApi;
 pub use files::FilesApi;
+pub use interviews::InterviewsApi;
 pub use jobs::JobsApi;
 pub use orders::OrdersApi;
 pub use points::PointsApi;
@@ -41,6 +43,8 @@ pub enum ApiTags {
     Resumes,
     /// Resume diagnoses and interview-question predictions against a target job.
     Analyses,
+    /// Mock interviews: answer the questions, get feedback on each answer and a report.
+    Interviews,
     /// Your points: balance and history.
     Points,
     /// Top-ups, packages and membership: orders paid by WeChat Pay QR code.

@@ -12,6 +12,7 @@ mod crawl;
 mod exhaustion;
 mod fencing;
 mod idempotency;
+mod interviews;
 mod lifecycle;
 mod limits;
 mod llm;

@@ -4,5 +4,6 @@
 pub mod analysis;
 pub mod audit;
 pub mod email;
+pub mod interview;
 pub mod parse;
 pub mod reading;

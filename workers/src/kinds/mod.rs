@@ -5,6 +5,9 @@
 mod billing_reconcile;
 mod echo;
 mod email_send;
+mod interview_feedback;
+mod interview_plan;
+mod interview_report;
 mod postings_crawl;
 mod questions_predict;
 mod resume_diagnose;
@@ -17,8 +20,8 @@ use futures::future::BoxFuture;
 use prepq_jobs::{
     Job, NewJob,
     kinds::{
-        BillingReconcile, Echo, EmailSend, PostingsCrawl, QuestionsPredict, ResumeDiagnose,
-        ResumeExtract, ResumeOcr,
+        BillingReconcile, Echo, EmailSend, InterviewFeedback, InterviewPlan, InterviewReport,
+        PostingsCrawl, QuestionsPredict, ResumeDiagnose, ResumeExtract, ResumeOcr,
     },
 };
 use prepq_schema::{PooledConn, StoreError};
@@ -41,6 +44,9 @@ pub const REGISTRY: &[Registration] = &[
     register::<PostingsCrawl>(),
     register::<BillingReconcile>(),
     register::<EmailSend>(),
+    register::<InterviewPlan>(),
+    register::<InterviewFeedback>(),
+    register::<InterviewReport>(),
 ];
 
 /// A job kind the workers know how to run.
