@@ -9,6 +9,7 @@ mod connections;
 mod enqueue;
 mod error;
 mod health;
+mod live;
 mod media;
 mod qr;
 mod rate_limit;

@@ -120,7 +120,10 @@ mod tests {
                 Echo::KIND,
                 PostingsCrawl::KIND,
                 BillingReconcile::KIND,
-                EmailSend::KIND
+                EmailSend::KIND,
+                InterviewPlan::KIND,
+                InterviewFeedback::KIND,
+                InterviewReport::KIND,
             ]
         );
     }

@@ -61,8 +61,8 @@ pub struct InterviewRequest {
     /// Ask this question set's questions (one of yours that succeeded); else they are
     /// predicted for the resume and target.
     pub question_set_id: Option<Uuid>,
-    #[oai(default = "practice")]
-    pub mode: InterviewMode,
+    /// Default: `practice`.
+    pub mode: Option<InterviewMode>,
     /// How many questions (1–15), follow-ups not counted.
     #[oai(
         default = "default_count",
@@ -74,10 +74,6 @@ pub struct InterviewRequest {
     pub seconds_per_question: Option<u32>,
     /// Default: the resume's language.
     pub language: Option<Language>,
-}
-
-fn practice() -> InterviewMode {
-    InterviewMode::Practice
 }
 
 fn default_count() -> u32 {
@@ -160,6 +156,13 @@ pub struct InterviewSummary {
 
 pub type InterviewPage = Page<InterviewSummary>;
 
+/// Opens `GET /interviews/{id}/live?ticket=…` once, within `expires_in` seconds.
+#[derive(Debug, Object)]
+pub struct LiveTicket {
+    pub ticket: String,
+    pub expires_in: u64,
+}
+
 #[derive(ApiResponse)]
 pub enum InterviewStarted {
     /// Started and paid for (refunded if it ends before any answer). Its questions are
@@ -191,7 +194,11 @@ impl InterviewsApi {
             target: serde_json::to_value(&wanted)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             question_set_id: request.question_set_id,
-            mode: request.mode.as_str().to_owned(),
+            mode: request
+                .mode
+                .unwrap_or(InterviewMode::Practice)
+                .as_str()
+                .to_owned(),
             language: language.as_str().to_owned(),
             question_count: i32::try_from(request.count).unwrap_or(15),
             seconds_per_question: request
@@ -314,6 +321,24 @@ impl InterviewsApi {
                 .await?
                 .ok_or_else(|| FindError::not_found("interview"))?,
         ))
+    }
+
+    /// A single-use ticket for the session's WebSocket, `GET /interviews/{id}/live?ticket=…`,
+    /// good for 60 seconds: a browser cannot set a bearer header on a WebSocket, and a
+    /// long-lived token must not travel in a URL.
+    #[oai(path = "/interviews/:id/ticket", method = "post")]
+    async fn ticket(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<LiveTicket>, FindError> {
+        let mut conn = me.state.conn().await?;
+        interviews::find_owned(&mut conn, me.caller.user_id, id.0)
+            .await?
+            .ok_or_else(|| FindError::not_found("interview"))?;
+        let ticket = crate::live::issue_ticket(me.state, me.caller.user_id, id.0)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("Redis: {e}")))?;
+        Ok(Json(LiveTicket {
+            ticket,
+            expires_in: crate::live::TICKET_SECS,
+        }))
     }
 
     /// Delete one of your interviews that has ended (a live one: end it first).

@@ -2,7 +2,8 @@
 //! follow-up, the report and its trend, and the price paid once — or refunded once.
 
 use prepq_tests::{
-    GO_AND_KUBERNETES, PLAIN_RESUME, TestApp, User, fixture, ledger, read_resume, wait_until,
+    GO_AND_KUBERNETES, LiveClient, PLAIN_RESUME, TestApp, User, fixture, ledger, read_resume,
+    ticket, wait_until,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -314,5 +315,104 @@ async fn bad_answers_and_other_users_sessions_are_refused_and_nothing_is_stored(
 
     let view: Value = user.get(&location(&session)).await.json().await.unwrap();
     assert_eq!(view["status"], "in_progress");
+    assert!(view["turns"][0]["answer"].is_null(), "{view}");
+}
+
+/// The same loop live: questions, feedback and a follow-up pushed as they come, a dropped
+/// connection back at the same question, the report pushed at the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_session_over_websocket_reconnects_to_the_same_question_and_ends_with_its_report() {
+    let (_app, user) = platform().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let session = started(&user, &resume, 2, "practice").await;
+    let id = session["id"].as_str().unwrap();
+
+    let mut live = LiveClient::open(&user, id).await;
+    let first = live.next_of("question", JOB_DEADLINE).await;
+    assert_eq!(
+        (
+            first["question_index"].as_i64(),
+            first["follow_up"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(first["question"], session["current"]["question"]);
+    live.send(json!({ "type": "answer", "text": WEAK })).await;
+    let feedback = live.next_of("feedback", JOB_DEADLINE).await;
+    assert_eq!(feedback["question_index"], 1);
+    let follow_up = live.next_of("follow_up", JOB_DEADLINE).await;
+    assert_eq!(follow_up["question"], feedback["feedback"]["follow_up"]);
+    drop(live);
+
+    let mut live = LiveClient::open(&user, id).await;
+    let again = live.next_of("follow_up", JOB_DEADLINE).await;
+    assert_eq!(again["question"], follow_up["question"]);
+    live.send(json!({ "type": "skip" })).await;
+    let second = live.next_of("question", JOB_DEADLINE).await;
+    assert_eq!(second["question_index"], 2);
+    live.send(json!({ "type": "answer", "text": STRONG })).await;
+    live.next_of("feedback", JOB_DEADLINE).await;
+    live.send(json!({ "type": "end" })).await;
+    let report = live.next_of("report_ready", JOB_DEADLINE).await;
+    assert!(live.closed_within(JOB_DEADLINE).await);
+
+    let done: Value = user.get(&location(&session)).await.json().await.unwrap();
+    assert_eq!(done["status"], "finished");
+    assert_eq!(report["overall_score"], done["overall_score"]);
+    assert_eq!(report["assessment"], done["assessment"]);
+    let answers: Vec<&str> = done["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["answer"].as_str())
+        .collect();
+    assert_eq!(answers, [WEAK, STRONG]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_socket_refuses_used_and_foreign_tickets_and_bad_messages() {
+    let (app, user) = platform().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let session = started(&user, &resume, 1, "practice").await;
+    let id = session["id"].as_str().unwrap();
+
+    let used = ticket(&user, id).await;
+    let mut live = LiveClient::open_with(&user, id, &used).await.unwrap();
+    assert_eq!(
+        LiveClient::open_with(&user, id, &used).await.err(),
+        Some(401)
+    );
+    assert_eq!(
+        LiveClient::open_with(&user, id, "made-up").await.err(),
+        Some(401)
+    );
+    let other = started(&user, &resume, 1, "practice").await;
+    let for_other = ticket(&user, other["id"].as_str().unwrap()).await;
+    assert_eq!(
+        LiveClient::open_with(&user, id, &for_other).await.err(),
+        Some(404)
+    );
+    let stranger = app.verified_user().await;
+    let asked = stranger
+        .call(
+            Method::POST,
+            &format!("/api/v1/interviews/{id}/ticket"),
+            None,
+        )
+        .await;
+    assert_eq!(asked.status(), 404);
+
+    live.next_of("question", JOB_DEADLINE).await;
+    live.send_text("{\"type\": \"answer\"".into()).await;
+    let error = live.next_of("error", JOB_DEADLINE).await;
+    assert_eq!(error["code"], "invalid_message");
+    live.send(json!({ "type": "hint_request" })).await;
+    let hint = live.next_of("hint", JOB_DEADLINE).await;
+    assert!(!hint["hint"].as_str().unwrap().is_empty());
+    // Over 16 KiB: the server closes the socket, and nothing is stored.
+    live.send(json!({ "type": "answer", "text": "a".repeat(20_000) }))
+        .await;
+    assert!(live.closed_within(JOB_DEADLINE).await);
+    let view: Value = user.get(&location(&session)).await.json().await.unwrap();
     assert!(view["turns"][0]["answer"].is_null(), "{view}");
 }
