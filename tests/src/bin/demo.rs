@@ -134,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
                 parse["confidence"]
             );
             diagnose(&user, &done["id"]).await?;
+            interview(&user, &done["id"]).await?;
             match &args.pay {
                 Some(provider) => top_up(&user, provider).await,
                 None => Ok(()),
@@ -179,6 +180,69 @@ async fn diagnose(user: &User, resume_id: &Value) -> anyhow::Result<()> {
     if let Some(first) = diagnosis["suggestions"].get(0) {
         println!("  suggestion: {}", first["advice"]);
     }
+    let points: Value = user.get("/api/v1/points").await.json().await?;
+    println!("points left: {}", points["balance"]);
+    Ok(())
+}
+
+/// A two-question practice interview over its WebSocket: each answer's feedback pushed as
+/// it is scored, follow-ups skipped, then the report.
+async fn interview(user: &User, resume_id: &Value) -> anyhow::Result<()> {
+    let description = String::from_utf8(prepq_tests::fixture("rm_e2e_backend-eng.txt"))?;
+    let request = json!({
+        "resume_id": resume_id,
+        "target": { "title": "Senior Backend Engineer", "description": description },
+        "count": 2,
+    });
+    let response = user
+        .call(reqwest::Method::POST, "/api/v1/interviews", Some(&request))
+        .await;
+    anyhow::ensure!(
+        response.status() == 201,
+        "interview refused: {}",
+        response.text().await?
+    );
+    let session: Value = response.json().await?;
+    let id = session["id"].as_str().unwrap_or_default().to_owned();
+    let mut live = prepq_tests::LiveClient::open(user, &id).await;
+    let answer = "At the time our Java services took 2000 requests per second; I was responsible for their reliability, so I added caching, timeouts and alerts, and as a result p99 latency fell by 35%.";
+    let talk = async {
+        loop {
+            let Some(message) = live.message().await else {
+                anyhow::bail!("the interview's socket closed early");
+            };
+            match message["type"].as_str() {
+                Some("question") => {
+                    println!(
+                        "interview question {}: {}",
+                        message["question_index"], message["question"]
+                    );
+                    live.send(json!({ "type": "answer", "text": answer })).await;
+                }
+                Some("follow_up") => {
+                    println!("  follow-up (skipped): {}", message["question"]);
+                    live.send(json!({ "type": "skip" })).await;
+                }
+                Some("feedback") => println!(
+                    "  feedback: {}/100; missed: {}",
+                    message["feedback"]["score"], message["feedback"]["key_points_missed"]
+                ),
+                Some("report_ready") => {
+                    let report = &message["assessment"];
+                    println!(
+                        "interview report: {}/100; practise next: {}",
+                        report["overall_score"], report["practise_next"]
+                    );
+                    return Ok(());
+                }
+                Some("error") => anyhow::bail!("the interview said: {}", message["message"]),
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), talk)
+        .await
+        .map_err(|_| anyhow::anyhow!("the interview did not end within two minutes"))??;
     let points: Value = user.get("/api/v1/points").await.json().await?;
     println!("points left: {}", points["balance"]);
     Ok(())

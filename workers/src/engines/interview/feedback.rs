@@ -196,7 +196,7 @@ pub fn feedback(asked: &Asked<'_>, answer: &str) -> AnswerFeedback {
         let point = &missed[0];
         say(
             zh,
-            &format!("You did not mention {point}. How would you address it?"),
+            &format!("Your answer left out “{point}”. How would you address it?"),
             &format!("你没有提到「{point}」，能具体说说吗？"),
         )
     });
