@@ -52,17 +52,24 @@ impl LiveClient {
     /// The next message of `kind` (`question`, `feedback`, …), skipping others; panics
     /// after `deadline` or when the socket ends first.
     pub async fn next_of(&mut self, kind: &str, deadline: Duration) -> Value {
+        self.next_of_any(&[kind], deadline).await
+    }
+
+    /// The next message of any of `kinds`.
+    pub async fn next_of_any(&mut self, kinds: &[&str], deadline: Duration) -> Value {
         tokio::time::timeout(deadline, async {
             loop {
                 match self.message().await {
-                    Some(message) if message["type"] == kind => return message,
+                    Some(message) if kinds.iter().any(|k| message["type"] == *k) => {
+                        return message;
+                    }
                     Some(_) => {}
-                    None => panic!("the socket ended before a {kind} message"),
+                    None => panic!("the socket ended before a {kinds:?} message"),
                 }
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("no {kind} message within {deadline:?}"))
+        .unwrap_or_else(|_| panic!("no {kinds:?} message within {deadline:?}"))
     }
 
     /// The next JSON message; None once the socket is closed.

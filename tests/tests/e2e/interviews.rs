@@ -416,3 +416,82 @@ async fn a_live_socket_refuses_used_and_foreign_tickets_and_bad_messages() {
     let view: Value = user.get(&location(&session)).await.json().await.unwrap();
     assert!(view["turns"][0]["answer"].is_null(), "{view}");
 }
+
+/// The session is its rows, not an instance's memory: answered through a second API
+/// instance, read through the first, and live on the second with a ticket from the first.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_session_is_served_alike_by_two_api_instances() {
+    let mut app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "50")
+        .workers(1)
+        .start()
+        .await;
+    let second = app.start_api().await;
+    let user = app.verified_user().await;
+    let on_second = User {
+        base: second,
+        ..user.clone()
+    };
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let mut session = started(&user, &resume, 2, "practice").await;
+    let mut sent = Vec::new();
+    while session["status"] == "in_progress" {
+        // Alternate: answer on one instance, read the result on the other.
+        let (answering, reading) = if sent.len() % 2 == 0 {
+            (&on_second, &user)
+        } else {
+            (&user, &on_second)
+        };
+        if session["current"]["follow_up"].as_u64().unwrap() > 0 {
+            assert_eq!(
+                reply(answering, &session, json!({ "skip": true }))
+                    .await
+                    .status(),
+                200
+            );
+        } else {
+            let text = if sent.is_empty() { WEAK } else { STRONG };
+            assert_eq!(
+                reply(answering, &session, json!({ "answer": text }))
+                    .await
+                    .status(),
+                200
+            );
+            sent.push(text);
+        }
+        session = next(reading, &location(&session)).await;
+        if sent.len() == 1 && session["status"] == "in_progress" {
+            let id = session["id"].as_str().unwrap();
+            let issued = ticket(&user, id).await;
+            let mut live = LiveClient::open_with(&on_second, id, &issued)
+                .await
+                .unwrap();
+            let asked = live
+                .next_of_any(&["question", "follow_up"], JOB_DEADLINE)
+                .await;
+            assert_eq!(asked["question"], session["current"]["question"]);
+        }
+    }
+    let done = wait_until("the report", JOB_DEADLINE, || async {
+        let view: Value = on_second.get(&location(&session)).await.json().await.ok()?;
+        (view["status"] == "finished").then_some(view)
+    })
+    .await;
+    let first: Value = user.get(&location(&session)).await.json().await.unwrap();
+    assert_eq!(first, done);
+    let answers: Vec<&str> = done["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["answer"].as_str())
+        .collect();
+    assert_eq!(answers, sent);
+    assert_eq!(
+        ledger(&user).await,
+        [
+            ("grant".into(), 50),
+            ("reserve".into(), -20),
+            ("settle".into(), 0)
+        ]
+    );
+}
