@@ -17,8 +17,9 @@ use crate::{
     health, live, relay,
     request_guard::guard_requests,
     routes::{
-        self, AccountsApi, AdminApi, AnalysesApi, EventsApi, FilesApi, InterviewsApi, JobsApi,
-        OrdersApi, PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi, SourcesApi,
+        self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, EventsApi, FilesApi, InterviewsApi,
+        JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi,
+        SourcesApi,
     },
     security,
     state::AppState,
@@ -29,6 +30,7 @@ type Apis = (
     (
         AccountsApi,
         ProfileApi,
+        DashboardApi,
         ResumesApi,
         AnalysesApi,
         InterviewsApi,

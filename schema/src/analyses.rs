@@ -89,6 +89,21 @@ pub async fn find_owned(
     Ok(row)
 }
 
+/// How many analyses of this kind the owner has asked for.
+pub async fn count_owned(
+    conn: &mut PooledConn,
+    analysis: Analysis,
+    owner_id: Uuid,
+) -> Result<i64, StoreError> {
+    use crate::schema::jobs;
+    Ok(jobs::table
+        .filter(jobs::owner_id.eq(owner_id))
+        .filter(jobs::kind.eq(analysis.kind()))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
 /// Stores job `job_id`'s diagnosis; in the transaction that marks the job succeeded.
 pub async fn record_diagnosis(
     conn: &mut PooledConn,

@@ -262,6 +262,31 @@ pub async fn earlier_scores(
         .await?)
 }
 
+/// How many sessions the owner has, and the overall scores of the last `limit` finished
+/// ones, oldest first.
+pub async fn tally(
+    conn: &mut PooledConn,
+    owner_id: Uuid,
+    limit: i64,
+) -> Result<(i64, Vec<i32>), StoreError> {
+    let count = interviews::table
+        .filter(interviews::owner_id.eq(owner_id))
+        .count()
+        .get_result(conn)
+        .await?;
+    let mut scores: Vec<i32> = interviews::table
+        .filter(interviews::owner_id.eq(owner_id))
+        .filter(interviews::status.eq(FINISHED))
+        .filter(interviews::overall_score.is_not_null())
+        .order(interviews::id.desc())
+        .limit(limit)
+        .select(interviews::overall_score.assume_not_null())
+        .load(conn)
+        .await?;
+    scores.reverse();
+    Ok((count, scores))
+}
+
 /// The plan job's record: the session's questions, and the session under way. A session
 /// ended meanwhile keeps no plan.
 pub async fn record_plan(

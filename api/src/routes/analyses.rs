@@ -260,6 +260,23 @@ impl AnalysesApi {
     }
 }
 
+impl AnalysisState {
+    pub(super) fn of(row: &AnalysisRow) -> Self {
+        let job = &row.job;
+        let payload = &job.payload;
+        Self {
+            id: job.id,
+            status: job.status,
+            progress: job.progress,
+            resume_id: payload["resume_id"].as_str().and_then(|id| id.parse().ok()),
+            target_title: payload["target"]["title"].as_str().map(str::to_owned),
+            error: job.error.clone(),
+            created_at: job.created_at,
+            finished_at: job.finished_at,
+        }
+    }
+}
+
 /// What the two analyses' views share: where they live, and how a stored row becomes one.
 trait AnalysisView: Sized + ParseFromJSON + ToJSON {
     const ANALYSIS: Analysis;
@@ -385,18 +402,7 @@ async fn one<V: AnalysisView>(state: &AppState, owner: Uuid, id: Uuid) -> Result
 }
 
 fn view<V: AnalysisView>(row: AnalysisRow) -> Result<V, StoreError> {
-    let job = row.job;
-    let payload = &job.payload;
-    let state = AnalysisState {
-        id: job.id,
-        status: job.status,
-        progress: job.progress,
-        resume_id: payload["resume_id"].as_str().and_then(|id| id.parse().ok()),
-        target_title: payload["target"]["title"].as_str().map(str::to_owned),
-        error: job.error,
-        created_at: job.created_at,
-        finished_at: job.finished_at,
-    };
+    let state = AnalysisState::of(&row);
     let result = row
         .analysis
         .map(serde_json::from_value)

@@ -399,7 +399,7 @@ fn target_title(session: &Interview) -> Option<String> {
     session.target["title"].as_str().map(str::to_owned)
 }
 
-fn summary(session: Interview) -> InterviewSummary {
+pub(super) fn summary(session: Interview) -> InterviewSummary {
     InterviewSummary {
         target_title: target_title(&session),
         id: session.id,

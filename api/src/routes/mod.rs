@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod analyses;
+mod dashboard;
 mod events;
 mod files;
 mod interviews;
@@ -21,6 +22,7 @@ mod sources;
 pub use accounts::AccountsApi;
 pub use admin::AdminApi;
 pub use analyses::AnalysesApi;
+pub use dashboard::DashboardApi;
 pub use events::EventsApi;
 pub use files::FilesApi;
 pub use interviews::InterviewsApi;

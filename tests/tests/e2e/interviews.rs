@@ -495,3 +495,42 @@ async fn one_session_is_served_alike_by_two_api_instances() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_counts_analyses_and_interviews_with_the_score_trend() {
+    let (_app, user) = platform().await;
+    let empty: Value = user.get("/api/v1/dashboard").await.json().await.unwrap();
+    assert_eq!(empty["interviews"]["count"], 0);
+    assert_eq!(empty["diagnoses"]["latest"], json!([]));
+
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let diagnosis = prepq_tests::analysed(
+        &user,
+        "/api/v1/diagnoses",
+        json!({ "resume_id": resume, "target": { "title": "Backend", "description": GO_AND_KUBERNETES } }),
+    )
+    .await;
+    let mut session = started(&user, &resume, 1, "practice").await;
+    reply(&user, &session, json!({ "answer": STRONG })).await;
+    session = next(&user, &location(&session)).await;
+    while session["status"] == "in_progress" {
+        reply(&user, &session, json!({ "skip": true })).await;
+        session = next(&user, &location(&session)).await;
+    }
+    let done = wait_until("the report", JOB_DEADLINE, || async {
+        let view: Value = user.get(&location(&session)).await.json().await.ok()?;
+        (view["status"] == "finished").then_some(view)
+    })
+    .await;
+
+    let dashboard: Value = user.get("/api/v1/dashboard").await.json().await.unwrap();
+    assert_eq!(dashboard["diagnoses"]["count"], 1);
+    assert_eq!(dashboard["diagnoses"]["latest"][0]["id"], diagnosis["id"]);
+    assert_eq!(dashboard["question_sets"]["count"], 0);
+    assert_eq!(dashboard["interviews"]["count"], 1);
+    assert_eq!(dashboard["interviews"]["latest"][0]["id"], done["id"]);
+    assert_eq!(
+        dashboard["interviews"]["score_trend"],
+        json!([done["overall_score"]])
+    );
+}
