@@ -49,38 +49,7 @@ pub async fn insert(
     .await
 }
 
-pub async fn find_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    id: Uuid,
-) -> Result<Option<StoredFile>, StoreError> {
-    let found = files::table
-        .filter(files::id.eq(id))
-        .filter(files::owner_id.eq(owner_id))
-        .select(StoredFile::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
-}
-
-/// One page of the owner's files, newest first.
-pub async fn list_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    before: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<StoredFile>, StoreError> {
-    let query = newest_first!(
-        files::table
-            .filter(files::owner_id.eq(owner_id))
-            .select(StoredFile::as_select()),
-        files::id,
-        before,
-        limit
-    );
-    Ok(query.load(conn).await?)
-}
+owned_rows!(files, StoredFile);
 
 /// Deletes one of the owner's files, and its blob if no other file uses it. False when
 /// there is no such file of theirs.

@@ -203,37 +203,7 @@ pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<Interview>, 
         .optional()?)
 }
 
-pub async fn find_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    id: Uuid,
-) -> Result<Option<Interview>, StoreError> {
-    Ok(interviews::table
-        .find(id)
-        .filter(interviews::owner_id.eq(owner_id))
-        .select(Interview::as_select())
-        .first(conn)
-        .await
-        .optional()?)
-}
-
-/// One page of the owner's sessions, newest first.
-pub async fn list_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    before: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<Interview>, StoreError> {
-    let query = newest_first!(
-        interviews::table
-            .filter(interviews::owner_id.eq(owner_id))
-            .select(Interview::as_select()),
-        interviews::id,
-        before,
-        limit
-    );
-    Ok(query.load(conn).await?)
-}
+owned_rows!(interviews, Interview);
 
 /// The session's turns in the order they are asked.
 pub async fn turns(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<Turn>, StoreError> {

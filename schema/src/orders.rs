@@ -115,37 +115,7 @@ pub async fn set_code_url(
         .await?)
 }
 
-pub async fn find_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    id: Uuid,
-) -> Result<Option<Order>, StoreError> {
-    Ok(orders::table
-        .find(id)
-        .filter(orders::owner_id.eq(owner_id))
-        .select(Order::as_select())
-        .first(conn)
-        .await
-        .optional()?)
-}
-
-/// The owner's orders, newest first, older than `before` when given.
-pub async fn list_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    before: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<Order>, StoreError> {
-    let query = newest_first!(
-        orders::table
-            .filter(orders::owner_id.eq(owner_id))
-            .select(Order::as_select()),
-        orders::id,
-        before,
-        limit
-    );
-    Ok(query.load(conn).await?)
-}
+owned_rows!(orders, Order);
 
 /// A successful payment as the provider reported it.
 #[derive(Debug, Clone)]

@@ -12,3 +12,43 @@ macro_rules! newest_first {
         query
     }};
 }
+
+/// `find_owned` (the owner's row by id, or none) and `list_owned` (one page of the owner's
+/// rows, newest first) of a table keyed by a v7 `id` with an `owner_id`: one definition for
+/// every table users own.
+macro_rules! owned_rows {
+    ($table:ident, $row:ty) => {
+        /// The owner's row `id`; none when there is no such row of theirs.
+        pub async fn find_owned(
+            conn: &mut $crate::PooledConn,
+            owner_id: uuid::Uuid,
+            id: uuid::Uuid,
+        ) -> Result<Option<$row>, $crate::StoreError> {
+            Ok($table::table
+                .find(id)
+                .filter($table::owner_id.eq(owner_id))
+                .select(<$row>::as_select())
+                .first(conn)
+                .await
+                .optional()?)
+        }
+
+        /// One page of the owner's rows, newest first, older than `before` when given.
+        pub async fn list_owned(
+            conn: &mut $crate::PooledConn,
+            owner_id: uuid::Uuid,
+            before: Option<uuid::Uuid>,
+            limit: i64,
+        ) -> Result<Vec<$row>, $crate::StoreError> {
+            let query = newest_first!(
+                $table::table
+                    .filter($table::owner_id.eq(owner_id))
+                    .select(<$row>::as_select()),
+                $table::id,
+                before,
+                limit
+            );
+            Ok(query.load(conn).await?)
+        }
+    };
+}

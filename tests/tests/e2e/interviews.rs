@@ -60,6 +60,24 @@ async fn next(user: &User, location: &str) -> Value {
     .await
 }
 
+/// Skips every question left; the session as it then is.
+async fn skip_rest(user: &User, mut session: Value) -> Value {
+    while session["status"] == "in_progress" {
+        reply(user, &session, json!({ "skip": true })).await;
+        session = next(user, &location(&session)).await;
+    }
+    session
+}
+
+/// The session once its report is written.
+async fn reported(user: &User, session: &Value) -> Value {
+    wait_until("the report", JOB_DEADLINE, || async {
+        let view: Value = user.get(&location(session)).await.json().await.ok()?;
+        (view["status"] == "finished").then_some(view)
+    })
+    .await
+}
+
 fn location(session: &Value) -> String {
     format!("/api/v1/interviews/{}", session["id"].as_str().unwrap())
 }
@@ -118,11 +136,7 @@ async fn a_practice_interview_gives_feedback_a_follow_up_and_a_report_paid_once(
         assert_eq!(reply(&user, &session, body).await.status(), 200);
         session = next(&user, &location(&session)).await;
     }
-    let done = wait_until("the report", JOB_DEADLINE, || async {
-        let view: Value = user.get(&location(&session)).await.json().await.ok()?;
-        (view["status"] == "finished").then_some(view)
-    })
-    .await;
+    let done = reported(&user, &session).await;
     let answers: Vec<String> = done["turns"]
         .as_array()
         .unwrap()
@@ -203,11 +217,7 @@ async fn a_second_session_reports_the_trend_and_a_real_session_hides_feedback_un
             reply(&user, &session, json!({ "skip": true })).await;
             session = next(&user, &location(&session)).await;
         }
-        let done = wait_until("the report", JOB_DEADLINE, || async {
-            let view: Value = user.get(&location(&session)).await.json().await.ok()?;
-            (view["status"] == "finished").then_some(view)
-        })
-        .await;
+        let done = reported(&user, &session).await;
         assert!(!done["turns"][0]["feedback"].is_null(), "{done}");
         scores.push(done["overall_score"].as_i64().unwrap());
         if scores.len() == 2 {
@@ -249,15 +259,8 @@ async fn a_chinese_session_is_chinese_from_question_to_report() {
         han(feedback["model_answer"].as_str().unwrap()),
         "{feedback}"
     );
-    while session["status"] == "in_progress" {
-        reply(&user, &session, json!({ "skip": true })).await;
-        session = next(&user, &location(&session)).await;
-    }
-    let done = wait_until("the report", JOB_DEADLINE, || async {
-        let view: Value = user.get(&location(&session)).await.json().await.ok()?;
-        (view["status"] == "finished").then_some(view)
-    })
-    .await;
+    session = skip_rest(&user, session).await;
+    let done = reported(&user, &session).await;
     let report = &done["assessment"];
     assert_eq!(report["language"], "zh-CN");
     let words: Vec<&str> = report["improvements"]
@@ -472,11 +475,7 @@ async fn one_session_is_served_alike_by_two_api_instances() {
             assert_eq!(asked["question"], session["current"]["question"]);
         }
     }
-    let done = wait_until("the report", JOB_DEADLINE, || async {
-        let view: Value = on_second.get(&location(&session)).await.json().await.ok()?;
-        (view["status"] == "finished").then_some(view)
-    })
-    .await;
+    let done = reported(&on_second, &session).await;
     let first: Value = user.get(&location(&session)).await.json().await.unwrap();
     assert_eq!(first, done);
     let answers: Vec<&str> = done["turns"]
@@ -513,15 +512,8 @@ async fn the_dashboard_counts_analyses_and_interviews_with_the_score_trend() {
     let mut session = started(&user, &resume, 1, "practice").await;
     reply(&user, &session, json!({ "answer": STRONG })).await;
     session = next(&user, &location(&session)).await;
-    while session["status"] == "in_progress" {
-        reply(&user, &session, json!({ "skip": true })).await;
-        session = next(&user, &location(&session)).await;
-    }
-    let done = wait_until("the report", JOB_DEADLINE, || async {
-        let view: Value = user.get(&location(&session)).await.json().await.ok()?;
-        (view["status"] == "finished").then_some(view)
-    })
-    .await;
+    session = skip_rest(&user, session).await;
+    let done = reported(&user, &session).await;
 
     let dashboard: Value = user.get("/api/v1/dashboard").await.json().await.unwrap();
     assert_eq!(dashboard["diagnoses"]["count"], 1);
