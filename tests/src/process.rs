@@ -124,9 +124,9 @@ pub struct Memory {
 }
 
 impl Process {
-    /// How many of this process's own children run a command whose first argument is
-    /// `subcommand` (as `workers extract`), from `/proc`.
-    pub fn children_running(&self, subcommand: &str) -> usize {
+    /// How many of this process's own children run a command whose first argument is one
+    /// of `subcommands` (as `workers extract`), from one scan of `/proc`.
+    pub fn children_running(&self, subcommands: &[&str]) -> usize {
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return 0;
         };
@@ -142,7 +142,8 @@ impl Process {
                     .and_then(|(_, rest)| rest.split_whitespace().nth(1));
                 let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
                 let first_arg = cmdline.split(|b| *b == 0).nth(1).unwrap_or_default();
-                ppid == Some(parent.as_str()) && first_arg == subcommand.as_bytes()
+                ppid == Some(parent.as_str())
+                    && subcommands.iter().any(|s| first_arg == s.as_bytes())
             })
             .count()
     }
