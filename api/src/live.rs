@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{rate_limit, state::AppState};
+use crate::{auth::SecretToken, rate_limit, state::AppState};
 
 /// A ticket's life: long enough to open the socket it was asked for.
 pub const TICKET_SECS: u64 = 60;
@@ -36,13 +36,14 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 /// The session is read again this often even without an event (another instance's).
 const RESYNC_EVERY: Duration = Duration::from_secs(2);
 
+/// Redis holds a ticket's hash, not the ticket.
 fn ticket_key(ticket: &str) -> String {
-    format!("prepq:live-ticket:{ticket}")
+    format!("prepq:live-ticket:{}", SecretToken::hash_of(ticket))
 }
 
 /// A new single-use ticket for the owner's session `id`.
 pub async fn issue_ticket(state: &AppState, owner: Uuid, id: Uuid) -> redis::RedisResult<String> {
-    let ticket = format!("{}", Uuid::new_v4().simple());
+    let ticket = SecretToken::generate().plain;
     let mut redis = state.redis.clone();
     let () = redis
         .set_ex(ticket_key(&ticket), format!("{owner}:{id}"), TICKET_SECS)
