@@ -46,51 +46,48 @@ pub const KINDS: &[&str] = &[
     InterviewReport::KIND,
 ];
 
-/// Each kind's secret payload fields, beside `KINDS` so that a new kind decides (a unit
-/// test holds the two lists to each other).
-const SECRETS: &[(&str, &[&str])] = &[
-    (Echo::KIND, Echo::SECRETS),
-    (ResumeExtract::KIND, ResumeExtract::SECRETS),
-    (ResumeOcr::KIND, ResumeOcr::SECRETS),
-    (ResumeDiagnose::KIND, ResumeDiagnose::SECRETS),
-    (QuestionsPredict::KIND, QuestionsPredict::SECRETS),
-    (PostingsCrawl::KIND, PostingsCrawl::SECRETS),
-    (BillingReconcile::KIND, BillingReconcile::SECRETS),
-    (EmailSend::KIND, EmailSend::SECRETS),
-    (InterviewPlan::KIND, InterviewPlan::SECRETS),
-    (InterviewFeedback::KIND, InterviewFeedback::SECRETS),
-    (InterviewReport::KIND, InterviewReport::SECRETS),
-];
+/// What each kind says of itself beyond its name: its secret payload fields (see
+/// `Job::SECRETS`) and whether its finished rows are kept (`Job::KEPT`). Beside `KINDS`,
+/// so that a new kind decides; a unit test holds the two lists to each other.
+struct Facts {
+    kind: &'static str,
+    secrets: &'static [&'static str],
+    kept: bool,
+}
 
-/// Whether each kind's finished rows are kept for good (see `Job::KEPT`), beside `KINDS`.
-const KEPT: &[(&str, bool)] = &[
-    (Echo::KIND, Echo::KEPT),
-    (ResumeExtract::KIND, ResumeExtract::KEPT),
-    (ResumeOcr::KIND, ResumeOcr::KEPT),
-    (ResumeDiagnose::KIND, ResumeDiagnose::KEPT),
-    (QuestionsPredict::KIND, QuestionsPredict::KEPT),
-    (PostingsCrawl::KIND, PostingsCrawl::KEPT),
-    (BillingReconcile::KIND, BillingReconcile::KEPT),
-    (EmailSend::KIND, EmailSend::KEPT),
-    (InterviewPlan::KIND, InterviewPlan::KEPT),
-    (InterviewFeedback::KIND, InterviewFeedback::KEPT),
-    (InterviewReport::KIND, InterviewReport::KEPT),
+const fn facts<J: Job>() -> Facts {
+    Facts {
+        kind: J::KIND,
+        secrets: J::SECRETS,
+        kept: J::KEPT,
+    }
+}
+
+const FACTS: &[Facts] = &[
+    facts::<Echo>(),
+    facts::<ResumeExtract>(),
+    facts::<ResumeOcr>(),
+    facts::<ResumeDiagnose>(),
+    facts::<QuestionsPredict>(),
+    facts::<PostingsCrawl>(),
+    facts::<BillingReconcile>(),
+    facts::<EmailSend>(),
+    facts::<InterviewPlan>(),
+    facts::<InterviewFeedback>(),
+    facts::<InterviewReport>(),
 ];
 
 /// The kinds whose finished rows are pruned after the retention window.
 pub fn pruned_kinds() -> Vec<&'static str> {
-    KEPT.iter()
-        .filter(|(_, kept)| !kept)
-        .map(|(kind, _)| *kind)
-        .collect()
+    FACTS.iter().filter(|f| !f.kept).map(|f| f.kind).collect()
 }
 
 /// The payload as anyone may see it: every secret field of its kind replaced.
 pub fn redacted(kind: &str, mut payload: serde_json::Value) -> serde_json::Value {
-    let fields = SECRETS
+    let fields = FACTS
         .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or(&[][..], |(_, fields)| *fields);
+        .find(|f| f.kind == kind)
+        .map_or(&[][..], |f| f.secrets);
     for field in fields {
         if let Some(value) = payload.pointer_mut(field) {
             *value = serde_json::Value::from(REDACTED);
@@ -106,14 +103,12 @@ mod tests {
 
     #[test]
     fn every_kind_says_which_of_its_fields_are_secret() {
-        let listed: Vec<&str> = SECRETS.iter().map(|(kind, _)| *kind).collect();
+        let listed: Vec<&str> = FACTS.iter().map(|f| f.kind).collect();
         assert_eq!(listed, KINDS);
     }
 
     #[test]
     fn every_kind_says_whether_its_rows_are_kept_and_analyses_and_readings_are() {
-        let listed: Vec<&str> = KEPT.iter().map(|(kind, _)| *kind).collect();
-        assert_eq!(listed, KINDS);
         assert_eq!(
             pruned_kinds(),
             [

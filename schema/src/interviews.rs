@@ -89,7 +89,8 @@ impl Turn {
 }
 
 /// What a new session is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = interviews)]
 pub struct NewInterview {
     pub owner_id: Uuid,
     pub resume_id: Uuid,
@@ -130,15 +131,8 @@ pub async fn start(
             submit(conn, plan_id, new.owner_id, plan).await?;
             let row = diesel::insert_into(interviews::table)
                 .values((
+                    new,
                     interviews::id.eq(id),
-                    interviews::owner_id.eq(new.owner_id),
-                    interviews::resume_id.eq(new.resume_id),
-                    interviews::target.eq(&new.target),
-                    interviews::question_set_id.eq(new.question_set_id),
-                    interviews::mode.eq(&new.mode),
-                    interviews::language.eq(&new.language),
-                    interviews::question_count.eq(new.question_count),
-                    interviews::seconds_per_question.eq(new.seconds_per_question),
                     interviews::plan_job_id.eq(plan_id),
                     interviews::report_job_id.eq(report_id),
                 ))

@@ -23,6 +23,13 @@ async fn platform() -> (TestApp, User) {
     (app, user)
 }
 
+/// The platform with a verified user and their read resume.
+async fn with_resume() -> (TestApp, User, String) {
+    let (app, user) = platform().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    (app, user, resume)
+}
+
 /// Starts a session and waits for its first question.
 async fn started(user: &User, resume: &str, count: u32, mode: &str) -> Value {
     let request = json!({
@@ -89,8 +96,7 @@ async fn reply(user: &User, session: &Value, body: Value) -> reqwest::Response {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_practice_interview_gives_feedback_a_follow_up_and_a_report_paid_once() {
-    let (_app, user) = platform().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (_app, user, resume) = with_resume().await;
     let mut session = started(&user, &resume, 3, "practice").await;
     assert_eq!(session["status"], "in_progress", "{session}");
     assert_eq!(session["current"]["question_index"], 1);
@@ -175,8 +181,7 @@ async fn a_practice_interview_gives_feedback_a_follow_up_and_a_report_paid_once(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interview_ended_before_any_answer_is_abandoned_and_refunded_once() {
-    let (_app, user) = platform().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (_app, user, resume) = with_resume().await;
     let session = started(&user, &resume, 2, "real").await;
     let ended = user
         .call(Method::POST, &format!("{}/end", location(&session)), None)
@@ -204,8 +209,7 @@ async fn an_interview_ended_before_any_answer_is_abandoned_and_refunded_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_session_reports_the_trend_and_a_real_session_hides_feedback_until_the_end() {
-    let (_app, user) = platform().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (_app, user, resume) = with_resume().await;
     let mut scores = Vec::new();
     for answer in [WEAK, STRONG] {
         let mut session = started(&user, &resume, 1, "real").await;
@@ -278,8 +282,7 @@ async fn a_chinese_session_is_chinese_from_question_to_report() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_answers_and_other_users_sessions_are_refused_and_nothing_is_stored() {
-    let (app, user) = platform().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (app, user, resume) = with_resume().await;
     let session = started(&user, &resume, 1, "practice").await;
 
     let both = reply(&user, &session, json!({ "answer": "x", "skip": true })).await;
@@ -325,8 +328,7 @@ async fn bad_answers_and_other_users_sessions_are_refused_and_nothing_is_stored(
 /// connection back at the same question, the report pushed at the end.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_live_session_over_websocket_reconnects_to_the_same_question_and_ends_with_its_report() {
-    let (_app, user) = platform().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (_app, user, resume) = with_resume().await;
     let session = started(&user, &resume, 2, "practice").await;
     let id = session["id"].as_str().unwrap();
 
@@ -374,8 +376,7 @@ async fn a_live_session_over_websocket_reconnects_to_the_same_question_and_ends_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_live_socket_refuses_used_and_foreign_tickets_and_bad_messages() {
-    let (app, user) = platform().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (app, user, resume) = with_resume().await;
     let session = started(&user, &resume, 1, "practice").await;
     let id = session["id"].as_str().unwrap();
 

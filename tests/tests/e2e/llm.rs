@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use prepq_tests::{ModelReply, ModelServer, TestApp, wait_until};
+use prepq_tests::{ModelReply, ModelServer, TestApp, User, wait_until};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -65,6 +65,26 @@ async fn platform_at(base_url: &str, settings: &[(&str, &str)]) -> TestApp {
     builder.start().await
 }
 
+/// A worker, and a verified user with a read resume.
+async fn resume_owner(app: &mut TestApp) -> (User, String) {
+    app.start_worker(&[]).await;
+    let user = app.verified_user().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    (user, resume)
+}
+
+/// Submits the diagnosis of `resume` and checks it was accepted.
+async fn submit_diagnosis(user: &User, resume: &str) {
+    let accepted = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(resume)),
+        )
+        .await;
+    assert_eq!(accepted.status(), 202);
+}
+
 fn diagnosis_of(resume: &str) -> Value {
     json!({ "resume_id": resume, "target": { "title": "Backend", "description": GO_AND_KUBERNETES } })
 }
@@ -90,9 +110,7 @@ async fn the_model_gets_the_schema_and_fenced_inputs_and_a_busy_answer_is_waited
         .reply(ModelReply::Status(429, Some(1)))
         .reply(ModelReply::Content(answer(72, "en")));
     let mut app = platform(&model).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "succeeded", "{view}");
@@ -165,9 +183,7 @@ async fn three_invalid_answers_fail_the_job_and_refund_its_points() {
         .reply(ModelReply::Content(answer(150, "en")))
         .reply(ModelReply::Content(answer(70, "zh-CN")));
     let mut app = platform(&model).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "failed", "{view}");
@@ -208,9 +224,7 @@ async fn a_worker_killed_mid_diagnosis_charges_once() {
         .reply(ModelReply::Held(answer(60, "en")))
         .reply(ModelReply::Content(answer(61, "en")));
     let mut app = platform(&model).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let accepted: Value = user
         .call(
@@ -263,17 +277,8 @@ async fn a_model_that_refuses_the_request_says_why_in_the_jobs_reason() {
         ));
     }
     let mut app = platform_with(&model, &[("PREPQ_LLM_MAX_WAIT_SECS", "1")]).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
-    let accepted = user
-        .call(
-            Method::POST,
-            "/api/v1/diagnoses",
-            Some(&diagnosis_of(&resume)),
-        )
-        .await;
-    assert_eq!(accepted.status(), 202);
+    let (user, resume) = resume_owner(&mut app).await;
+    submit_diagnosis(&user, &resume).await;
 
     let reason = wait_until("the first attempt to fail", JOB_DEADLINE, || async {
         let job = app.jobs_of_kind("resume.diagnose").await.pop()?;
@@ -297,9 +302,7 @@ async fn a_local_model_that_refuses_json_schema_is_asked_the_way_it_takes() {
         .like_llama_cpp()
         .reply(ModelReply::Content(answer(64, "en")));
     let mut app = platform_with(&model, &[]).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "succeeded", "{view}");
@@ -329,9 +332,7 @@ async fn the_json_object_mode_puts_the_schema_in_the_prompt() {
     let model = ModelServer::start().await;
     model.reply(ModelReply::Content(answer(58, "en")));
     let mut app = platform_with(&model, &[("PREPQ_LLM_OUTPUT", "json-object")]).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["diagnosis"]["overall_score"], 58, "{view}");
@@ -352,9 +353,7 @@ async fn an_answer_cut_off_at_its_limit_gets_more_room_and_a_blank_one_is_asked_
         .reply(ModelReply::Blank)
         .reply(ModelReply::Content(whole.clone()));
     let mut app = platform(&model).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "succeeded", "{view}");
@@ -381,9 +380,7 @@ async fn answers_always_cut_off_fail_the_job_saying_so() {
         model.reply(ModelReply::CutOff(r#"{"language": "en", "overall_"#.into()));
     }
     let mut app = platform(&model).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "failed", "{view}");
@@ -409,17 +406,8 @@ async fn a_model_that_cannot_be_reached_at_first_is_waited_out_within_the_attemp
         ],
     )
     .await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
-    let accepted = user
-        .call(
-            Method::POST,
-            "/api/v1/diagnoses",
-            Some(&diagnosis_of(&resume)),
-        )
-        .await;
-    assert_eq!(accepted.status(), 202);
+    let (user, resume) = resume_owner(&mut app).await;
+    submit_diagnosis(&user, &resume).await;
     wait_until("a call to find no model", JOB_DEADLINE, || async {
         (app.worker_counter(0, "prepq_llm_calls_total").await >= 2.0).then_some(())
     })
@@ -448,9 +436,7 @@ async fn a_failed_attempt_is_counted_with_its_calls_and_tokens() {
         model.reply(ModelReply::Content("not json".into()));
     }
     let mut app = platform(&model).await;
-    app.start_worker(&[]).await;
-    let user = app.verified_user().await;
-    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let (user, resume) = resume_owner(&mut app).await;
 
     let view = analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "failed", "{view}");

@@ -239,11 +239,11 @@ impl Llm {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(e) if e.is_timeout() => {
-                    usage.count_call("timeout");
+                    count_call("timeout");
                     return Err(JobError::transient("the model did not answer in time"));
                 }
                 Err(e) => {
-                    usage.count_call("unreachable");
+                    count_call("unreachable");
                     // Without the URL: the reason is shown to the job's owner.
                     let why = e.without_url().to_string();
                     let since = *unreachable_since.get_or_insert_with(Instant::now);
@@ -263,7 +263,7 @@ impl Llm {
             unreachable_since = None;
             let status = response.status();
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                usage.count_call("busy");
+                count_call("busy");
                 busy += 1;
                 let wait = retry_after(&response)
                     .unwrap_or(Duration::from_millis(500 << busy))
@@ -293,13 +293,13 @@ impl Llm {
                 .await
                 .map_err(|e| JobError::transient(format!("reading the model's answer: {e}")))?;
             if !status.is_success() {
-                usage.count_call("refused");
+                count_call("refused");
                 return Err(JobError::permanent(format!(
                     "the model refused the request ({status}): {}",
                     text.chars().take(300).collect::<String>()
                 )));
             }
-            usage.count_call("answered");
+            count_call("answered");
             let completion: Value = serde_json::from_str(&text).map_err(|e| {
                 JobError::transient(format!("the model's answer is not a completion: {e}"))
             })?;
@@ -328,10 +328,6 @@ struct Completion {
 }
 
 impl Usage {
-    fn count_call(&self, outcome: &'static str) {
-        metrics::counter!("prepq_llm_calls_total", "outcome" => outcome).increment(1);
-    }
-
     fn add_tokens(&mut self, prompt: u32, completion: u32) {
         self.prompt_tokens += prompt;
         self.completion_tokens += completion;
@@ -360,6 +356,10 @@ impl Usage {
             "model exchange ended"
         );
     }
+}
+
+fn count_call(outcome: &'static str) {
+    metrics::counter!("prepq_llm_calls_total", "outcome" => outcome).increment(1);
 }
 
 /// `max_tokens` for an answer to `schema` with `items` items.
