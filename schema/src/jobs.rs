@@ -644,22 +644,21 @@ pub async fn mark_dispatched(
     Ok(marked)
 }
 
-/// Deletes up to `batch` jobs of `kinds` that finished before `before`, oldest first; returns
+/// Deletes up to `batch` jobs of `kind` that finished before `before`, oldest first; returns
 /// how many went. Small batches keep each delete's locks and WAL short beside live traffic.
 pub async fn prune_finished(
     conn: &mut PooledConn,
-    kinds: &[&str],
+    kind: &str,
     before: DateTime<Utc>,
     batch: i64,
 ) -> Result<usize, StoreError> {
-    let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
     Ok(diesel::sql_query(
         "DELETE FROM jobs WHERE id IN (
              SELECT id FROM jobs
-             WHERE finished_at < $2 AND kind = ANY($1)
+             WHERE kind = $1 AND finished_at < $2
              ORDER BY finished_at LIMIT $3)",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(kinds)
+    .bind::<diesel::sql_types::Text, _>(kind)
     .bind::<diesel::sql_types::Timestamptz, _>(before)
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .execute(conn)

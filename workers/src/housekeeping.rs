@@ -15,8 +15,8 @@ pub async fn purge_expired(conn: &mut PooledConn) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Rows deleted per statement, and statements per pass: a pass stops at a short batch, so
-/// a steady load is kept up with while no pass holds the table for long.
+/// Rows deleted per statement, and statements per kind and pass: a kind's pass stops at a
+/// short batch, so a steady load is kept up with while no pass holds the table for long.
 const PRUNE_BATCH: i64 = 1_000;
 const PRUNE_BATCHES: usize = 20;
 
@@ -25,15 +25,16 @@ pub async fn prune_finished_jobs(
     conn: &mut PooledConn,
     retention: Duration,
 ) -> Result<usize, StoreError> {
-    let kinds = prepq_jobs::kinds::pruned_kinds();
     let before =
         chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
     let mut pruned = 0;
-    for _ in 0..PRUNE_BATCHES {
-        let gone = jobs::prune_finished(conn, &kinds, before, PRUNE_BATCH).await?;
-        pruned += gone;
-        if gone < PRUNE_BATCH as usize {
-            break;
+    for kind in prepq_jobs::kinds::pruned_kinds() {
+        for _ in 0..PRUNE_BATCHES {
+            let gone = jobs::prune_finished(conn, kind, before, PRUNE_BATCH).await?;
+            pruned += gone;
+            if gone < PRUNE_BATCH as usize {
+                break;
+            }
         }
     }
     if pruned > 0 {
