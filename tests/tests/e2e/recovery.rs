@@ -252,10 +252,22 @@ async fn what_a_killed_worker_had_fetched_starts_elsewhere_within_seconds() {
         .start_worker(&[("PREPQ_CONCURRENCY", "4"), ("PREPQ_DISPATCHER", "false")])
         .await;
     let doomed_pid = app.workers[doomed].pid();
+    // Stopped (SIGSTOP) before the second look, so a slot freeing between looking and
+    // killing cannot start what it holds.
     wait_until(
-        "the worker to hold tasks it has not started",
+        "the worker to be stopped holding tasks it has not started",
         JOB_DEADLINE,
-        || async { (!fetched_not_started(&app, doomed_pid).await.is_empty()).then_some(()) },
+        || async {
+            if fetched_not_started(&app, doomed_pid).await.is_empty() {
+                return None;
+            }
+            app.workers[doomed].pause();
+            if fetched_not_started(&app, doomed_pid).await.is_empty() {
+                app.workers[doomed].resume();
+                return None;
+            }
+            Some(())
+        },
     )
     .await;
     app.workers[doomed].kill_hard();
