@@ -5,37 +5,79 @@
 
 use std::sync::LazyLock;
 
-pub struct Skill {
-    pub name: &'static str,
-    /// Matched in lower case.
-    aliases: Vec<String>,
+use aho_corasick::AhoCorasick;
+
+/// The vocabulary, and its aliases in two automata that find every alias in one pass over
+/// a text (one search per alias was most of an analysis's time).
+struct Vocabulary {
+    /// Canonical names.
+    skills: Vec<&'static str>,
+    /// Aliases matched in lower case, and the skill of each.
+    folded: AhoCorasick,
+    folded_skill: Vec<usize>,
     /// Matched as written: words that are skills only when capitalised (`Go`, not "go").
-    exact: Vec<&'static str>,
+    exact: AhoCorasick,
+    exact_skill: Vec<usize>,
 }
 
-static VOCABULARY: LazyLock<Vec<Skill>> = LazyLock::new(|| {
-    include_str!("../data/skills.tsv")
+static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+    let mut skills = Vec::new();
+    let (mut folded, mut folded_skill) = (Vec::new(), Vec::new());
+    let (mut exact, mut exact_skill) = (Vec::new(), Vec::new());
+    let rows = include_str!("../data/skills.tsv")
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .filter_map(|line| {
-            let (name, aliases) = line.split_once('\t')?;
-            // The canonical name is not an alias by itself: `Go` must not match "go".
-            let (exact, aliases): (Vec<&str>, Vec<&str>) = aliases
-                .split(',')
-                .map(str::trim)
-                .partition(|a| a.starts_with('='));
-            let exact = exact.into_iter().map(|a| &a[1..]).collect();
-            let mut aliases: Vec<String> = aliases.into_iter().map(str::to_lowercase).collect();
-            aliases.sort();
-            aliases.dedup();
-            Some(Skill {
-                name,
-                aliases,
-                exact,
-            })
-        })
-        .collect()
+        .filter_map(|line| line.split_once('\t'));
+    for (name, aliases) in rows {
+        let index = skills.len();
+        skills.push(name);
+        // The canonical name is not an alias by itself: `Go` must not match "go".
+        let mut lower: Vec<String> = Vec::new();
+        for alias in aliases.split(',').map(str::trim) {
+            match alias.strip_prefix('=') {
+                Some(as_written) => {
+                    exact.push(as_written.to_owned());
+                    exact_skill.push(index);
+                }
+                None => lower.push(alias.to_lowercase()),
+            }
+        }
+        lower.sort();
+        lower.dedup();
+        folded_skill.extend(std::iter::repeat_n(index, lower.len()));
+        folded.extend(lower);
+    }
+    let automaton = |patterns: &[String]| AhoCorasick::new(patterns).expect("skill aliases");
+    Vocabulary {
+        folded: automaton(&folded),
+        exact: automaton(&exact),
+        skills,
+        folded_skill,
+        exact_skill,
+    }
 });
+
+impl Vocabulary {
+    /// Every word-bounded mention in `text` (`lower` is `text` lower-cased), as the index
+    /// of its skill and its place: in `lower` for folded aliases, in `text` for exact ones.
+    fn mentions<'t>(
+        &'t self,
+        lower: &'t str,
+        text: &'t str,
+    ) -> impl Iterator<Item = (usize, usize, usize)> + 't {
+        let folded = self
+            .folded
+            .find_overlapping_iter(lower)
+            .map(|m| (self.folded_skill[m.pattern().as_usize()], m.start(), m.end()))
+            .filter(|&(_, start, end)| stands_as_word(lower, start, end));
+        let exact = self
+            .exact
+            .find_overlapping_iter(text)
+            .map(|m| (self.exact_skill[m.pattern().as_usize()], m.start(), m.end()))
+            .filter(|&(_, start, end)| stands_as_word(text, start, end));
+        folded.chain(exact)
+    }
+}
 
 /// A skill found in a text, with how often it is mentioned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,19 +89,17 @@ pub struct Mention {
 /// Every vocabulary skill the text mentions, most mentioned first.
 pub fn find(text: &str) -> Vec<Mention> {
     let lower = text.to_lowercase();
-    let mut found: Vec<Mention> = VOCABULARY
-        .iter()
-        .filter_map(|skill| {
-            let count: u32 = skill
-                .aliases
-                .iter()
-                .map(|alias| occurrences(&lower, alias))
-                .chain(skill.exact.iter().map(|alias| occurrences(text, alias)))
-                .sum();
-            (count > 0).then_some(Mention {
-                skill: skill.name,
-                count,
-            })
+    let mut counts = vec![0_u32; VOCABULARY.skills.len()];
+    for (skill, _, _) in VOCABULARY.mentions(&lower, text) {
+        counts[skill] += 1;
+    }
+    let mut found: Vec<Mention> = counts
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, count)| count > 0)
+        .map(|(skill, count)| Mention {
+            skill: VOCABULARY.skills[skill],
+            count,
         })
         .collect();
     found.sort_by(|a, b| b.count.cmp(&a.count).then(a.skill.cmp(b.skill)));
@@ -79,19 +119,14 @@ pub struct Located {
 pub fn locate(text: &str) -> Vec<Located> {
     // ASCII lower-casing keeps every byte offset of `text`.
     let lower = text.to_ascii_lowercase();
-    let mut found: Vec<Located> = Vec::new();
-    for skill in VOCABULARY.iter() {
-        let places = skill
-            .aliases
-            .iter()
-            .flat_map(|alias| places(&lower, alias))
-            .chain(skill.exact.iter().flat_map(|alias| places(text, alias)));
-        found.extend(places.map(|(start, end)| Located {
-            skill: skill.name,
+    let mut found: Vec<Located> = VOCABULARY
+        .mentions(&lower, text)
+        .map(|(skill, start, end)| Located {
+            skill: VOCABULARY.skills[skill],
             start,
             end,
-        }));
-    }
+        })
+        .collect();
     found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut kept: Vec<Located> = Vec::new();
     for mention in found {
@@ -103,43 +138,27 @@ pub fn locate(text: &str) -> Vec<Located> {
     kept
 }
 
-/// Occurrences of `alias` in `text`.
-fn occurrences(text: &str, alias: &str) -> u32 {
-    places(text, alias).count() as u32
-}
-
-/// Where `alias` stands in `text` as a word. An alias that starts or ends with a letter or
-/// digit must not continue a word there (`java` is not in `javascript`); Chinese has no
-/// spaces, so a CJK alias counts anywhere.
-fn places<'t>(text: &'t str, alias: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        while let Some(at) = text.get(from..)?.find(alias) {
-            let start = from + at;
-            let end = start + alias.len();
-            from = end;
-            let before = text[..start].chars().next_back();
-            let after = text[end..].chars().next();
-            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-            let first = alias
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric());
-            let last = alias
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric());
-            // `js` in `Next.js` is no JavaScript: a dot before a word joins it to the last.
-            let cut_before = first && (word(before) || before == Some('.'));
-            // `C++` and `C#` end in symbols; `Node.js`'s dot is part of the alias.
-            let cut_after =
-                last && (word(after) || (alias.len() == 1 && matches!(after, Some('+' | '#'))));
-            if !cut_before && !cut_after {
-                return Some((start, end));
-            }
-        }
-        None
-    })
+/// Whether the alias found at `text[start..end]` stands there as a word. An alias that
+/// starts or ends with a letter or digit must not continue a word there (`java` is not in
+/// `javascript`); Chinese has no spaces, so a CJK alias counts anywhere.
+fn stands_as_word(text: &str, start: usize, end: usize) -> bool {
+    let alias = &text[start..end];
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let first = alias
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let last = alias
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    // `js` in `Next.js` is no JavaScript: a dot before a word joins it to the last.
+    let cut_before = first && (word(before) || before == Some('.'));
+    // `C++` and `C#` end in symbols; `Node.js`'s dot is part of the alias.
+    let cut_after = last && (word(after) || (alias.len() == 1 && matches!(after, Some('+' | '#'))));
+    !cut_before && !cut_after
 }
 
 #[cfg(test)]
