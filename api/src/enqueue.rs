@@ -4,7 +4,9 @@
 
 use prepq_jobs::{NewJob, queue};
 use prepq_schema::{
-    jobs::{self, JobRow, Submission, Submitted},
+    StoreError,
+    jobs::{self, JobRow, Submitted},
+    submissions::ClientSubmission,
     users,
 };
 use uuid::Uuid;
@@ -78,19 +80,19 @@ async fn accept(
         }
     };
     let dispatch_id = admitted.then(queue::new_dispatch_id);
-    let submitted = async {
-        let mut conn = state.conn().await?;
-        let submission = Submission {
-            id,
-            owner_id: Some(owner_id),
-            job,
-            idempotency_key,
-            dispatch_id: dispatch_id.as_deref(),
-            price,
-        };
-        jobs::submit(&mut conn, submission).await
-    }
-    .await;
+    let submission = ClientSubmission {
+        id,
+        owner_id,
+        job: job.clone(),
+        idempotency_key: idempotency_key.map(str::to_owned),
+        dispatch_id: dispatch_id.clone(),
+        price,
+    };
+    let submitted = state.submissions.run(submission).await.unwrap_or_else(|| {
+        Err(StoreError::Unreachable(
+            "the API is shutting down".to_owned(),
+        ))
+    });
     let row = match submitted {
         Ok(Submitted::Created(row)) => row,
         Ok(Submitted::Unaffordable(unaffordable)) => {

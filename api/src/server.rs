@@ -141,6 +141,7 @@ impl Services {
         tokio::spawn(relay::run(redis_client, events.clone(), relay.clone()));
         let passwords = Passwords::new(&config.argon2).context("argon2 cost settings")?;
         let state = AppState {
+            submissions: crate::state::submissions(db.clone()),
             db,
             redis,
             tokens: AccessTokens::new(&secret, Duration::from_secs(config.access_token_secs)),

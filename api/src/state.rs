@@ -2,7 +2,12 @@ use std::sync::Arc;
 
 use prepq_billing::provider::Provider;
 use prepq_jobs::JobEvent;
-use prepq_schema::{BlobStore, DbPool, PooledConn, StoreError};
+use prepq_schema::{
+    BlobStore, DbPool, PooledConn, StoreError,
+    batcher::Batcher,
+    jobs::Submitted,
+    submissions::{self, ClientSubmission},
+};
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
 
@@ -27,6 +32,24 @@ pub struct AppState {
     pub streams: OpenStreams,
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
+    /// Clients' jobs on their way into PostgreSQL, inserted together (see `submissions`).
+    pub submissions: Arc<Submissions>,
+}
+
+pub type Submissions = Batcher<ClientSubmission, Result<Submitted, StoreError>>;
+
+/// Most requests one insert takes.
+const SUBMISSION_BATCH: usize = 64;
+
+/// Starts the task that inserts clients' jobs in batches.
+pub fn submissions(db: DbPool) -> Arc<Submissions> {
+    Arc::new(Batcher::spawn(
+        SUBMISSION_BATCH,
+        move |batch: Vec<ClientSubmission>| {
+            let db = db.clone();
+            async move { submissions::submit_together(&db, &batch).await }
+        },
+    ))
 }
 
 impl AppState {

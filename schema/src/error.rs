@@ -3,6 +3,9 @@
 pub enum StoreError {
     #[error("database unavailable: {0}")]
     Pool(#[from] diesel_async::pooled_connection::deadpool::PoolError),
+    /// The pool's error, told to each of the requests of a batch that met it.
+    #[error("database unavailable: {0}")]
+    Unreachable(String),
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("database connection failed: {0}")]
@@ -22,7 +25,7 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};
         match self {
-            Self::Pool(_) | Self::Connection(_) | Self::Blob(_) => true,
+            Self::Pool(_) | Self::Unreachable(_) | Self::Connection(_) | Self::Blob(_) => true,
             Self::Query(Error::DatabaseError(kind, _)) => matches!(
                 kind,
                 DatabaseErrorKind::SerializationFailure

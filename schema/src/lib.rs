@@ -6,6 +6,7 @@ mod paging;
 
 pub mod account_tokens;
 pub mod analyses;
+pub mod batcher;
 pub mod blobs;
 pub mod crawls;
 mod db;
@@ -23,6 +24,7 @@ pub mod resume_parses;
 pub mod resumes;
 mod schema;
 pub mod sessions;
+pub mod submissions;
 pub mod users;
 
 pub use blobs::BlobStore;

@@ -3,6 +3,8 @@
 //! settles or refunds it in the transaction that finishes the job, whichever path that is.
 //! Every job entry is unique per (job, entry), so nothing is charged or refunded twice.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -46,7 +48,7 @@ pub struct Unaffordable {
     pub price: i32,
 }
 
-pub async fn balance(conn: &mut PooledConn, user_id: Uuid) -> Result<i32, StoreError> {
+pub async fn balance(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<i32, StoreError> {
     let balance = point_balances::table
         .find(user_id)
         .select(point_balances::balance)
@@ -193,6 +195,64 @@ pub async fn pay_for_download(
         Ok(Ok(Download::Charged))
     })
     .await
+}
+
+/// Holds the price of each job `(owner, job, price, kind)`, in order, inside the
+/// transaction that inserts them: each owner's balance row is locked and written once for
+/// all their jobs. A job the balance left by those before it does not cover is refused;
+/// the answer maps each refused job to the balance it met.
+pub(crate) async fn reserve_in_order(
+    conn: &mut AsyncPgConnection,
+    jobs: &[(Uuid, Uuid, i32, &str)],
+) -> Result<HashMap<Uuid, Unaffordable>, StoreError> {
+    let mut owners: Vec<Uuid> = jobs.iter().map(|j| j.0).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let mut refused = HashMap::new();
+    let mut lines = Vec::new();
+    // In id order, so two batches never lock the same owners in opposite orders.
+    for owner in owners {
+        let held: Option<i32> = point_balances::table
+            .find(owner)
+            .select(point_balances::balance)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let mut balance = held.unwrap_or(0);
+        for &(_, job_id, price, kind) in jobs.iter().filter(|j| j.0 == owner) {
+            // No balance row: nothing to spend, whatever the price.
+            if held.is_none() || balance < price {
+                refused.insert(job_id, Unaffordable { balance, price });
+                continue;
+            }
+            balance -= price;
+            lines.push((
+                points_ledger::user_id.eq(owner),
+                points_ledger::job_id.eq(job_id),
+                points_ledger::entry.eq("reserve"),
+                points_ledger::amount.eq(-price),
+                points_ledger::balance_after.eq(balance),
+                points_ledger::note.eq(kind),
+            ));
+        }
+        if held.is_some_and(|before| before != balance) {
+            diesel::update(point_balances::table.find(owner))
+                .set((
+                    point_balances::balance.eq(balance),
+                    point_balances::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+        }
+    }
+    if !lines.is_empty() {
+        diesel::insert_into(points_ledger::table)
+            .values(lines)
+            .execute(conn)
+            .await?;
+    }
+    Ok(refused)
 }
 
 /// Holds `price` points for job `job_id`, inside the transaction that inserts the job. The

@@ -2,7 +2,6 @@
 //! PostgreSQL; the dispatcher that keeps Redis' windows full; the scheduler; and the
 //! engines that do the work (reading files, parsing, analyses, mail, the billing audit).
 
-mod batcher;
 mod config;
 mod context;
 mod dispatcher;

@@ -9,11 +9,10 @@ use std::{
 
 use prepq_schema::{
     DbPool,
+    batcher::Batcher,
     jobs::{self, JobRow},
 };
 use uuid::Uuid;
-
-use crate::batcher::Batcher;
 
 /// The job writes every delivery makes, batched across the process's concurrent deliveries.
 pub struct JobStore {

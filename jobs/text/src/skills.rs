@@ -68,7 +68,13 @@ impl Vocabulary {
         let folded = self
             .folded
             .find_overlapping_iter(lower)
-            .map(|m| (self.folded_skill[m.pattern().as_usize()], m.start(), m.end()))
+            .map(|m| {
+                (
+                    self.folded_skill[m.pattern().as_usize()],
+                    m.start(),
+                    m.end(),
+                )
+            })
             .filter(|&(_, start, end)| stands_as_word(lower, start, end));
         let exact = self
             .exact

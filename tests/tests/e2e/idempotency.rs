@@ -68,3 +68,23 @@ async fn a_retried_upload_with_its_key_is_the_same_job_and_stores_one_file() {
         "one file per first upload, none for the retries or the refusals: {files}"
     );
 }
+
+/// Concurrent retries of one request, which the API may insert in one batch, are one job.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_requests_under_one_key_are_one_job() {
+    let app = TestApp::builder().start().await;
+    let user = app.user().await;
+    let body = json!({"message": "at once"});
+    let answers = futures::future::join_all(
+        (0..16).map(|_| user.post_json("/api/v1/jobs/echo", &body, Some("burst"))),
+    )
+    .await;
+    let mut ids = std::collections::HashSet::new();
+    for answer in answers {
+        assert_eq!(answer.status(), 202);
+        ids.insert(answer.json::<JobView>().await.unwrap().id);
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let listed: Value = user.get("/api/v1/jobs").await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}

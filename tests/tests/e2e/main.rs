@@ -29,6 +29,7 @@ mod retention;
 mod scaling;
 mod security;
 mod startup;
+mod submissions;
 mod uploads;
 
 pub use prepq_tests::JOB_DEADLINE;

@@ -62,6 +62,8 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
     // No template twice in a set: a prompt takes the first of its trigger's templates not
     // used yet, and a further round gives prompts left without one another chance.
     let mut used: HashSet<usize> = HashSet::new();
+    // The bigrams of each question kept, computed once.
+    let mut asked: Vec<HashSet<(char, char)>> = Vec::new();
     for _round in 0..3 {
         for prompt in &prompts {
             if questions.len() >= count {
@@ -81,12 +83,14 @@ pub fn predict(input: &Input, count: usize) -> QuestionSet {
                     .replace("{title}", &title)
             };
             let question = fill(template.question);
-            if questions
+            let shape = bigrams(&question);
+            if asked
                 .iter()
-                .any(|q| similar(&q.question, &question) >= NEAR_DUPLICATE)
+                .any(|earlier| jaccard(earlier, &shape) >= NEAR_DUPLICATE)
             {
                 continue;
             }
+            asked.push(shape);
             used.insert(index);
             questions.push(Question {
                 category: template.category.to_owned(),
@@ -213,20 +217,25 @@ fn prompts(evidence: &Evidence, checked: &[RequirementCheck], language: Language
 
 /// Jaccard similarity of the two texts' character bigrams.
 pub(super) fn similar(a: &str, b: &str) -> f64 {
-    let bigrams = |s: &str| -> HashSet<(char, char)> {
-        let chars: Vec<char> = s
-            .to_lowercase()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        chars.windows(2).map(|w| (w[0], w[1])).collect()
-    };
-    let (a, b) = (bigrams(a), bigrams(b));
-    let union = a.union(&b).count();
+    jaccard(&bigrams(a), &bigrams(b))
+}
+
+/// The text's character bigrams, lower-cased, whitespace left out.
+fn bigrams(text: &str) -> HashSet<(char, char)> {
+    let chars: Vec<char> = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn jaccard(a: &HashSet<(char, char)>, b: &HashSet<(char, char)>) -> f64 {
+    let union = a.union(b).count();
     if union == 0 {
         return 1.0;
     }
-    a.intersection(&b).count() as f64 / union as f64
+    a.intersection(b).count() as f64 / union as f64
 }
 
 #[cfg(test)]
