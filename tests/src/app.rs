@@ -448,6 +448,21 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{statements}: {e}"));
     }
 
+    /// One number from the scenario's database: the first column of `query`'s first row,
+    /// cast to `bigint` by the query.
+    pub async fn sql_figure(&self, query: &str) -> i64 {
+        let (client, connection) =
+            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+                .await
+                .expect("connecting to the scenario's database");
+        tokio::spawn(connection);
+        client
+            .query_one(query, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+            .get(0)
+    }
+
     /// A pool on the scenario's database, to look at the record directly.
     pub fn db(&self) -> prepq_schema::DbPool {
         prepq_schema::connect(&self.database_url, 4).expect("test pool")

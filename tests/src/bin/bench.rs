@@ -35,7 +35,7 @@ struct Args {
     #[arg(long)]
     workers: Option<usize>,
     /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
-    /// analysis, crawl, reconcile, quality.
+    /// analysis, crawl, reconcile, quality, soak (not run unless named).
     #[arg(
         long,
         value_delimiter = ',',
@@ -54,6 +54,12 @@ struct Args {
     /// Paid orders of the day the reconcile run audits.
     #[arg(long, default_value_t = 100_000)]
     orders: usize,
+    /// Jobs of the soak run, enqueued in tenths while one worker process drains them.
+    #[arg(long, default_value_t = 1_000_000)]
+    soak_jobs: usize,
+    /// Retention window of the soak run's finished jobs.
+    #[arg(long, default_value_t = 30)]
+    soak_retention_secs: u64,
     /// Sign-ins of the auth run.
     #[arg(long, default_value_t = 100)]
     logins: usize,
@@ -105,6 +111,98 @@ async fn main() {
     if phase("quality") {
         prepq_tests::quality::measure(&args.corpus).await;
     }
+    if phase("soak") {
+        soak(&args).await;
+    }
+}
+
+/// `--soak-jobs` no-op jobs enqueued in ten equal parts while one worker process drains
+/// them and prunes what finished more than `--soak-retention-secs` ago: throughput of each
+/// tenth (it must not fall as history grows), Redis memory, the jobs table's rows and size,
+/// and each process's memory; then the table once pruning has caught up.
+async fn soak(args: &Args) {
+    let retention = args.soak_retention_secs.to_string();
+    let mut app = TestApp::builder()
+        .worker_env("PREPQ_CONCURRENCY", &args.concurrency.to_string())
+        .worker_env("PREPQ_JOB_RETENTION_SECS", &retention)
+        .start()
+        .await;
+    app.start_workers(1, &[]).await;
+    let user = app.user().await;
+    let finished = || app.worker_counter(0, "prepq_jobs_finished_total");
+    let tenth = args.soak_jobs / 10;
+    println!(
+        "soak: {} jobs in tenths of {tenth}, {} clients, retention {retention} s",
+        tenth * 10,
+        args.clients
+    );
+    let started = Instant::now();
+    let mut done_before = 0.0;
+    for part in 1..=10 {
+        let part_started = Instant::now();
+        user.echo_many(tenth, 0, args.clients).await;
+        let done = finished().await;
+        let secs = part_started.elapsed().as_secs_f64();
+        println!(
+            "  tenth {part:>2}: {:.0} accepted/s, {:.0} finished/s; {}; {}; RSS {}",
+            tenth as f64 / secs,
+            (done - done_before) / secs,
+            redis_memory(&app).await,
+            jobs_table(&app).await,
+            memory(&app, |m| m.rss_kib),
+        );
+        done_before = done;
+    }
+    let total = (tenth * 10) as f64;
+    wait_until("every job to finish", Duration::from_secs(3600), || async {
+        (finished().await >= total).then_some(())
+    })
+    .await;
+    println!(
+        "  all finished after {:.1} s: {:.0} jobs/s; {}",
+        started.elapsed().as_secs_f64(),
+        total / started.elapsed().as_secs_f64(),
+        jobs_table(&app).await
+    );
+    // Nothing runs now: every row left goes once it is older than the window.
+    let drained = Instant::now();
+    let give_up = Duration::from_secs(args.soak_retention_secs * 4 + 300);
+    while app.sql_figure("SELECT count(*) FROM jobs").await > 0 && drained.elapsed() < give_up {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    app.sql("VACUUM jobs").await;
+    println!(
+        "  {:.0} s after the last job: {}; {}",
+        drained.elapsed().as_secs_f64(),
+        jobs_table(&app).await,
+        redis_memory(&app).await
+    );
+}
+
+async fn redis_memory(app: &TestApp) -> String {
+    let mut redis = app.redis.connection().await;
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut redis)
+        .await
+        .unwrap_or_default();
+    let used = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    format!("Redis {:.1} MiB", used as f64 / 1_048_576.0)
+}
+
+async fn jobs_table(app: &TestApp) -> String {
+    let rows = app.sql_figure("SELECT count(*) FROM jobs").await;
+    let bytes = app
+        .sql_figure("SELECT pg_total_relation_size('jobs')::bigint")
+        .await;
+    format!(
+        "jobs table {rows} rows, {:.0} MiB with indexes",
+        bytes as f64 / 1_048_576.0
+    )
 }
 
 /// The billing audit of one day with `--orders` paid top-ups: the orders and their credits
