@@ -1,6 +1,6 @@
-//! Coalesces one kind of statement from concurrent deliveries into a single statement:
-//! PostgreSQL's cost per statement (planning, commit, round trip) was most of a short job's
-//! cost. Under light load a batch is one item and waits for nothing; under load, the items
+//! Coalesces one kind of statement from concurrent callers (a worker's deliveries, the
+//! API's requests) into a single statement: PostgreSQL's cost per statement (planning,
+//! commit, round trip) was most of a short job's cost. Under light load a batch is one item and waits for nothing; under load, the items
 //! that queue while a batch runs go together in the next one.
 
 use std::future::Future;

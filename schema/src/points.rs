@@ -264,37 +264,6 @@ pub(crate) async fn reserve(
     price: i32,
     kind: &str,
 ) -> Result<Result<(), Unaffordable>, StoreError> {
-    let after: Option<i32> = diesel::update(point_balances::table)
-        .filter(point_balances::user_id.eq(user_id))
-        .filter(point_balances::balance.ge(price))
-        .set((
-            point_balances::balance.eq(point_balances::balance - price),
-            point_balances::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(point_balances::balance)
-        .get_result(conn)
-        .await
-        .optional()?;
-    let Some(after) = after else {
-        let balance = point_balances::table
-            .find(user_id)
-            .select(point_balances::balance)
-            .first(conn)
-            .await
-            .optional()?
-            .unwrap_or(0);
-        return Ok(Err(Unaffordable { balance, price }));
-    };
-    diesel::insert_into(points_ledger::table)
-        .values((
-            points_ledger::user_id.eq(user_id),
-            points_ledger::job_id.eq(job_id),
-            points_ledger::entry.eq("reserve"),
-            points_ledger::amount.eq(-price),
-            points_ledger::balance_after.eq(after),
-            points_ledger::note.eq(kind),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(Ok(()))
+    let mut refused = reserve_in_order(conn, &[(user_id, job_id, price, kind)]).await?;
+    Ok(refused.remove(&job_id).map_or(Ok(()), Err))
 }

@@ -437,12 +437,8 @@ impl TestApp {
 
     /// Runs SQL straight on the scenario's database: for scenarios that damage the data.
     pub async fn sql(&self, statements: &str) {
-        let (client, connection) =
-            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
-                .await
-                .expect("connecting to the scenario's database");
-        tokio::spawn(connection);
-        client
+        self.sql_client()
+            .await
             .batch_execute(statements)
             .await
             .unwrap_or_else(|e| panic!("{statements}: {e}"));
@@ -451,16 +447,21 @@ impl TestApp {
     /// One number from the scenario's database: the first column of `query`'s first row,
     /// cast to `bigint` by the query.
     pub async fn sql_figure(&self, query: &str) -> i64 {
+        self.sql_client()
+            .await
+            .query_one(query, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+            .get(0)
+    }
+
+    async fn sql_client(&self) -> tokio_postgres::Client {
         let (client, connection) =
             tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
                 .await
                 .expect("connecting to the scenario's database");
         tokio::spawn(connection);
         client
-            .query_one(query, &[])
-            .await
-            .unwrap_or_else(|e| panic!("{query}: {e}"))
-            .get(0)
     }
 
     /// A pool on the scenario's database, to look at the record directly.
