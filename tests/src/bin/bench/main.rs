@@ -12,6 +12,8 @@ use futures::StreamExt;
 use prepq_schema::jobs;
 use prepq_tests::{Memory, TestApp, wait_until};
 
+mod interviews;
+
 #[derive(Parser)]
 struct Args {
     /// Jobs per throughput run.
@@ -35,11 +37,11 @@ struct Args {
     #[arg(long)]
     workers: Option<usize>,
     /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
-    /// analysis, crawl, reconcile, quality, soak (not run unless named).
+    /// analysis, crawl, reconcile, quality, interviews, soak (not run unless named).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile,quality"
+        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile,quality,interviews"
     )]
     phases: Vec<String>,
     /// The labelled corpus the quality phase reads (`labels/` beside `resumes/` and `jd/`).
@@ -60,6 +62,9 @@ struct Args {
     /// Retention window of the soak run's finished jobs.
     #[arg(long, default_value_t = 30)]
     soak_retention_secs: u64,
+    /// Live mock-interview sessions at once.
+    #[arg(long, default_value_t = 200)]
+    sessions: usize,
     /// Sign-ins of the auth run.
     #[arg(long, default_value_t = 100)]
     logins: usize,
@@ -111,6 +116,9 @@ async fn main() {
     if phase("quality") {
         prepq_tests::quality::measure(&args.corpus).await;
     }
+    if phase("interviews") {
+        interviews::live(&args).await;
+    }
     if phase("soak") {
         soak(&args).await;
     }
@@ -123,6 +131,8 @@ async fn main() {
 async fn soak(args: &Args) {
     let retention = args.soak_retention_secs.to_string();
     let mut app = TestApp::builder()
+        // One sign-in for a run longer than an access token lives.
+        .api_env("PREPQ_ACCESS_TOKEN_SECS", "86400")
         .worker_env("PREPQ_CONCURRENCY", &args.concurrency.to_string())
         .worker_env("PREPQ_JOB_RETENTION_SECS", &retention)
         .start()
