@@ -644,24 +644,41 @@ pub async fn mark_dispatched(
     Ok(marked)
 }
 
-/// Deletes up to `batch` jobs of `kind` that finished before `before`, oldest first; returns
-/// how many went. Small batches keep each delete's locks and WAL short beside live traffic.
+/// What one pruning statement deleted.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct Pruned {
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+    /// The latest `finished_at` among them: where the next statement may start.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// Deletes up to `batch` jobs of `kind` that finished in `[from, before)`, oldest first.
+/// Small batches keep each delete's locks and WAL short beside live traffic. `from` spares
+/// the scan the index entries of rows already deleted and not yet vacuumed, which sit
+/// exactly where an unbounded scan starts, and made each pass slower than the last.
 pub async fn prune_finished(
     conn: &mut PooledConn,
     kind: &str,
+    from: Option<DateTime<Utc>>,
     before: DateTime<Utc>,
     batch: i64,
-) -> Result<usize, StoreError> {
+) -> Result<Pruned, StoreError> {
     Ok(diesel::sql_query(
-        "DELETE FROM jobs WHERE id IN (
-             SELECT id FROM jobs
-             WHERE kind = $1 AND finished_at < $2
-             ORDER BY finished_at LIMIT $3)",
+        "WITH gone AS (
+             DELETE FROM jobs WHERE id IN (
+                 SELECT id FROM jobs
+                 WHERE kind = $1 AND finished_at >= coalesce($2, '-infinity') AND finished_at < $3
+                 ORDER BY finished_at LIMIT $4)
+             RETURNING finished_at)
+         SELECT count(*) AS count, max(finished_at) AS newest FROM gone",
     )
-    .bind::<diesel::sql_types::Text, _>(kind)
-    .bind::<diesel::sql_types::Timestamptz, _>(before)
-    .bind::<diesel::sql_types::BigInt, _>(batch)
-    .execute(conn)
+    .bind::<Text, _>(kind)
+    .bind::<diesel::sql_types::Nullable<Timestamptz>, _>(from)
+    .bind::<Timestamptz, _>(before)
+    .bind::<BigInt, _>(batch)
+    .get_result(conn)
     .await?)
 }
 

@@ -27,9 +27,11 @@ const BATCH: usize = 500;
 const SLOT_AUDIT_AFTER_MS: i64 = 30_000;
 /// Cycles between housekeeping passes (slot audit, apalis vacuum, pruning finished jobs).
 const HOUSEKEEPING_EVERY: u64 = 25;
-/// Cycles between hand-backs of what dead workers had fetched (a second at the default
-/// interval; a dead process is noticed `queue::PROCESS_ALIVE` after its last beat).
-const ORPHANS_EVERY: u64 = 5;
+/// Cycles between repairs: expired leases recovered, lost pushes pushed again, what dead
+/// workers had fetched handed back (a second at the default interval; leases, the redispatch
+/// delay and `queue::PROCESS_ALIVE` are seconds). Each repair scans an index that every job
+/// passes through, so running them every cycle cost more than the filling itself.
+const REPAIRS_EVERY: u64 = 5;
 /// Cycles between purges of expired sessions and tokens (minutes at the default interval):
 /// tokens live for hours to days, and the purge reads every session.
 const PURGE_EVERY: u64 = 3_000;
@@ -61,7 +63,7 @@ impl Leadership {
 /// The slower passes a dispatch cycle also makes.
 #[derive(Debug, Clone, Copy)]
 struct Chores {
-    orphans: bool,
+    repairs: bool,
     housekeeping: bool,
     purge: bool,
 }
@@ -79,16 +81,17 @@ impl Dispatcher {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let interval = Duration::from_millis(self.config.dispatch_interval_ms);
         let mut leadership = Leadership::default();
+        let mut pruner = housekeeping::Pruner::default();
         let mut cycle: u64 = 0;
         while !*stop.borrow() {
             if self.renew(&mut leadership).await {
                 cycle += 1;
                 let chores = Chores {
-                    orphans: cycle % ORPHANS_EVERY == 1,
+                    repairs: cycle % REPAIRS_EVERY == 1,
                     housekeeping: cycle % HOUSEKEEPING_EVERY == 1,
                     purge: cycle % PURGE_EVERY == 1,
                 };
-                if let Err(e) = self.cycle(chores).await {
+                if let Err(e) = self.cycle(chores, &mut pruner).await {
                     tracing::warn!(error = %e, "dispatch cycle failed; retrying next tick");
                 }
             }
@@ -130,28 +133,34 @@ impl Dispatcher {
         acting
     }
 
-    async fn cycle(&self, chores: Chores) -> Result<(), DispatchError> {
+    async fn cycle(
+        &self,
+        chores: Chores,
+        pruner: &mut housekeeping::Pruner,
+    ) -> Result<(), DispatchError> {
         let Chores {
-            orphans,
+            repairs,
             housekeeping,
             purge,
         } = chores;
         let mut redis = self.redis.clone();
         let mut conn = self.db.get().await.map_err(StoreError::from)?;
         let wiped = self.redis_was_wiped(&mut redis).await?;
-        for row in jobs::recover_expired_leases(&mut conn).await? {
-            tracing::warn!(job_id = %row.id, status = %row.status, "lease expired; job recovered");
-            let _ = queue::publish(&mut redis, &row.event()).await;
+        if repairs {
+            for row in jobs::recover_expired_leases(&mut conn).await? {
+                tracing::warn!(job_id = %row.id, status = %row.status, "lease expired; job recovered");
+                let _ = queue::publish(&mut redis, &row.event()).await;
+            }
         }
         // After a wipe every push is checked at once; else only those waiting a while.
-        let older_than = if wiped {
-            0.0
-        } else {
-            self.config.redispatch_after_secs
-        };
-        self.repush_lost(&mut conn, &mut redis, older_than).await?;
+        if wiped {
+            self.repush_lost(&mut conn, &mut redis, 0.0).await?;
+        } else if repairs {
+            self.repush_lost(&mut conn, &mut redis, self.config.redispatch_after_secs)
+                .await?;
+        }
         for kind in KINDS {
-            if orphans {
+            if repairs {
                 let handed = queue::hand_back_orphans(&mut redis, kind).await?;
                 if handed > 0 {
                     tracing::warn!(kind, handed, "handed back what dead workers had fetched");
@@ -165,7 +174,7 @@ impl Dispatcher {
         }
         if housekeeping {
             let retention = Duration::from_secs(self.config.job_retention_secs);
-            housekeeping::prune_finished_jobs(&mut conn, retention).await?;
+            pruner.prune(&mut conn, retention).await?;
         }
         if purge {
             housekeeping::purge_expired(&mut conn).await?;

@@ -1,7 +1,8 @@
 //! What the dispatcher clears away on its slower ticks: data nobody reads again.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
+use chrono::{DateTime, Utc};
 use prepq_schema::{PooledConn, StoreError, account_tokens, jobs, sessions};
 use redis::{AsyncCommands, aio::ConnectionManager};
 
@@ -19,29 +20,53 @@ pub async fn purge_expired(conn: &mut PooledConn) -> Result<(), StoreError> {
 /// short batch, so a steady load is kept up with while no pass holds the table for long.
 const PRUNE_BATCH: i64 = 1_000;
 const PRUNE_BATCHES: usize = 20;
+/// A job's `finished_at` is its statement's time, visible once its transaction commits: a
+/// pass starts this far before the newest row the last one deleted, so as not to step over
+/// a row that committed late.
+const PRUNE_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+/// Passes between sweeps from the oldest row, for whatever committed later still.
+const PRUNE_SWEEP_EVERY: u64 = 100;
 
-/// Finished jobs past the retention window, of the kinds that keep their record elsewhere.
-pub async fn prune_finished_jobs(
-    conn: &mut PooledConn,
-    retention: Duration,
-) -> Result<usize, StoreError> {
-    let before =
-        chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
-    let mut pruned = 0;
-    for kind in prepq_jobs::kinds::pruned_kinds() {
-        for _ in 0..PRUNE_BATCHES {
-            let gone = jobs::prune_finished(conn, kind, before, PRUNE_BATCH).await?;
-            pruned += gone;
-            if gone < PRUNE_BATCH as usize {
-                break;
+/// Deletes finished jobs past the retention window, of the kinds that keep their record
+/// elsewhere; remembers per kind how far it got.
+#[derive(Default)]
+pub struct Pruner {
+    reached: HashMap<&'static str, DateTime<Utc>>,
+    passes: u64,
+}
+
+impl Pruner {
+    pub async fn prune(
+        &mut self,
+        conn: &mut PooledConn,
+        retention: Duration,
+    ) -> Result<usize, StoreError> {
+        let before =
+            Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        self.passes += 1;
+        if self.passes.is_multiple_of(PRUNE_SWEEP_EVERY) {
+            self.reached.clear();
+        }
+        let mut pruned = 0;
+        for kind in prepq_jobs::kinds::pruned_kinds() {
+            for _ in 0..PRUNE_BATCHES {
+                let from = self.reached.get(kind).map(|t| *t - PRUNE_OVERLAP);
+                let gone = jobs::prune_finished(conn, kind, from, before, PRUNE_BATCH).await?;
+                pruned += gone.count as usize;
+                if let Some(newest) = gone.newest {
+                    self.reached.insert(kind, newest);
+                }
+                if gone.count < PRUNE_BATCH {
+                    break;
+                }
             }
         }
+        if pruned > 0 {
+            metrics::counter!("prepq_jobs_pruned_total").increment(pruned as u64);
+            tracing::debug!(pruned, "finished jobs past the retention window deleted");
+        }
+        Ok(pruned)
     }
-    if pruned > 0 {
-        metrics::counter!("prepq_jobs_pruned_total").increment(pruned as u64);
-        tracing::debug!(pruned, "finished jobs past the retention window deleted");
-    }
-    Ok(pruned)
 }
 
 #[derive(Debug, thiserror::Error)]
