@@ -9,7 +9,6 @@ use std::{
 
 use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
 use apalis_redis::RedisStorage;
-use diesel_async::AsyncConnection;
 use prepq_jobs::{Dispatch, queue};
 use prepq_schema::{
     StoreError,
@@ -27,7 +26,7 @@ use crate::{
     kinds::{self, Outcome, Record},
     poll::ArmedInterval,
     services::Services,
-    store::{Unreachable, Written},
+    store::{RecordedSuccess, Unreachable, Written},
 };
 
 /// How long, in leases, a write the store cannot take is tried again.
@@ -293,9 +292,10 @@ impl QueueWorker {
         }
     }
 
-    /// Records a success and its rows of record in one transaction. A transaction that
-    /// met a lost connection is tried again (it either committed, and the guard refuses
-    /// the repeat, or it did not); one the store refuses for good is answered at once.
+    /// Records a success and its rows of record in one transaction, shared with the
+    /// process's other successes of the moment. A transaction that met a lost connection is
+    /// tried again (it either committed, and the guard refuses the repeat, or it did not);
+    /// one the store refuses for good is answered at once.
     async fn succeed_with_record(
         &self,
         job_id: Uuid,
@@ -304,25 +304,14 @@ impl QueueWorker {
         record: Record,
     ) -> Result<Option<jobs::JobRow>, StoreError> {
         let write = || async {
-            let mut conn = self.connection().await?;
-            let written: Result<_, StoreError> = conn
-                .transaction(async |conn| {
-                    let row = jobs::succeed_many(conn, &[(job_id, attempt, result.clone())])
-                        .await?
-                        .pop();
-                    if row.is_some() {
-                        record(conn, job_id).await?;
-                    }
-                    Ok(row)
-                })
-                .await;
-            match written {
-                Err(e) if e.is_transient() => {
-                    tracing::warn!(%job_id, error = %e, "recording the result failed; trying again");
-                    Err(Unreachable)
-                }
-                written => Ok(written),
-            }
+            let success = RecordedSuccess {
+                job: job_id,
+                attempt,
+                result: result.clone(),
+                record: Arc::clone(&record),
+            };
+            let written = self.services.store.recorded.run(success);
+            written.await.unwrap_or(Ok(Ok(None)))
         };
         self.until_written(write).await.unwrap_or(Ok(None))
     }
@@ -336,7 +325,8 @@ impl QueueWorker {
 
     /// Renews the lease until the attempt loses the job; returns only then. Each renewal
     /// moves the `fence`; progress is written and published as it changes, at most every
-    /// `PROGRESS_SPACING`. A failed renewal is tried again within a second.
+    /// `PROGRESS_SPACING` and not before the first has passed. A failed renewal is tried
+    /// again within a second.
     async fn keep_lease(
         &self,
         job_id: Uuid,
@@ -345,7 +335,10 @@ impl QueueWorker {
         fence: &watch::Sender<Instant>,
     ) {
         let every = Duration::from_secs_f64((self.config.lease_secs / 3.0).max(0.1));
-        let mut pause = every;
+        // A job done within the first spacing never writes its progress: most jobs take
+        // milliseconds, and their success says 100 anyway.
+        tokio::time::sleep(PROGRESS_SPACING.min(every)).await;
+        let mut pause = every.saturating_sub(PROGRESS_SPACING.min(every));
         let mut reporting = true;
         loop {
             let reported = tokio::select! {

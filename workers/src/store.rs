@@ -7,12 +7,15 @@ use std::{
     sync::{Mutex, PoisonError},
 };
 
+use diesel_async::AsyncConnection;
 use prepq_schema::{
-    DbPool,
+    DbPool, PooledConn, StoreError,
     batcher::Batcher,
     jobs::{self, JobRow},
 };
 use uuid::Uuid;
+
+use crate::kinds::Record;
 
 /// The job writes every delivery makes, batched across the process's concurrent deliveries.
 pub struct JobStore {
@@ -23,6 +26,17 @@ pub struct JobStore {
     /// (job, attempt, result) → the finished row, or `None` when the attempt no longer
     /// owns the job.
     pub successes: Batcher<(Uuid, i32, serde_json::Value), Written<Option<JobRow>>>,
+    /// The same for successes with rows of record, written in the transaction that marks
+    /// their jobs succeeded; or the store's refusal of one's rows.
+    pub recorded: Batcher<RecordedSuccess, Written<Result<Option<JobRow>, StoreError>>>,
+}
+
+/// A success and the rows it keeps beside its job.
+pub struct RecordedSuccess {
+    pub job: Uuid,
+    pub attempt: i32,
+    pub result: serde_json::Value,
+    pub record: Record,
 }
 
 /// A batched statement's answer for one delivery, or word that the store could not be
@@ -58,6 +72,11 @@ impl JobStore {
                 }
             }
         });
+        let recorded_db = db.clone();
+        let recorded = Batcher::spawn(BATCH, move |done: Vec<RecordedSuccess>| {
+            let db = recorded_db.clone();
+            async move { succeed_recorded(&db, &done).await }
+        });
         let successes = Batcher::spawn(BATCH, move |done: Vec<(Uuid, i32, serde_json::Value)>| {
             let db = db.clone();
             async move {
@@ -81,6 +100,7 @@ impl JobStore {
             running: Mutex::default(),
             claims,
             successes,
+            recorded,
         }
     }
 
@@ -95,6 +115,66 @@ impl JobStore {
         // the lock (as `then_some` would drop it) takes the lock again, and hangs.
         fresh.then(|| Running { store: self, job })
     }
+}
+
+/// Records successes and their rows in one transaction. One job's rows the store refuses
+/// (its resume deleted under it) undo the whole batch, which is then written one job at a
+/// time, so that only that job is refused.
+async fn succeed_recorded(
+    db: &DbPool,
+    done: &[RecordedSuccess],
+) -> Vec<Written<Result<Option<JobRow>, StoreError>>> {
+    let mut conn = match db.get().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::warn!(error = %e, jobs = done.len(), "the store is unreachable");
+            return done.iter().map(|_| Err(Unreachable)).collect();
+        }
+    };
+    if done.len() > 1
+        && let Ok(rows) = succeed_together(&mut conn, done).await
+    {
+        return done
+            .iter()
+            .map(|d| Ok(Ok(rows.iter().find(|r| r.id == d.job).cloned())))
+            .collect();
+    }
+    let mut answers = Vec::with_capacity(done.len());
+    for one in done {
+        answers.push(
+            match succeed_together(&mut conn, std::slice::from_ref(one)).await {
+                Ok(rows) => Ok(Ok(rows.into_iter().next())),
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(job_id = %one.job, error = %e, "recording the result failed; trying again");
+                    Err(Unreachable)
+                }
+                Err(e) => Ok(Err(e)),
+            },
+        );
+    }
+    answers
+}
+
+/// One transaction: the successes, then the rows of each job they changed. A job whose
+/// attempt no longer owns it writes nothing.
+async fn succeed_together(
+    conn: &mut PooledConn,
+    done: &[RecordedSuccess],
+) -> Result<Vec<JobRow>, StoreError> {
+    let results: Vec<(Uuid, i32, serde_json::Value)> = done
+        .iter()
+        .map(|d| (d.job, d.attempt, d.result.clone()))
+        .collect();
+    conn.transaction(async |conn| {
+        let rows = jobs::succeed_many(conn, &results).await?;
+        for row in &rows {
+            if let Some(success) = done.iter().find(|d| d.job == row.id) {
+                (success.record)(conn, row.id).await?;
+            }
+        }
+        Ok(rows)
+    })
+    .await
 }
 
 /// One delivery at work on its job in this process.

@@ -174,3 +174,51 @@ async fn a_diagnosis_whose_result_breaks_a_foreign_key_fails_at_once_and_is_refu
     assert!(reason.contains("could not be stored"), "{reason}");
     assert_refunded_once(&user).await;
 }
+
+/// Successes that finish together share one transaction; one among them whose result the
+/// store refuses fails alone, refunded, and the others are kept and paid.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_refused_result_among_concurrent_diagnoses_fails_alone() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "1000")
+        .worker_env("PREPQ_CONCURRENCY", "32")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.verified_user().await;
+    let kept = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    let refused = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "again.txt").await;
+    app.sql(&format!(
+        "CREATE FUNCTION refuse_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         IF NEW.resume_id = '{refused}' THEN \
+         RAISE foreign_key_violation USING MESSAGE = 'resume gone'; END IF; \
+         RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_diagnosis BEFORE INSERT ON diagnoses \
+         FOR EACH ROW EXECUTE FUNCTION refuse_diagnosis();"
+    ))
+    .await;
+
+    let resumes = std::iter::repeat_n(kept.as_str(), 15).chain([refused.as_str()]);
+    let views = futures::future::join_all(
+        resumes
+            .map(|resume| prepq_tests::analysed(&user, "/api/v1/diagnoses", diagnosis_of(resume))),
+    )
+    .await;
+    let (succeeded, failed): (Vec<&Value>, Vec<&Value>) =
+        views.iter().partition(|v| v["status"] == "succeeded");
+    assert_eq!((succeeded.len(), failed.len()), (15, 1), "{views:?}");
+    let reason = failed[0]["error"].as_str().unwrap_or_default();
+    assert!(reason.contains("could not be stored"), "{reason}");
+    assert_eq!(
+        app.sql_figure("SELECT count(*) FROM diagnoses").await,
+        15,
+        "every kept diagnosis has its row"
+    );
+    assert_eq!(balance(&user).await, 1000 - 15 * 10);
+    let refunds = ledger(&user)
+        .await
+        .iter()
+        .filter(|(entry, _)| entry == "refund")
+        .count();
+    assert_eq!(refunds, 1);
+}

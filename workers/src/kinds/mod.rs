@@ -65,7 +65,7 @@ pub trait Run: Job + Clone {
 /// succeeded: a job is never `succeeded` without them, nor are they kept for an attempt
 /// that lost its job. Called with the job's id; called again when the transaction met a
 /// lost connection, so it keeps what it writes rather than giving it away.
-pub type Record = Box<
+pub type Record = Arc<
     dyn for<'c> Fn(&'c mut PooledConn, Uuid) -> BoxFuture<'c, Result<(), StoreError>> + Send + Sync,
 >;
 
@@ -80,7 +80,7 @@ where
         + 'static,
 {
     let kept = Arc::new((kept, write));
-    Box::new(move |conn, job_id| {
+    Arc::new(move |conn, job_id| {
         let kept = Arc::clone(&kept);
         Box::pin(async move {
             let (rows, write) = &*kept;
