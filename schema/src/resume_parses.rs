@@ -122,6 +122,21 @@ pub async fn record(
     Ok(true)
 }
 
+/// The language of the resume's stored reading; `None` when it was never read
+/// successfully. A check before an analysis is accepted: the whole reading is the worker's
+/// to load. The caller has checked who owns it.
+pub async fn language_of(
+    conn: &mut PooledConn,
+    resume_id: Uuid,
+) -> Result<Option<String>, StoreError> {
+    Ok(resume_parse_results::table
+        .find(resume_id)
+        .select(resume_parse_results::language)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// The stored readings of these resumes; a resume never read successfully has none. The
 /// caller has checked who owns them.
 pub async fn find_many(

@@ -369,16 +369,15 @@ pub(super) async fn resume_read(
     prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
         .await?
         .ok_or_else(|| ApiError::not_found("resume"))?;
-    let read = resume_parses::find_many(&mut conn, &[resume_id])
+    let language = resume_parses::language_of(&mut conn, resume_id)
         .await?
-        .pop()
         .ok_or_else(|| {
             ApiError::Conflict(ErrorBody::new(
                 "resume_not_read",
                 "the resume has not been read successfully yet; wait for it, or upload it again",
             ))
         })?;
-    Ok(Language::from_tag(&read.parse.language))
+    Ok(Language::from_tag(&language))
 }
 
 async fn history<V: AnalysisView>(

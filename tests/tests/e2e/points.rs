@@ -222,3 +222,40 @@ async fn one_refused_result_among_concurrent_diagnoses_fails_alone() {
         .count();
     assert_eq!(refunds, 1);
 }
+
+/// An analysis of a resume whose reading failed is refused before anything is reserved.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analysis_of_a_resume_that_could_not_be_read_is_refused_free() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.verified_user().await;
+    let uploaded: Value = user
+        .upload_to(
+            "/api/v1/resumes",
+            prepq_tests::fixture("scorelia_password_protected.pdf"),
+            "locked.pdf",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job = uploaded["job_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(user.finished(job, JOB_DEADLINE).await.status, "failed");
+
+    let resume = uploaded["id"].as_str().unwrap();
+    let refused = user
+        .call(
+            Method::POST,
+            "/api/v1/diagnoses",
+            Some(&diagnosis_of(resume)),
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "resume_not_read");
+    assert_eq!(balance(&user).await, 30);
+    assert_eq!(ledger(&user).await, [("grant".into(), 30)]);
+}
