@@ -31,6 +31,19 @@ fn diagnosis_of(resume: &str) -> Value {
     json!({ "resume_id": resume, "target": { "description": GO_AND_KUBERNETES } })
 }
 
+/// Makes the store refuse, as a foreign key would, every diagnosis row for which the SQL
+/// condition `when` (on `NEW`) holds.
+async fn refuse_diagnoses_where(app: &TestApp, when: &str) {
+    app.sql(&format!(
+        "CREATE FUNCTION refuse_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         IF {when} THEN RAISE foreign_key_violation USING MESSAGE = 'resume gone'; END IF; \
+         RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_diagnosis BEFORE INSERT ON diagnoses \
+         FOR EACH ROW EXECUTE FUNCTION refuse_diagnosis();"
+    ))
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_concurrent_requests_on_a_balance_for_three_get_three_diagnoses() {
     let app = TestApp::builder()
@@ -154,13 +167,7 @@ async fn a_diagnosis_whose_result_breaks_a_foreign_key_fails_at_once_and_is_refu
         .await;
     let user = app.verified_user().await;
     let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
-    app.sql(
-        "CREATE FUNCTION refuse_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-         RAISE foreign_key_violation USING MESSAGE = 'resume gone'; END $$; \
-         CREATE TRIGGER refuse_diagnosis BEFORE INSERT ON diagnoses \
-         FOR EACH ROW EXECUTE FUNCTION refuse_diagnosis();",
-    )
-    .await;
+    refuse_diagnoses_where(&app, "true").await;
 
     let view = prepq_tests::analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
     assert_eq!(view["status"], "failed", "{view}");
@@ -188,15 +195,7 @@ async fn one_refused_result_among_concurrent_diagnoses_fails_alone() {
     let user = app.verified_user().await;
     let kept = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
     let refused = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "again.txt").await;
-    app.sql(&format!(
-        "CREATE FUNCTION refuse_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-         IF NEW.resume_id = '{refused}' THEN \
-         RAISE foreign_key_violation USING MESSAGE = 'resume gone'; END IF; \
-         RETURN NEW; END $$; \
-         CREATE TRIGGER refuse_diagnosis BEFORE INSERT ON diagnoses \
-         FOR EACH ROW EXECUTE FUNCTION refuse_diagnosis();"
-    ))
-    .await;
+    refuse_diagnoses_where(&app, &format!("NEW.resume_id = '{refused}'")).await;
 
     let resumes = std::iter::repeat_n(kept.as_str(), 15).chain([refused.as_str()]);
     let views = futures::future::join_all(
