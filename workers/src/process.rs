@@ -12,11 +12,7 @@ use tokio::sync::watch;
 use crate::{
     config::{EngineChoice, WorkerConfig},
     dispatcher::Dispatcher,
-    engines::{
-        analysis::{Engine, llm::Llm},
-        email::Mailer,
-        reading::ChildSlots,
-    },
+    engines::{analysis::Engine, email::Mailer, llm::Llm, reading::ChildSlots},
     health, runner, scheduler,
     services::Services,
     store,

@@ -5,7 +5,7 @@ mod checks;
 mod degree;
 mod diagnose;
 mod evidence;
-pub mod llm;
+mod llm;
 mod questions;
 mod requirements;
 
@@ -56,7 +56,7 @@ impl Input {
 #[derive(Clone)]
 pub enum Engine {
     Builtin,
-    Llm(Arc<llm::Llm>),
+    Llm(Arc<super::llm::Llm>),
 }
 
 impl Engine {
