@@ -4,13 +4,17 @@
 use std::{
     net::SocketAddr,
     sync::{
-        Arc,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
     },
 };
 
 use tokio::{
-    net::{TcpListener, TcpStream},
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{
+        TcpListener, TcpStream,
+        tcp::{OwnedReadHalf, OwnedWriteHalf},
+    },
     sync::broadcast,
     task::JoinHandle,
 };
@@ -19,7 +23,15 @@ pub struct ChaosProxy {
     pub port: u16,
     broken: Arc<AtomicBool>,
     cut: broadcast::Sender<()>,
+    loss: Arc<AnswerLoss>,
     accept: JoinHandle<()>,
+}
+
+/// The statement whose answer the next link that sends it loses, and whether one has.
+#[derive(Default)]
+struct AnswerLoss {
+    armed: Mutex<Option<Vec<u8>>>,
+    lost: AtomicBool,
 }
 
 impl ChaosProxy {
@@ -29,10 +41,12 @@ impl ChaosProxy {
             .expect("binding the proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let broken = Arc::new(AtomicBool::new(false));
+        let loss = Arc::new(AnswerLoss::default());
         let (cut, _) = broadcast::channel(1);
         let accept = tokio::spawn({
             let broken = broken.clone();
             let cut = cut.clone();
+            let loss = loss.clone();
             async move {
                 while let Ok((inbound, _)) = listener.accept().await {
                     if broken.load(Ordering::SeqCst) {
@@ -40,13 +54,17 @@ impl ChaosProxy {
                         continue;
                     }
                     let mut cut = cut.subscribe();
+                    let loss = loss.clone();
                     tokio::spawn(async move {
-                        let Ok(mut outbound) = TcpStream::connect(target).await else {
+                        let Ok(outbound) = TcpStream::connect(target).await else {
                             return;
                         };
-                        let mut inbound = inbound;
+                        let (from_client, to_client) = inbound.into_split();
+                        let (from_server, to_server) = outbound.into_split();
+                        let doomed = AtomicBool::new(false);
                         tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = upstream(from_client, to_server, &loss, &doomed) => {}
+                            _ = downstream(from_server, to_client, &loss, &doomed) => {}
                             _ = cut.recv() => {}
                         }
                     });
@@ -57,6 +75,7 @@ impl ChaosProxy {
             port,
             broken,
             cut,
+            loss,
             accept,
         }
     }
@@ -70,6 +89,99 @@ impl ChaosProxy {
     /// Lets new connections through again.
     pub fn heal(&self) {
         self.broken.store(false, Ordering::SeqCst);
+    }
+
+    /// The next PostgreSQL statement whose text holds `statement` runs and commits, and
+    /// then its link is cut before the answer reaches the client: the moment a failing
+    /// link leaves a client unsure whether its write happened.
+    pub fn lose_the_answer_to(&self, statement: &str) {
+        *self
+            .loss
+            .armed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(statement.as_bytes().to_vec());
+    }
+
+    /// Whether the statement `lose_the_answer_to` named has run and lost its answer.
+    pub fn answer_lost(&self) -> bool {
+        self.loss.lost.load(Ordering::SeqCst)
+    }
+}
+
+/// Client to server; the link that sends the armed statement is doomed before the
+/// statement leaves, so that none of its answer can slip through.
+async fn upstream(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    loss: &AnswerLoss,
+    doomed: &AtomicBool,
+) -> std::io::Result<()> {
+    let mut buf = vec![0; 16 * 1024];
+    // What was sent lately, so that a statement split between reads is still seen.
+    let mut recent: Vec<u8> = Vec::new();
+    loop {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        {
+            let mut armed = loss.armed.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(statement) = armed.as_ref() {
+                recent.extend_from_slice(&buf[..n]);
+                if recent.windows(statement.len()).any(|w| w == statement) {
+                    *armed = None;
+                    doomed.store(true, Ordering::SeqCst);
+                } else {
+                    let keep = recent.len().saturating_sub(statement.len());
+                    recent.drain(..keep);
+                }
+            }
+        }
+        to.write_all(&buf[..n]).await?;
+    }
+}
+
+/// Server to client. On a doomed link, the messages before the statement's completion go
+/// through (a client that prepares first waits for them before it executes); from the
+/// completion on, nothing does, and the link is cut at the ready-for-query that follows
+/// it: by then PostgreSQL has committed.
+async fn downstream(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    loss: &AnswerLoss,
+    doomed: &AtomicBool,
+) -> std::io::Result<()> {
+    let mut buf = vec![0; 16 * 1024];
+    let mut pending: Vec<u8> = Vec::new();
+    let mut completed = false;
+    loop {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        if !doomed.load(Ordering::SeqCst) {
+            to.write_all(&buf[..n]).await?;
+            continue;
+        }
+        pending.extend_from_slice(&buf[..n]);
+        // A message: its type, then its length (which counts itself), then its body.
+        while pending.len() >= 5 {
+            let length = u32::from_be_bytes([pending[1], pending[2], pending[3], pending[4]]);
+            let end = 1 + length as usize;
+            if pending.len() < end {
+                break;
+            }
+            let message: Vec<u8> = pending.drain(..end).collect();
+            match message[0] {
+                b'C' => completed = true,
+                b'Z' if completed => {
+                    loss.lost.store(true, Ordering::SeqCst);
+                    return Ok(());
+                }
+                _ if !completed => to.write_all(&message).await?,
+                _ => {}
+            }
+        }
     }
 }
 

@@ -66,6 +66,9 @@ struct Chores {
     repairs: bool,
     housekeeping: bool,
     purge: bool,
+    /// Every push checked against Redis: the last cycle failed, and may have marked jobs
+    /// dispatched (its commit landed, the answer was lost) without pushing them.
+    check_pushes: bool,
 }
 
 pub struct Dispatcher {
@@ -83,6 +86,7 @@ impl Dispatcher {
         let mut leadership = Leadership::default();
         let mut pruner = housekeeping::Pruner::default();
         let mut cycle: u64 = 0;
+        let mut failed = false;
         while !*stop.borrow() {
             if self.renew(&mut leadership).await {
                 cycle += 1;
@@ -90,10 +94,15 @@ impl Dispatcher {
                     repairs: cycle % REPAIRS_EVERY == 1,
                     housekeeping: cycle % HOUSEKEEPING_EVERY == 1,
                     purge: cycle % PURGE_EVERY == 1,
+                    check_pushes: failed,
                 };
-                if let Err(e) = self.cycle(chores, &mut pruner).await {
-                    tracing::warn!(error = %e, "dispatch cycle failed; retrying next tick");
-                }
+                failed = match self.cycle(chores, &mut pruner).await {
+                    Ok(()) => false,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dispatch cycle failed; retrying next tick");
+                        true
+                    }
+                };
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
@@ -142,6 +151,7 @@ impl Dispatcher {
             repairs,
             housekeeping,
             purge,
+            check_pushes,
         } = chores;
         let mut redis = self.redis.clone();
         let mut conn = self.db.get().await.map_err(StoreError::from)?;
@@ -152,8 +162,9 @@ impl Dispatcher {
                 let _ = queue::publish(&mut redis, &row.event()).await;
             }
         }
-        // After a wipe every push is checked at once; else only those waiting a while.
-        if wiped {
+        // After a wipe or a failed cycle every push is checked at once; else only those
+        // waiting a while.
+        if wiped || check_pushes {
             self.repush_lost(&mut conn, &mut redis, 0.0).await?;
         } else if repairs {
             self.repush_lost(&mut conn, &mut redis, self.config.redispatch_after_secs)

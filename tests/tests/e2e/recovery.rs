@@ -227,6 +227,39 @@ async fn a_postgresql_blip_under_load_costs_seconds_and_every_job_succeeds() {
     );
 }
 
+/// A dispatch cycle whose marks committed but whose answer was lost pushes nothing; the
+/// next cycle finds those jobs missing from Redis and pushes them, instead of leaving them
+/// holding the window until a redispatch (an hour on, here).
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_a_cycle_marked_dispatched_without_hearing_back_are_pushed_by_the_next() {
+    let mut app = TestApp::builder()
+        .workers_db_via_proxy()
+        .env("PREPQ_QUEUE_WINDOW", "4")
+        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "3600")
+        .start()
+        .await;
+    let user = app.user().await;
+    // The API pushes the first window; the dispatcher marks the rest.
+    let ids = user.echo_many(20, 0, 4).await;
+    let proxy = app.db_proxy.as_ref().expect("the workers' database proxy");
+    proxy.lose_the_answer_to("dispatch_id = pushed.dispatch_id");
+    app.start_worker(&[]).await;
+    let proxy = app.db_proxy.as_ref().expect("the workers' database proxy");
+    wait_until(
+        "the dispatcher's marks to commit and their answer to be lost",
+        JOB_DEADLINE,
+        || async { proxy.answer_lost().then_some(()) },
+    )
+    .await;
+
+    wait_until("every job to succeed", JOB_DEADLINE, || async {
+        let jobs = app.jobs_of_kind("platform.echo").await;
+        let succeeded = jobs.iter().filter(|j| j.status == "succeeded").count();
+        (succeeded == ids.len()).then_some(())
+    })
+    .await;
+}
+
 /// Tasks a killed worker had fetched but not started are handed back as soon as its alive
 /// mark runs out, and start elsewhere within seconds, not after a redispatch a minute on.
 #[tokio::test(flavor = "multi_thread")]
