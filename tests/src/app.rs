@@ -65,6 +65,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// The workers' analyses and interviews are written by the model at `base_url`,
+    /// whether or not one is there.
+    pub fn model_at(self, base_url: &str) -> Self {
+        self.worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
+            .worker_env("PREPQ_LLM_BASE_URL", base_url)
+            .worker_env("PREPQ_LLM_API_KEY", "sk-test")
+    }
+
     /// The API reaches Redis through a proxy the test can break.
     pub fn api_redis_via_proxy(mut self) -> Self {
         self.api_via_proxy = true;

@@ -26,7 +26,7 @@ pub use attempts::{ATTEMPT_LOGS, BodyRun, body_runs};
 pub use client::{JobView, User};
 pub use database::{empty_database, fresh_database};
 pub use live::{LiveClient, ticket};
-pub use model_server::{ModelReply, ModelServer};
+pub use model_server::{ModelReply, ModelServer, fenced};
 pub use pay_provider::PayProvider;
 pub use process::{Memory, Process, bin_dir};
 pub use proxy::ChaosProxy;

@@ -149,3 +149,17 @@ fn completion(content: &str, finish_reason: &str) -> poem::Response {
         .content_type("application/json")
         .body(body.to_string())
 }
+
+/// The text between a fence's opening and closing marks in a message the model was sent.
+pub fn fenced<'t>(content: &'t str, name: &str) -> &'t str {
+    let open = content
+        .find(&format!("<<<{name}-"))
+        .expect("an opening fence");
+    let body = &content[open..];
+    let nonce_end = body.find('\n').unwrap();
+    let nonce = &body[name.len() + 4..nonce_end];
+    let close = body
+        .find(&format!("{name}-{nonce}>>>"))
+        .expect("a closing fence");
+    &body[nonce_end..close]
+}

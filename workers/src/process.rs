@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::{
     config::{EngineChoice, WorkerConfig},
     dispatcher::Dispatcher,
-    engines::{analysis::Engine, email::Mailer, llm::Llm, reading::ChildSlots},
+    engines::{Engine, email::Mailer, llm::Llm, reading::ChildSlots},
     health, runner, scheduler,
     services::Services,
     store,
@@ -83,7 +83,7 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             config.extract.children_per_user,
         ),
         mailer: Arc::new(Mailer::from_config(&config.mail).await?),
-        analysis: match config.llm.engine() {
+        engine: match config.llm.engine() {
             EngineChoice::Builtin => Engine::Builtin,
             EngineChoice::Llm => Engine::Llm(Arc::new(
                 Llm::new(&config.llm).context("building the model client")?,

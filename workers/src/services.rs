@@ -8,7 +8,7 @@ use prepq_schema::{BlobStore, DbPool};
 
 use crate::{
     config::{CrawlConfig, ExtractLimits},
-    engines::{analysis::Engine, email::Mailer, reading::ChildSlots},
+    engines::{Engine, email::Mailer, reading::ChildSlots},
     store::JobStore,
 };
 
@@ -19,7 +19,7 @@ pub struct Services {
     pub limits: ExtractLimits,
     pub children: ChildSlots,
     pub mailer: Arc<Mailer>,
-    pub analysis: Engine,
+    pub engine: Engine,
     pub crawl: CrawlConfig,
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
@@ -66,6 +66,6 @@ service!(BlobStore, blobs);
 service!(ExtractLimits, limits);
 service!(ChildSlots, children);
 service!(Arc<Mailer>, mailer);
-service!(Engine, analysis);
+service!(Engine, engine);
 service!(CrawlConfig, crawl);
 service!(Option<Arc<Provider>>, payments);

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::JOB_DEADLINE;
 
 const WEAK: &str = "I try to do my best and work hard with the team.";
-const STRONG: &str = "At the time our Go checkout service took 3000 requests per second; I was responsible for its reliability, so I set timeouts and retries, added Prometheus alerts and ran load tests before each release. As a result errors fell by 40% because slow calls no longer piled up.";
+pub(crate) const STRONG: &str = "At the time our Go checkout service took 3000 requests per second; I was responsible for its reliability, so I set timeouts and retries, added Prometheus alerts and ran load tests before each release. As a result errors fell by 40% because slow calls no longer piled up.";
 
 async fn platform() -> (TestApp, User) {
     let app = TestApp::builder()
@@ -31,7 +31,7 @@ async fn with_resume() -> (TestApp, User, String) {
 }
 
 /// Starts a session and waits for its first question.
-async fn started(user: &User, resume: &str, count: u32, mode: &str) -> Value {
+pub(crate) async fn started(user: &User, resume: &str, count: u32, mode: &str) -> Value {
     let request = json!({
         "resume_id": resume,
         "target": { "title": "Backend Engineer", "description": GO_AND_KUBERNETES },
@@ -53,7 +53,7 @@ async fn started(user: &User, resume: &str, count: u32, mode: &str) -> Value {
 }
 
 /// The session once it is not waiting: a current question, or ended.
-async fn next(user: &User, location: &str) -> Value {
+pub(crate) async fn next(user: &User, location: &str) -> Value {
     wait_until(
         "the interview to be ready for an answer",
         JOB_DEADLINE,
@@ -77,7 +77,7 @@ async fn skip_rest(user: &User, mut session: Value) -> Value {
 }
 
 /// The session once its report is written.
-async fn reported(user: &User, session: &Value) -> Value {
+pub(crate) async fn reported(user: &User, session: &Value) -> Value {
     wait_until("the report", JOB_DEADLINE, || async {
         let view: Value = user.get(&location(session)).await.json().await.ok()?;
         (view["status"] == "finished").then_some(view)
@@ -85,11 +85,11 @@ async fn reported(user: &User, session: &Value) -> Value {
     .await
 }
 
-fn location(session: &Value) -> String {
+pub(crate) fn location(session: &Value) -> String {
     format!("/api/v1/interviews/{}", session["id"].as_str().unwrap())
 }
 
-async fn reply(user: &User, session: &Value, body: Value) -> reqwest::Response {
+pub(crate) async fn reply(user: &User, session: &Value, body: Value) -> reqwest::Response {
     let path = format!("{}/answers", location(session));
     user.call(Method::POST, &path, Some(&body)).await
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use prepq_tests::{ModelReply, ModelServer, TestApp, User, wait_until};
+use prepq_tests::{ModelReply, ModelServer, TestApp, User, fenced, wait_until};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -56,9 +56,7 @@ async fn platform_with(model: &ModelServer, settings: &[(&str, &str)]) -> TestAp
 async fn platform_at(base_url: &str, settings: &[(&str, &str)]) -> TestApp {
     let mut builder = TestApp::builder()
         .api_env("PREPQ_POINTS_SIGNUP_GRANT", "30")
-        .worker_env("PREPQ_ANALYSIS_ENGINE", "llm")
-        .worker_env("PREPQ_LLM_BASE_URL", base_url)
-        .worker_env("PREPQ_LLM_API_KEY", "sk-test");
+        .model_at(base_url);
     for (key, value) in settings {
         builder = builder.worker_env(key, value);
     }
@@ -87,20 +85,6 @@ async fn submit_diagnosis(user: &User, resume: &str) {
 
 fn diagnosis_of(resume: &str) -> Value {
     json!({ "resume_id": resume, "target": { "title": "Backend", "description": GO_AND_KUBERNETES } })
-}
-
-/// The text between a fence's opening and closing marks.
-fn fenced<'t>(content: &'t str, name: &str) -> &'t str {
-    let open = content
-        .find(&format!("<<<{name}-"))
-        .expect("an opening fence");
-    let body = &content[open..];
-    let nonce_end = body.find('\n').unwrap();
-    let nonce = &body[name.len() + 4..nonce_end];
-    let close = body
-        .find(&format!("{name}-{nonce}>>>"))
-        .expect("a closing fence");
-    &body[nonce_end..close]
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -13,6 +13,7 @@ mod exhaustion;
 mod fencing;
 mod idempotency;
 mod interviews;
+mod interviews_llm;
 mod lifecycle;
 mod limits;
 mod llm;

@@ -1,11 +1,14 @@
 //! The libraries that do the work, knowing nothing of jobs: reading untrusted files (in a
-//! sandbox child), parsing resumes, the analyses, mock interviews, the model client that
-//! both can use, mail, and the billing audit's rules.
+//! sandbox child), parsing resumes, the analyses, mock interviews, the engine that writes
+//! both and the model client it may ask, mail, and the billing audit's rules.
 
 pub mod analysis;
 pub mod audit;
 pub mod email;
+mod engine;
 pub mod interview;
 pub mod llm;
 pub mod parse;
 pub mod reading;
+
+pub use engine::Engine;

@@ -1,20 +1,24 @@
 //! `interview.feedback`: one answered turn scored, and a follow-up asked when it missed a
 //! key point (at most two a question, none once the session is ending).
 
-use prepq_jobs::kinds::{AnswerFeedback, EngineRun, InterviewFeedback, Language};
+use prepq_jobs::kinds::{AnswerFeedback, InterviewFeedback, Language};
 use prepq_schema::{DbPool, interviews};
 
 use super::{Outcome, Run, record};
 use crate::{
     context::JobContext,
-    engines::interview::{Asked, feedback},
+    engines::{Engine, interview::Asked},
     error::JobError,
 };
 
 impl Run for InterviewFeedback {
-    type Needs = DbPool;
+    type Needs = (DbPool, Engine);
 
-    async fn run(self, _ctx: &JobContext, db: DbPool) -> Result<Outcome<AnswerFeedback>, JobError> {
+    async fn run(
+        self,
+        _ctx: &JobContext,
+        (db, engine): (DbPool, Engine),
+    ) -> Result<Outcome<AnswerFeedback>, JobError> {
         let mut conn = db.get().await?;
         let session = interviews::find(&mut conn, self.interview_id)
             .await?
@@ -29,22 +33,20 @@ impl Run for InterviewFeedback {
             .find(|t| (t.question_index, t.follow_up) == key)
             .ok_or_else(|| JobError::permanent("the answered question is not in the interview"))?;
         let key_points = turn.key_points();
-        let started = std::time::Instant::now();
-        let mut given = feedback(
-            &Asked {
-                question: &turn.question,
-                category: &turn.category,
-                key_points: &key_points,
-                language: Language::from_tag(&session.language),
-                may_follow_up: key.1 < 2 && session.status == interviews::IN_PROGRESS,
-            },
-            turn.answer.as_deref().unwrap_or_default(),
-        );
-        given.engine = EngineRun {
-            engine: "builtin".into(),
-            latency_ms: started.elapsed().as_secs_f64() * 1e3,
-            ..Default::default()
-        };
+        // The connection goes back while the engine works: a model takes seconds.
+        drop(conn);
+        let given = engine
+            .feedback(
+                &Asked {
+                    question: &turn.question,
+                    category: &turn.category,
+                    key_points: &key_points,
+                    language: Language::from_tag(&session.language),
+                    may_follow_up: key.1 < 2 && session.status == interviews::IN_PROGRESS,
+                },
+                turn.answer.as_deref().unwrap_or_default(),
+            )
+            .await?;
         let interview_id = self.interview_id;
         Ok(Outcome::done_keeping(
             given.clone(),

@@ -11,7 +11,7 @@ use prepq_schema::{
 use super::{Outcome, Run, record};
 use crate::{
     context::JobContext,
-    engines::analysis::{Engine, Input},
+    engines::{Engine, analysis::Input},
     error::JobError,
 };
 

@@ -1,25 +1,23 @@
 //! `interview.report`: the ended session's assessment, with the trend against the owner's
 //! earlier sessions. Its success settles the session's price.
 
-use prepq_jobs::kinds::{
-    AnswerFeedback, EngineRun, InterviewAssessment, InterviewReport, Language,
-};
+use prepq_jobs::kinds::{AnswerFeedback, InterviewAssessment, InterviewReport, Language};
 use prepq_schema::{DbPool, interviews};
 
 use super::{Outcome, Run, record};
 use crate::{
     context::JobContext,
-    engines::interview::{Scored, assess},
+    engines::{Engine, interview::Scored},
     error::JobError,
 };
 
 impl Run for InterviewReport {
-    type Needs = DbPool;
+    type Needs = (DbPool, Engine);
 
     async fn run(
         self,
         _ctx: &JobContext,
-        db: DbPool,
+        (db, engine): (DbPool, Engine),
     ) -> Result<Outcome<InterviewAssessment>, JobError> {
         let mut conn = db.get().await?;
         // A session deleted after it ended is still paid for: its feedback was given.
@@ -36,7 +34,9 @@ impl Run for InterviewReport {
             .iter()
             .map(|t| Scored {
                 question_index: t.question_index,
+                question: &t.question,
                 category: &t.category,
+                answer: t.answer.as_deref(),
                 skipped: t.skipped,
                 feedback: t
                     .feedback
@@ -49,13 +49,10 @@ impl Run for InterviewReport {
             .into_iter()
             .map(|s| u32::try_from(s).unwrap_or(0))
             .collect();
-        let started = std::time::Instant::now();
-        let mut assessment = assess(&scored, &earlier, Language::from_tag(&session.language));
-        assessment.engine = EngineRun {
-            engine: "builtin".into(),
-            latency_ms: started.elapsed().as_secs_f64() * 1e3,
-            ..Default::default()
-        };
+        drop(conn);
+        let assessment = engine
+            .assess(&scored, &earlier, Language::from_tag(&session.language))
+            .await?;
         Ok(Outcome::done_keeping(
             assessment.clone(),
             record(assessment, |conn, job_id, assessment| {

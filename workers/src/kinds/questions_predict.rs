@@ -7,7 +7,7 @@ use prepq_schema::{DbPool, analyses};
 use super::{Outcome, Run, record};
 use crate::{
     context::JobContext,
-    engines::analysis::{Engine, Input},
+    engines::{Engine, analysis::Input},
     error::JobError,
 };
 

@@ -1,5 +1,4 @@
-//! Resume diagnosis and question prediction behind one seam: the offline, deterministic
-//! `builtin` engine, or an OpenAI-compatible model (`llm`). Both give the same types.
+//! Resume diagnosis and question prediction, by either engine (see `Engine`).
 
 mod checks;
 mod degree;
@@ -9,12 +8,11 @@ mod llm;
 mod questions;
 mod requirements;
 
-use std::{sync::Arc, time::Instant};
-
-use prepq_jobs::kinds::{EngineRun, Language, QuestionSet, ResumeDiagnosis, ResumeParse, Target};
+use prepq_jobs::kinds::{Language, QuestionSet, ResumeDiagnosis, ResumeParse, Target};
 use prepq_schema::{DbPool, resume_parses};
 use uuid::Uuid;
 
+use super::engine::{Engine, builtin};
 use crate::error::JobError;
 
 /// What an analysis reads: the resume's stored reading, the target job, and the language
@@ -53,12 +51,6 @@ impl Input {
     }
 }
 
-#[derive(Clone)]
-pub enum Engine {
-    Builtin,
-    Llm(Arc<super::llm::Llm>),
-}
-
 impl Engine {
     pub async fn diagnose(&self, input: &Input) -> Result<ResumeDiagnosis, JobError> {
         match self {
@@ -79,19 +71,6 @@ impl Engine {
             Self::Llm(llm) => llm.predict(input, count).await,
         }
     }
-}
-
-/// Runs a builtin analysis and notes its engine and time on it.
-fn builtin<T>(analyse: impl FnOnce() -> T, note: impl FnOnce(&mut T, EngineRun)) -> T {
-    let started = Instant::now();
-    let mut result = analyse();
-    let run = EngineRun {
-        engine: "builtin".into(),
-        latency_ms: started.elapsed().as_secs_f64() * 1e3,
-        ..Default::default()
-    };
-    note(&mut result, run);
-    result
 }
 
 /// The text in the answer's language.

@@ -108,19 +108,31 @@ const STAR: [&[&str]; 4] = [
     ],
 ];
 
+/// Words in the answer; Chinese counts two characters a word.
+fn length(text: &str) -> usize {
+    if text.chars().any(is_han) {
+        text.chars().filter(|c| !c.is_whitespace()).count() / 2
+    } else {
+        text.split_whitespace().count()
+    }
+}
+
+/// An answer with nothing in it to score: empty, a fragment, or "I don't know".
+pub fn says_nothing(answer: &str) -> bool {
+    let text = answer.trim();
+    let lower = text.to_lowercase();
+    length(text) < 3
+        || NOTHING
+            .iter()
+            .any(|n| lower.trim_end_matches(['.', '。', '!']) == *n)
+}
+
 pub fn feedback(asked: &Asked<'_>, answer: &str) -> AnswerFeedback {
     let zh = asked.language == Language::ZhCn;
     let text = answer.trim();
     let lower = text.to_lowercase();
-    let length = if text.chars().any(is_han) {
-        text.chars().filter(|c| !c.is_whitespace()).count() / 2
-    } else {
-        text.split_whitespace().count()
-    };
-    let says_nothing = length < 3
-        || NOTHING
-            .iter()
-            .any(|n| lower.trim_end_matches(['.', '。', '!']) == *n);
+    let length = length(text);
+    let says_nothing = says_nothing(text);
     let (hit, missed): (Vec<String>, Vec<String>) = asked
         .key_points
         .iter()

@@ -7,7 +7,9 @@ use prepq_jobs::kinds::{AnswerFeedback, CategoryScore, InterviewAssessment, Lang
 /// One asked turn as the report reads it.
 pub struct Scored<'a> {
     pub question_index: i32,
+    pub question: &'a str,
     pub category: &'a str,
+    pub answer: Option<&'a str>,
     pub skipped: bool,
     /// None: never answered (the session ended first).
     pub feedback: Option<AnswerFeedback>,
@@ -164,7 +166,9 @@ mod tests {
     fn scored(index: i32, category: &'static str, score: Option<u32>) -> Scored<'static> {
         Scored {
             question_index: index,
+            question: "Tell me about it.",
             category,
+            answer: score.map(|_| "An answer."),
             skipped: score.is_none(),
             feedback: score.map(|score| AnswerFeedback {
                 score,
