@@ -18,6 +18,7 @@ pub mod leaderships;
 pub mod memberships;
 pub mod orders;
 pub mod points;
+pub mod posting_searches;
 pub mod postings;
 pub mod reconciliations;
 pub mod resume_parses;

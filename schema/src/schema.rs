@@ -211,6 +211,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    posting_searches (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        filters -> Jsonb,
+        filters_key -> Text,
+        runs -> Int4,
+        last_results -> Int4,
+        first_run_at -> Timestamptz,
+        last_run_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Tsvector;
 
@@ -372,6 +385,7 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(orders -> users (owner_id));
 diesel::joinable!(point_balances -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
+diesel::joinable!(posting_searches -> users (owner_id));
 diesel::joinable!(postings -> crawl_sources (source_id));
 diesel::joinable!(question_sets -> jobs (job_id));
 diesel::joinable!(question_sets -> resumes (resume_id));
@@ -402,6 +416,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     point_balances,
     points_ledger,
+    posting_searches,
     postings,
     question_sets,
     reconciliation_mismatches,

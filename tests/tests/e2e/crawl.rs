@@ -312,6 +312,60 @@ async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates(
     );
 }
 
+/// A user's first pages of filtered searches are remembered for their dashboard, one entry
+/// per distinct search; later pages and unfiltered browsing are not searches.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_shows_a_users_recent_posting_searches_and_only_theirs() {
+    let site = Site::start().await;
+    serve_all(&site);
+    let app = TestApp::builder()
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .workers(1)
+        .start()
+        .await;
+    let admin = app.admin().await;
+    for (name, spec) in specs(&site).into_iter().take(2) {
+        let id = add_source(&admin, name, &spec, NEVER).await;
+        crawl(&admin, &id).await;
+    }
+    let user = app.user().await;
+    assert_eq!(postings(&user, "q=engineer").await.len(), 2);
+    assert_eq!(postings(&user, "skill=Go&location=Berlin").await.len(), 1);
+    let first: Value = user
+        .get("/api/v1/postings?q=%20engineer%20&limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    assert_eq!(
+        postings(&user, &format!("q=engineer&limit=1&cursor={cursor}"))
+            .await
+            .len(),
+        1
+    );
+    postings(&user, "limit=100").await;
+
+    let dashboard: Value = user.get("/api/v1/dashboard").await.json().await.unwrap();
+    let searches = &dashboard["posting_searches"];
+    assert_eq!(searches["count"], 2, "{searches}");
+    let latest = &searches["latest"];
+    assert_eq!(latest[0]["filters"], json!({ "q": "engineer" }));
+    assert_eq!(
+        (&latest[0]["runs"], &latest[0]["last_results"]),
+        (&json!(2), &json!(1))
+    );
+    assert_eq!(
+        latest[1]["filters"],
+        json!({ "skill": "Go", "location": "Berlin" })
+    );
+    assert_eq!(latest[1]["runs"], 1);
+
+    let other = app.user().await;
+    let theirs: Value = other.get("/api/v1/dashboard").await.json().await.unwrap();
+    assert_eq!(theirs["posting_searches"]["count"], 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn robots_rules_are_kept_and_bad_pages_are_counted_errors() {
     let site = Site::start().await;
