@@ -14,7 +14,7 @@ use crate::{
     config::ApiConfig,
     connections,
     error::json_errors,
-    health, live, relay,
+    health, relay,
     request_guard::guard_requests,
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, EventsApi, FilesApi, InterviewsApi,
@@ -180,7 +180,6 @@ pub fn app(services: Services) -> impl Endpoint {
             "/api/v1/payments/wechat/notify",
             poem::post(routes::payment_notify::notify),
         )
-        .at("/api/v1/interviews/:id/live", get(live::live))
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)

@@ -2,14 +2,31 @@
 //! that code generators refuse or misread; they are rewritten here, once, into the plain
 //! OpenAPI 3.0 they mean, before the document is served or checked in.
 
+use poem_openapi::{registry::Registry, types::Type};
 use serde_json::{Map, Value};
 
 /// Rewrites the generated document (JSON text) and returns it pretty-printed.
 pub fn for_clients(generated: &str) -> String {
     let mut document: Value =
         serde_json::from_str(generated).expect("poem-openapi writes valid JSON");
+    if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
+        for (name, schema) in kept_schemas() {
+            schemas.entry(name).or_insert(schema);
+        }
+    }
     rewrite(&mut document);
     serde_json::to_string_pretty(&document).expect("a JSON value serialises")
+}
+
+/// Schemas no operation names that clients still need: what a client sends on the live
+/// socket (poem-openapi drops the schemas no operation refers to).
+fn kept_schemas() -> Map<String, Value> {
+    let mut registry = Registry::new();
+    crate::live::LiveClientMessage::register(&mut registry);
+    match serde_json::to_value(&registry.schemas) {
+        Ok(Value::Object(schemas)) => schemas,
+        _ => Map::new(),
+    }
 }
 
 fn rewrite(value: &mut Value) {

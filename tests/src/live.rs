@@ -1,6 +1,6 @@
 //! A scripted client of a mock interview's WebSocket.
 
-use std::time::Duration;
+use std::{sync::LazyLock, time::Duration};
 
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -77,7 +77,11 @@ impl LiveClient {
         loop {
             match self.socket.next().await? {
                 Ok(Message::Text(text)) => {
-                    return Some(serde_json::from_str(&text).expect("a JSON message"));
+                    let message: Value = serde_json::from_str(&text).expect("a JSON message");
+                    if let Err(why) = documented(&message) {
+                        panic!("a message off the OpenAPI document ({why}): {message}");
+                    }
+                    return Some(message);
                 }
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => {}
@@ -104,4 +108,53 @@ pub async fn ticket(user: &User, interview: &str) -> String {
     assert_eq!(answer.status(), 200, "{:?}", answer.text().await);
     let body: Value = answer.json().await.expect("a ticket");
     body["ticket"].as_str().expect("a ticket").to_owned()
+}
+
+/// The checked-in OpenAPI document: what the server's messages must match.
+static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/openapi.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the OpenAPI document"))
+        .expect("a JSON document")
+});
+
+/// Whether a server message is a `LiveServerMessage` as the document has it: a `type` the
+/// discriminator maps, every field declared with its JSON type, every required one there.
+fn documented(message: &Value) -> Result<(), String> {
+    let schemas = &DOCUMENT["components"]["schemas"];
+    let kind = message["type"].as_str().ok_or("no type")?;
+    let variant = schemas["LiveServerMessage"]["discriminator"]["mapping"][kind]
+        .as_str()
+        .ok_or_else(|| format!("type {kind} is not in the discriminator"))?;
+    let resolve = |reference: &str| &schemas[reference.trim_start_matches("#/components/schemas/")];
+    let body = resolve(variant)["allOf"]
+        .as_array()
+        .and_then(|parts| parts.iter().find_map(|p| p["$ref"].as_str()))
+        .map(resolve)
+        .ok_or("the variant names no object")?;
+    let fields = message.as_object().ok_or("not an object")?;
+    for required in body["required"].as_array().into_iter().flatten() {
+        let name = required.as_str().unwrap_or_default();
+        if !fields.contains_key(name) {
+            return Err(format!("{name} is required"));
+        }
+    }
+    for (name, value) in fields.iter().filter(|(name, _)| *name != "type") {
+        let declared = &body["properties"][name];
+        if declared.is_null() {
+            return Err(format!("{name} is not declared"));
+        }
+        let matches = match declared["type"].as_str() {
+            Some("integer") => value.is_i64() || value.is_u64(),
+            Some("number") => value.is_number(),
+            Some("string") => value.is_string(),
+            Some("boolean") => value.is_boolean(),
+            Some("array") => value.is_array(),
+            Some("object") | None => value.is_object(),
+            Some(_) => true,
+        };
+        if !matches {
+            return Err(format!("{name} is not a {}", declared["type"]));
+        }
+    }
+    Ok(())
 }

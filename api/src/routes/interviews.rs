@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use poem::web::{Data, websocket::WebSocket};
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
     param::{Path, Query},
@@ -26,7 +27,9 @@ use super::{
 use crate::{
     auth::Signed,
     error::{ApiError, ErrorBody, FindError, ListError},
+    live::{self, LiveRefused, LiveSocket},
     rate_limit,
+    state::AppState,
 };
 
 #[derive(Default)]
@@ -332,13 +335,29 @@ impl InterviewsApi {
         interviews::find_owned(&mut conn, me.caller.user_id, id.0)
             .await?
             .ok_or_else(|| FindError::not_found("interview"))?;
-        let ticket = crate::live::issue_ticket(me.state, me.caller.user_id, id.0)
+        let ticket = live::issue_ticket(me.state, me.caller.user_id, id.0)
             .await
             .map_err(|e| StoreError::Corrupt(format!("Redis: {e}")))?;
         Ok(Json(LiveTicket {
             ticket,
-            expires_in: crate::live::TICKET_SECS,
+            expires_in: live::TICKET_SECS,
         }))
+    }
+
+    /// The session live over WebSocket, opened with a ticket from
+    /// `POST /interviews/{id}/ticket` (single use, 60 seconds). Frames are JSON text: the
+    /// client sends `LiveClientMessage`s, the server `LiveServerMessage`s. A dropped socket
+    /// reconnects to the same question; a message over 16 KiB closes it.
+    #[oai(path = "/interviews/:id/live", method = "get")]
+    async fn live(
+        &self,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        /// The ticket, spent by opening.
+        ticket: Query<Option<String>>,
+        ws: WebSocket,
+    ) -> Result<LiveSocket, LiveRefused> {
+        live::open(&state, id.0, ticket.0, ws).await
     }
 
     /// Delete one of your interviews that has ended (a live one: end it first).

@@ -4,16 +4,20 @@
 //! to the same question, and any API instance serves it. Messages are JSON objects with a
 //! `type`; see the README.
 
+mod messages;
+
 use std::{collections::HashSet, time::Duration};
 
 use futures::{SinkExt, StreamExt};
 use poem::{
-    IntoResponse, handler,
-    http::StatusCode,
-    web::{
-        Data, Path, Query,
-        websocket::{Message, WebSocket, WebSocketConfig, WebSocketStream},
-    },
+    IntoResponse,
+    web::websocket::{Message, WebSocket, WebSocketConfig, WebSocketStream},
+};
+use poem_openapi::{
+    ApiResponse,
+    payload::Json,
+    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::{ParseFromJSON, ToJSON, Type},
 };
 use prepq_jobs::{
     NewJob,
@@ -21,11 +25,11 @@ use prepq_jobs::{
 };
 use prepq_schema::interviews::{self, Interview, Reply, ReplyRefused, Turn};
 use redis::AsyncCommands;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{auth::SecretToken, rate_limit, state::AppState};
+pub use messages::*;
+
+use crate::{auth::SecretToken, error::ErrorBody, rate_limit, state::AppState};
 
 /// A ticket's life: long enough to open the socket it was asked for.
 pub const TICKET_SECS: u64 = 60;
@@ -51,130 +55,116 @@ pub async fn issue_ticket(state: &AppState, owner: Uuid, id: Uuid) -> redis::Red
     Ok(ticket)
 }
 
-#[derive(Deserialize)]
-pub struct LiveQuery {
+/// The socket, once the upgrade is accepted. Its 101 answer documents what the server
+/// sends; the client's messages are kept in the document by `spec`.
+pub struct LiveSocket(poem::Response);
+
+impl IntoResponse for LiveSocket {
+    fn into_response(self) -> poem::Response {
+        self.0
+    }
+}
+
+impl ApiResponse for LiveSocket {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "Switched to the WebSocket protocol. Every frame is a JSON text: the server's are `LiveServerMessage`s (below), the client's `LiveClientMessage`s.",
+                status: Some(101),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: "application/json",
+                    schema: LiveServerMessage::schema_ref(),
+                }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        LiveServerMessage::register(registry);
+    }
+}
+
+/// Why the socket was not opened.
+#[derive(Debug, ApiResponse)]
+pub enum LiveRefused {
+    /// Not a WebSocket upgrade, or an id that is not a UUID.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No ticket, or one unknown, used or expired: ask `POST /interviews/{id}/ticket`.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The ticket is for another session.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// As many of your streams are open as you may hold: close one first.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>),
+    /// Redis is unreachable; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+/// Spends the ticket and upgrades to the session's socket.
+pub async fn open(
+    state: &AppState,
+    id: Uuid,
     ticket: Option<String>,
-}
-
-/// What a client sends.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ClientMessage {
-    Answer { text: String },
-    Skip,
-    HintRequest,
-    End,
-}
-
-/// What the server sends.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ServerMessage<'a> {
-    Question(Asked<'a>),
-    FollowUp(Asked<'a>),
-    Feedback {
-        question_index: i32,
-        follow_up: i32,
-        feedback: &'a AnswerFeedback,
-    },
-    Hint {
-        hint: String,
-    },
-    Progress {
-        status: &'a str,
-        answered: usize,
-        asked: usize,
-        awaiting_feedback: bool,
-    },
-    ReportReady {
-        overall_score: Option<i32>,
-        assessment: Option<&'a Value>,
-    },
-    Error {
-        code: &'a str,
-        message: String,
-    },
-}
-
-#[derive(Serialize)]
-struct Asked<'a> {
-    question_index: i32,
-    follow_up: i32,
-    question: &'a str,
-    category: &'a str,
-    difficulty: &'a str,
-    seconds: Option<i32>,
-}
-
-#[handler]
-pub async fn live(
-    Path(id): Path<Uuid>,
-    Query(query): Query<LiveQuery>,
     ws: WebSocket,
-    state: Data<&AppState>,
-) -> poem::Response {
-    let refuse = |status: StatusCode, code: &str, message: &str| {
-        poem::Response::builder()
-            .status(status)
-            .content_type("application/json")
-            .body(json!({ "error": { "code": code, "message": message } }).to_string())
-    };
-    let Some(ticket) = query.ticket.filter(|t| t.len() <= 64) else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
+) -> Result<LiveSocket, LiveRefused> {
+    let Some(ticket) = ticket.filter(|t| t.len() <= 64) else {
+        return Err(LiveRefused::Unauthorized(ErrorBody::new(
             "ticket_required",
             "open the socket with a ticket from POST /interviews/{id}/ticket",
-        );
+        )));
+    };
+    let invalid = || {
+        LiveRefused::Unauthorized(ErrorBody::new(
+            "invalid_ticket",
+            "the ticket is unknown, used or expired: ask for another",
+        ))
     };
     let mut redis = state.redis.clone();
-    let held: Option<String> = match redis::cmd("GETDEL")
+    let held: Option<String> = redis::cmd("GETDEL")
         .arg(ticket_key(&ticket))
         .query_async(&mut redis)
         .await
-    {
-        Ok(held) => held,
-        Err(e) => {
+        .map_err(|e| {
             tracing::warn!(error = %e, "reading a live ticket failed");
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again");
-        }
-    };
-    let Some((owner, session)) = held.as_deref().and_then(|h| h.split_once(':')) else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "invalid_ticket",
-            "the ticket is unknown, used or expired: ask for another",
-        );
-    };
+            LiveRefused::Unavailable(ErrorBody::new("unavailable", "try again"))
+        })?;
+    let (owner, session) = held
+        .as_deref()
+        .and_then(|h| h.split_once(':'))
+        .ok_or_else(invalid)?;
     let (Ok(owner), Ok(session)) = (owner.parse::<Uuid>(), session.parse::<Uuid>()) else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "invalid_ticket",
-            "the ticket is unknown, used or expired: ask for another",
-        );
+        return Err(invalid());
     };
     if session != id {
-        return refuse(StatusCode::NOT_FOUND, "not_found", "interview not found");
+        return Err(LiveRefused::NotFound(ErrorBody::new(
+            "not_found",
+            "interview not found",
+        )));
     }
-    let slot = match state.streams.open(owner) {
-        Ok(slot) => slot,
-        Err(_) => {
-            return refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_streams",
-                "close another stream first",
-            );
-        }
-    };
+    let slot = state.streams.open(owner).map_err(|_| {
+        LiveRefused::TooManyRequests(ErrorBody::new(
+            "too_many_streams",
+            "close another stream first",
+        ))
+    })?;
     let state = state.clone();
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_MESSAGE_BYTES));
-    ws.config(config)
-        .on_upgrade(move |socket| async move {
-            let _slot = slot;
-            Live::new(state, owner, id).run(socket).await;
-        })
-        .into_response()
+    Ok(LiveSocket(
+        ws.config(config)
+            .on_upgrade(move |socket| async move {
+                let _slot = slot;
+                Live::new(state, owner, id).run(socket).await;
+            })
+            .into_response(),
+    ))
 }
 
 struct Live {
@@ -248,7 +238,12 @@ impl Live {
 
     /// One client message: acted on, then the session as it now is.
     async fn take(&mut self, text: &str) -> Vec<String> {
-        let message: ClientMessage = match serde_json::from_str(text) {
+        let parsed = serde_json::from_str(text)
+            .map_err(|e| e.to_string())
+            .and_then(|value| {
+                LiveClientMessage::parse_from_json(Some(value)).map_err(|e| e.into_message())
+            });
+        let message = match parsed {
             Ok(message) => message,
             Err(e) => {
                 return vec![error(
@@ -258,15 +253,17 @@ impl Live {
             }
         };
         let result = match message {
-            ClientMessage::Answer { text } if text.chars().count() > 10_000 => {
+            LiveClientMessage::Answer(LiveAnswer { text }) if text.chars().count() > 10_000 => {
                 return vec![error(
                     "answer_too_long",
                     "an answer is at most 10000 characters",
                 )];
             }
-            ClientMessage::Answer { text } => self.reply(Reply::Answer(&text)).await,
-            ClientMessage::Skip => self.reply(Reply::Skip).await,
-            ClientMessage::End => {
+            LiveClientMessage::Answer(LiveAnswer { text }) => {
+                self.reply(Reply::Answer(&text)).await
+            }
+            LiveClientMessage::Skip(_) => self.reply(Reply::Skip).await,
+            LiveClientMessage::End(_) => {
                 let mut conn = match self.state.conn().await {
                     Ok(conn) => conn,
                     Err(_) => return vec![error("unavailable", "try again")],
@@ -276,7 +273,7 @@ impl Live {
                     .map(drop)
                     .map_err(|e| e.to_string())
             }
-            ClientMessage::HintRequest => return self.hint().await,
+            LiveClientMessage::HintRequest(_) => return self.hint().await,
         };
         let mut out = match result {
             Ok(()) => Vec::new(),
@@ -327,7 +324,7 @@ impl Live {
             .find(|t| t.is_open())
             .and_then(|t| t.key_points().into_iter().next());
         match hint {
-            Some(hint) => vec![encode(&ServerMessage::Hint { hint })],
+            Some(hint) => vec![encode(LiveServerMessage::Hint(LiveHint { hint }))],
             None => vec![error("no_hint", "there is no question to hint at")],
         }
     }
@@ -359,11 +356,11 @@ impl Live {
                     .and_then(|f| serde_json::from_value::<AnswerFeedback>(f).ok())
             {
                 self.told.insert(key);
-                out.push(encode(&ServerMessage::Feedback {
+                out.push(encode(LiveServerMessage::Feedback(LiveFeedback {
                     question_index: key.0,
                     follow_up: key.1,
-                    feedback: &feedback,
-                }));
+                    feedback,
+                })));
             }
         }
         let awaiting_feedback = turns.iter().any(Turn::is_pending);
@@ -373,45 +370,43 @@ impl Live {
             && self.asked != Some((turn.question_index, turn.follow_up))
         {
             self.asked = Some((turn.question_index, turn.follow_up));
-            let asked = Asked {
+            let asked = LiveQuestion {
                 question_index: turn.question_index,
                 follow_up: turn.follow_up,
-                question: &turn.question,
-                category: &turn.category,
-                difficulty: &turn.difficulty,
+                question: turn.question.clone(),
+                category: turn.category.clone(),
+                difficulty: turn.difficulty.clone(),
                 seconds: session.seconds_per_question,
             };
-            out.push(encode(&if turn.follow_up > 0 {
-                ServerMessage::FollowUp(asked)
+            out.push(encode(if turn.follow_up > 0 {
+                LiveServerMessage::FollowUp(LiveFollowUp { asked })
             } else {
-                ServerMessage::Question(asked)
+                LiveServerMessage::Question(asked)
             }));
         }
+        let progress = || {
+            encode(LiveServerMessage::Progress(LiveProgress {
+                status: session.status.clone(),
+                answered: turns.iter().filter(|t| t.answer.is_some()).count() as u32,
+                asked: turns.len() as u32,
+                awaiting_feedback,
+            }))
+        };
         if !out.is_empty() {
-            out.insert(
-                0,
-                encode(&ServerMessage::Progress {
-                    status: &session.status,
-                    answered: turns.iter().filter(|t| t.answer.is_some()).count(),
-                    asked: turns.len(),
-                    awaiting_feedback,
-                }),
-            );
+            out.insert(0, progress());
         }
         if !session.is_live() && session.status != interviews::REPORTING {
             // The session is over: its report (or why there is none), then the close.
             self.reported = true;
-            out.push(encode(&ServerMessage::Progress {
-                status: &session.status,
-                answered: turns.iter().filter(|t| t.answer.is_some()).count(),
-                asked: turns.len(),
-                awaiting_feedback,
-            }));
+            out.push(progress());
             if session.status == interviews::FINISHED {
-                out.push(encode(&ServerMessage::ReportReady {
+                out.push(encode(LiveServerMessage::ReportReady(LiveReportReady {
                     overall_score: session.overall_score,
-                    assessment: session.assessment.as_ref(),
-                }));
+                    assessment: session
+                        .assessment
+                        .clone()
+                        .and_then(|a| serde_json::from_value(a).ok()),
+                })));
             }
         }
         out
@@ -419,25 +414,13 @@ impl Live {
 }
 
 /// As the REST answers have it: an optional field is left out, never `null`.
-fn encode(message: &ServerMessage<'_>) -> String {
-    fn prune(value: &mut Value) {
-        match value {
-            Value::Object(fields) => {
-                fields.retain(|_, v| !v.is_null());
-                fields.values_mut().for_each(prune);
-            }
-            Value::Array(items) => items.iter_mut().for_each(prune),
-            _ => {}
-        }
-    }
-    let mut value = serde_json::to_value(message).unwrap_or_default();
-    prune(&mut value);
-    value.to_string()
+fn encode(message: LiveServerMessage) -> String {
+    message.to_json_string()
 }
 
 fn error(code: &str, message: &str) -> String {
-    encode(&ServerMessage::Error {
-        code,
+    encode(LiveServerMessage::Error(LiveError {
+        code: code.to_owned(),
         message: message.to_owned(),
-    })
+    }))
 }
