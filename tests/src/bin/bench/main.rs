@@ -506,6 +506,7 @@ async fn analysis(args: &Args) {
         .buffer_unordered(args.clients)
         .collect::<Vec<()>>()
         .await;
+    let accepted = started.elapsed();
     let db = app.db();
     for kind in ["resume.diagnose", "questions.predict"] {
         wait_until(kind, Duration::from_secs(1800), || async {
@@ -526,6 +527,12 @@ async fn analysis(args: &Args) {
         args.analyses,
         total.as_secs_f64(),
         (2 * args.analyses) as f64 / total.as_secs_f64()
+    );
+    println!(
+        "  accepted in {:.2} s: {:.0} requests/s with {} clients",
+        accepted.as_secs_f64(),
+        (2 * args.analyses) as f64 / accepted.as_secs_f64(),
+        args.clients
     );
     for kind in ["resume.diagnose", "questions.predict"] {
         let mut took: Vec<f64> = app
