@@ -18,8 +18,8 @@ use crate::{
     request_guard::guard_requests,
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, EventsApi, FilesApi, InterviewsApi,
-        JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, ReconciliationsApi, ResumesApi,
-        SourcesApi,
+        JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi,
+        ResumesApi, SourcesApi,
     },
     security,
     state::AppState,
@@ -41,7 +41,7 @@ type Apis = (
         EventsApi,
         OrdersApi,
     ),
-    (AdminApi, SourcesApi, ReconciliationsApi),
+    (AdminApi, QueuesApi, SourcesApi, ReconciliationsApi),
 );
 
 fn openapi() -> OpenApiService<Apis, ()> {

@@ -127,10 +127,37 @@ fn window_key(kind: &str) -> String {
     format!("prepq:window:{kind}")
 }
 
+/// Present while `kind`'s queue is paused: admission then takes nothing.
+fn paused_key(kind: &str) -> String {
+    format!("prepq:paused:{kind}")
+}
+
+/// Writes which queues are paused (PostgreSQL's record) into Redis, where admission reads
+/// it; every kind not named is resumed.
+pub async fn mirror_paused(
+    conn: &mut ConnectionManager,
+    paused: &[String],
+) -> Result<(), QueueError> {
+    let mut pipe = redis::pipe();
+    for kind in crate::KINDS {
+        if paused.iter().any(|p| p == kind) {
+            pipe.set(paused_key(kind), 1).ignore();
+        } else {
+            pipe.del(paused_key(kind)).ignore();
+        }
+    }
+    let () = pipe.query_async(conn).await?;
+    Ok(())
+}
+
 static ADMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        -- KEYS[1] window; ARGV[1] capacity; ARGV[2] now (ms); ARGV[3..] job ids
+        -- KEYS[1] window; KEYS[2] the paused flag; ARGV[1] capacity; ARGV[2] now (ms);
+        -- ARGV[3..] job ids
+        if redis.call('EXISTS', KEYS[2]) == 1 then
+            return {}
+        end
         local free = tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])
         local admitted = {}
         for i = 3, #ARGV do
@@ -178,6 +205,7 @@ static HELD: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Takes window slots for `ids` in `kind`'s queue, up to `capacity`; returns the admitted.
+/// A paused queue admits none.
 pub async fn admit(
     conn: &mut ConnectionManager,
     kind: &str,
@@ -190,6 +218,7 @@ pub async fn admit(
     let mut invocation = ADMIT.prepare_invoke();
     invocation
         .key(window_key(kind))
+        .key(paused_key(kind))
         .arg(capacity)
         .arg(chrono::Utc::now().timestamp_millis());
     for id in ids {

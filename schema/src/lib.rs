@@ -20,6 +20,7 @@ pub mod orders;
 pub mod points;
 pub mod posting_searches;
 pub mod postings;
+pub mod queue_controls;
 pub mod reconciliations;
 pub mod resume_parses;
 pub mod resumes;

@@ -269,6 +269,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    queue_controls (kind) {
+        kind -> Text,
+        paused -> Bool,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     reconciliation_mismatches (id) {
         id -> Int8,
         run_id -> Uuid,
@@ -390,6 +399,7 @@ diesel::joinable!(postings -> crawl_sources (source_id));
 diesel::joinable!(question_sets -> jobs (job_id));
 diesel::joinable!(question_sets -> resumes (resume_id));
 diesel::joinable!(question_sets -> users (owner_id));
+diesel::joinable!(queue_controls -> users (changed_by));
 diesel::joinable!(reconciliation_mismatches -> reconciliation_runs (run_id));
 diesel::joinable!(reconciliation_runs -> users (requested_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -419,6 +429,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posting_searches,
     postings,
     question_sets,
+    queue_controls,
     reconciliation_mismatches,
     reconciliation_runs,
     refresh_tokens,

@@ -266,6 +266,14 @@ impl TestApp {
         first..first + count
     }
 
+    /// Kills the first API instance (`kill -9`) and starts it again on its address.
+    pub async fn restart_api(&mut self) {
+        self.api.kill_hard();
+        self.api = Process::spawn("api", "api-restarted", &self.api_env, &self.run_dir);
+        self.wait_ready(&format!("{}/readyz", self.base_url), "api")
+            .await;
+    }
+
     /// Starts another API instance on the same database and Redis; returns its base URL.
     pub async fn start_api(&mut self) -> String {
         let port = free_port();

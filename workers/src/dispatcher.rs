@@ -10,7 +10,7 @@ use prepq_jobs::{
     KINDS,
     queue::{self, Held},
 };
-use prepq_schema::{DbPool, StoreError, jobs, leaderships};
+use prepq_schema::{DbPool, StoreError, jobs, leaderships, queue_controls};
 use redis::aio::ConnectionManager;
 use tokio::{sync::watch, time::Instant};
 use uuid::Uuid;
@@ -96,7 +96,11 @@ impl Dispatcher {
                     purge: cycle % PURGE_EVERY == 1,
                     check_pushes: failed,
                 };
-                failed = match self.cycle(chores, &mut pruner).await {
+                let started = Instant::now();
+                let outcome = self.cycle(chores, &mut pruner).await;
+                metrics::histogram!("prepq_dispatch_cycle_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                failed = match outcome {
                     Ok(()) => false,
                     Err(e) => {
                         tracing::warn!(error = %e, "dispatch cycle failed; retrying next tick");
@@ -156,6 +160,11 @@ impl Dispatcher {
         let mut redis = self.redis.clone();
         let mut conn = self.db.get().await.map_err(StoreError::from)?;
         let wiped = self.redis_was_wiped(&mut redis).await?;
+        if repairs || wiped {
+            // Before any admission of this cycle: a wiped Redis forgot the pauses too.
+            let paused = queue_controls::paused(&mut conn).await?;
+            queue::mirror_paused(&mut redis, &paused).await?;
+        }
         if repairs {
             for row in jobs::recover_expired_leases(&mut conn).await? {
                 tracing::warn!(job_id = %row.id, status = %row.status, "lease expired; job recovered");
@@ -184,6 +193,7 @@ impl Dispatcher {
             }
         }
         if housekeeping {
+            gauge_queues(&mut conn).await?;
             let retention = Duration::from_secs(self.config.job_retention_secs);
             pruner.prune(&mut conn, retention).await?;
         }
@@ -338,4 +348,28 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+/// What each queue holds, as gauges for dashboards and autoscalers: jobs by state, and how
+/// long the oldest due one has waited. A kind with nothing unfinished reads 0.
+async fn gauge_queues(conn: &mut prepq_schema::PooledConn) -> Result<(), StoreError> {
+    let tallies = queue_controls::tallies(conn).await?;
+    for kind in KINDS {
+        let tally = tallies
+            .iter()
+            .find(|t| t.kind == *kind)
+            .cloned()
+            .unwrap_or_default();
+        for (state, count) in [
+            ("due", tally.due),
+            ("scheduled", tally.scheduled),
+            ("running", tally.running),
+        ] {
+            metrics::gauge!("prepq_queue_depth", "kind" => *kind, "state" => state)
+                .set(count as f64);
+        }
+        metrics::gauge!("prepq_queue_oldest_due_seconds", "kind" => *kind)
+            .set(tally.oldest_due_secs.unwrap_or(0.0));
+    }
+    Ok(())
 }

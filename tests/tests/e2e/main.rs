@@ -23,6 +23,7 @@ mod openapi;
 mod parse;
 mod pipeline;
 mod points;
+mod queues;
 mod recovery;
 mod requirements;
 mod resumes;

@@ -1,0 +1,118 @@
+//! Operating the queues: a paused queue holds its jobs in PostgreSQL, across restarts of
+//! every process and a Redis that lost its data, and drains once resumed; its depth shows
+//! on the dispatcher's metrics.
+
+use prepq_tests::{TestApp, User, wait_until};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::JOB_DEADLINE;
+
+const DUE_ECHOES: &str = r#"prepq_queue_depth{kind="platform.echo",state="due"}"#;
+
+async fn echo_queue(admin: &User) -> Value {
+    let queues: Value = admin
+        .get("/api/v1/admin/queues")
+        .await
+        .json()
+        .await
+        .unwrap();
+    queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"] == "platform.echo")
+        .cloned()
+        .expect("the echo queue")
+}
+
+/// Waits for `cycles` more dispatch cycles of the worker at `index`.
+async fn dispatch_cycles(app: &TestApp, index: usize, cycles: f64) {
+    let name = "prepq_dispatch_cycle_seconds_count";
+    let from = app.worker_counter(index, name).await;
+    wait_until("more dispatch cycles", JOB_DEADLINE, || async {
+        (app.worker_counter(index, name).await >= from + cycles).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_queue_holds_its_jobs_across_restarts_and_drains_once_resumed() {
+    let mut app = TestApp::builder().workers(1).start().await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    let paused: Value = admin
+        .call(
+            Method::POST,
+            "/api/v1/admin/queues/platform.echo/pause",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paused["paused"], true, "{paused}");
+
+    let ids = user.echo_many(20, 0, 4).await;
+    wait_until(
+        "the depth gauge to count the waiting jobs",
+        JOB_DEADLINE,
+        || async { (app.worker_counter(0, DUE_ECHOES).await == 20.0).then_some(()) },
+    )
+    .await;
+    dispatch_cycles(&app, 0, 10.0).await;
+    let held = |jobs: Vec<prepq_schema::jobs::JobRow>| {
+        jobs.iter().all(|j| j.status == "queued" && j.attempt == 0)
+    };
+    assert!(held(app.jobs_of_kind("platform.echo").await));
+    let queue = echo_queue(&admin).await;
+    assert_eq!(
+        (&queue["due"], &queue["window"]),
+        (&20.into(), &0.into()),
+        "{queue}"
+    );
+
+    // Every process restarts, and Redis comes back empty: the pause is PostgreSQL's.
+    app.workers[0].kill_hard();
+    app.redis.restart().await;
+    app.restart_api().await;
+    let worker = app.start_worker(&[]).await;
+    dispatch_cycles(&app, worker, 10.0).await;
+    assert!(held(app.jobs_of_kind("platform.echo").await));
+    assert_eq!(echo_queue(&admin).await["paused"], true);
+    let normal = user
+        .call(
+            Method::POST,
+            "/api/v1/admin/queues/platform.echo/resume",
+            None,
+        )
+        .await;
+    assert_eq!(normal.status(), 403);
+
+    let resumed = admin
+        .call(
+            Method::POST,
+            "/api/v1/admin/queues/platform.echo/resume",
+            None,
+        )
+        .await;
+    assert_eq!(resumed.status(), 200);
+    wait_until("every held job to succeed", JOB_DEADLINE, || async {
+        let jobs = app.jobs_of_kind("platform.echo").await;
+        let done = jobs.iter().filter(|j| j.status == "succeeded").count();
+        (done == ids.len()).then_some(())
+    })
+    .await;
+    wait_until("the depth gauge to fall back", JOB_DEADLINE, || async {
+        (app.worker_counter(worker, DUE_ECHOES).await == 0.0).then_some(())
+    })
+    .await;
+    let unknown = admin
+        .call(
+            Method::POST,
+            "/api/v1/admin/queues/no.such.kind/pause",
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+}
