@@ -279,7 +279,7 @@ impl QueueWorker {
             Ok(Some(row)) => {
                 metrics::counter!("prepq_jobs_finished_total", "kind" => self.kind, "status" => row.status.as_str())
                     .increment(1);
-                metrics::histogram!("prepq_job_run_seconds", "kind" => self.kind)
+                metrics::histogram!("prepq_job_run_seconds", "kind" => self.kind, "status" => row.status.as_str())
                     .record(started.elapsed().as_secs_f64());
                 self.publish(&row).await;
             }
