@@ -19,7 +19,7 @@ use crate::{
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, EventsApi, FilesApi, InterviewsApi,
         JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi,
-        ResumesApi, SourcesApi,
+        ResumesApi, SourcesApi, StatsApi,
     },
     security,
     state::AppState,
@@ -41,7 +41,13 @@ type Apis = (
         EventsApi,
         OrdersApi,
     ),
-    (AdminApi, QueuesApi, SourcesApi, ReconciliationsApi),
+    (
+        AdminApi,
+        QueuesApi,
+        StatsApi,
+        SourcesApi,
+        ReconciliationsApi,
+    ),
 );
 
 fn openapi() -> OpenApiService<Apis, ()> {

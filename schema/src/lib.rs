@@ -26,6 +26,7 @@ pub mod resume_parses;
 pub mod resumes;
 mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod submissions;
 pub mod users;
 

@@ -19,6 +19,7 @@ mod queues;
 mod reconciliations;
 mod resumes;
 mod sources;
+mod stats;
 
 pub use accounts::AccountsApi;
 pub use admin::AdminApi;
@@ -36,6 +37,7 @@ pub use queues::QueuesApi;
 pub use reconciliations::ReconciliationsApi;
 pub use resumes::ResumesApi;
 pub use sources::SourcesApi;
+pub use stats::StatsApi;
 
 #[derive(poem_openapi::Tags)]
 pub enum ApiTags {

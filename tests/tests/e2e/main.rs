@@ -31,6 +31,7 @@ mod retention;
 mod scaling;
 mod security;
 mod startup;
+mod stats;
 mod submissions;
 mod uploads;
 

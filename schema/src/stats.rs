@@ -1,0 +1,102 @@
+//! The back office's figures: accounts, sign-ins, payments and the use of each module, per
+//! UTC day. Every count is a range read of an index on its table's time column.
+
+use chrono::NaiveDate;
+use diesel::{
+    QueryableByName,
+    sql_types::{BigInt, Date, Integer},
+};
+use diesel_async::RunQueryDsl;
+
+use crate::{PooledConn, StoreError};
+
+/// One UTC day.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DayStats {
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub new_users: i64,
+    /// Users who signed in that day.
+    #[diesel(sql_type = BigInt)]
+    pub active_users: i64,
+    #[diesel(sql_type = BigInt)]
+    pub paying_users: i64,
+    #[diesel(sql_type = BigInt)]
+    pub revenue_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    pub uploads: i64,
+    #[diesel(sql_type = BigInt)]
+    pub diagnoses: i64,
+    #[diesel(sql_type = BigInt)]
+    pub question_sets: i64,
+    #[diesel(sql_type = BigInt)]
+    pub interviews: i64,
+    #[diesel(sql_type = BigInt)]
+    pub crawls: i64,
+}
+
+/// All time, and now.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Totals {
+    #[diesel(sql_type = BigInt)]
+    pub users: i64,
+    /// Users with a session renewed within the access token's life.
+    #[diesel(sql_type = BigInt)]
+    pub signed_in_now: i64,
+    #[diesel(sql_type = BigInt)]
+    pub paying_users: i64,
+    #[diesel(sql_type = BigInt)]
+    pub revenue_fen: i64,
+}
+
+/// The `days` UTC days that end with `until`, oldest first.
+pub async fn daily(
+    conn: &mut PooledConn,
+    until: NaiveDate,
+    days: i32,
+) -> Result<Vec<DayStats>, StoreError> {
+    Ok(diesel::sql_query(
+        "WITH days AS (
+             SELECT day::date AS day,
+                    day AT TIME ZONE 'UTC' AS from_at,
+                    (day + interval '1 day') AT TIME ZONE 'UTC' AS to_at
+             FROM generate_series($1::date - ($2 - 1), $1::date, interval '1 day') AS day
+         )
+         SELECT day,
+             (SELECT count(*) FROM users WHERE created_at >= from_at AND created_at < to_at) AS new_users,
+             (SELECT count(DISTINCT user_id) FROM sessions
+              WHERE created_at >= from_at AND created_at < to_at) AS active_users,
+             (SELECT count(DISTINCT owner_id) FROM orders
+              WHERE paid_at >= from_at AND paid_at < to_at) AS paying_users,
+             (SELECT coalesce(sum(amount_fen), 0)::bigint FROM orders
+              WHERE paid_at >= from_at AND paid_at < to_at) AS revenue_fen,
+             (SELECT count(*) FROM resumes WHERE created_at >= from_at AND created_at < to_at) AS uploads,
+             (SELECT count(*) FROM diagnoses WHERE created_at >= from_at AND created_at < to_at) AS diagnoses,
+             (SELECT count(*) FROM question_sets
+              WHERE created_at >= from_at AND created_at < to_at) AS question_sets,
+             (SELECT count(*) FROM interviews WHERE created_at >= from_at AND created_at < to_at) AS interviews,
+             (SELECT count(*) FROM crawl_runs WHERE created_at >= from_at AND created_at < to_at) AS crawls
+         FROM days ORDER BY day",
+    )
+    .bind::<Date, _>(until)
+    .bind::<Integer, _>(days)
+    .load(conn)
+    .await?)
+}
+
+/// The totals; `live_secs` is how recent a renewal counts as signed in now.
+pub async fn totals(conn: &mut PooledConn, live_secs: i32) -> Result<Totals, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT (SELECT count(*) FROM users) AS users,
+                (SELECT count(DISTINCT user_id) FROM sessions
+                 WHERE revoked_at IS NULL
+                   AND refreshed_at > now() - make_interval(secs => $1)) AS signed_in_now,
+                (SELECT count(DISTINCT owner_id) FROM orders WHERE paid_at IS NOT NULL) AS paying_users,
+                (SELECT coalesce(sum(amount_fen), 0)::bigint FROM orders
+                 WHERE paid_at IS NOT NULL) AS revenue_fen",
+    )
+    .bind::<Integer, _>(live_secs)
+    .get_result(conn)
+    .await?)
+}
