@@ -75,6 +75,9 @@ pub struct ApiConfig {
     /// How often an open event stream checks that its session is still live, in seconds.
     #[arg(long, env = "PREPQ_STREAM_CHECK_SECS", default_value_t = 10)]
     pub stream_check_secs: u64,
+    /// A worker process that has not renewed its registration for this long is shown gone.
+    #[arg(long, env = "PREPQ_WORKER_GONE_SECS", default_value_t = 15)]
+    pub worker_gone_secs: i64,
     /// Most jobs each queue may hold in Redis (shared meaning with the workers).
     #[arg(long, env = "PREPQ_QUEUE_WINDOW", default_value_t = 1000)]
     pub queue_window: usize,

@@ -19,7 +19,7 @@ use crate::{
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, EventsApi, FilesApi, InterviewsApi,
         JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi,
-        ResumesApi, SourcesApi, StatsApi,
+        ResumesApi, SourcesApi, StatsApi, WorkersApi,
     },
     security,
     state::AppState,
@@ -44,6 +44,7 @@ type Apis = (
     (
         AdminApi,
         QueuesApi,
+        WorkersApi,
         StatsApi,
         SourcesApi,
         ReconciliationsApi,

@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod stats;
 pub mod submissions;
 pub mod users;
+pub mod worker_processes;
 
 pub use blobs::BlobStore;
 pub use db::{DbPool, PooledConn, connect, migrate, ping};

@@ -380,6 +380,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    worker_processes (id) {
+        id -> Text,
+        host -> Text,
+        pid -> Int4,
+        version -> Text,
+        queues -> Jsonb,
+        concurrency -> Int4,
+        running -> Int4,
+        started_at -> Timestamptz,
+        heartbeat_at -> Timestamptz,
+        quiet_requested_at -> Nullable<Timestamptz>,
+        stopped_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(crawl_pages -> crawl_sources (source_id));
 diesel::joinable!(crawl_runs -> crawl_sources (source_id));
@@ -438,4 +454,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     skill_matches,
     users,
+    worker_processes,
 );

@@ -12,6 +12,7 @@ mod housekeeping;
 pub mod kinds;
 mod poll;
 mod process;
+mod registry;
 mod runner;
 mod scheduler;
 mod services;

@@ -13,7 +13,9 @@ use crate::{
     config::{EngineChoice, WorkerConfig},
     dispatcher::Dispatcher,
     engines::{Engine, email::Mailer, llm::Llm, reading::ChildSlots},
-    health, runner, scheduler,
+    health,
+    registry::Registration,
+    runner, scheduler,
     services::Services,
     store,
 };
@@ -101,6 +103,18 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             config.lease_secs,
         )),
     };
+    let (quiet, quieted) = watch::channel(false);
+    let registration = tokio::spawn(
+        Registration {
+            db: db.clone(),
+            id: process.clone(),
+            host: hostname(),
+            queues: config.queues(),
+            concurrency: config.concurrency,
+            store: services.store.clone(),
+        }
+        .keep(quiet, stop.subscribe()),
+    );
     let monitor = Monitor::new()
         .shutdown_timeout(Duration::from_secs(config.shutdown_grace_secs))
         .should_restart(|_, error| {
@@ -109,9 +123,12 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
         });
     let monitor = runner::register(monitor, &config, &services, &redis, &process);
     tracing::info!(queues = ?config.queues(), concurrency = config.concurrency, %process, "workers started");
-    let outcome = monitor.run_with_signal(shutdown_signal()).await;
+    let outcome = monitor.run_with_signal(shutdown_signal(quieted)).await;
     let _ = stop.send(true);
-    for task in [dispatcher, scheduler, Some(alive)].into_iter().flatten() {
+    for task in [dispatcher, scheduler, Some(alive), Some(registration)]
+        .into_iter()
+        .flatten()
+    {
         let _ = task.await;
     }
     health.abort();
@@ -138,12 +155,13 @@ async fn keep_alive(
     }
 }
 
-/// SIGTERM or Ctrl-C: stop taking jobs and drain.
-async fn shutdown_signal() -> std::io::Result<()> {
+/// SIGTERM, Ctrl-C or an administrator's quiet: stop taking jobs and drain.
+async fn shutdown_signal(mut quiet: watch::Receiver<bool>) -> std::io::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = term.recv() => {}
         res = tokio::signal::ctrl_c() => res?,
+        _ = quiet.wait_for(|quiet| *quiet) => {}
     }
     tracing::info!("shutdown requested; finishing in-flight jobs");
     Ok(())

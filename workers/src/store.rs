@@ -104,6 +104,14 @@ impl JobStore {
         }
     }
 
+    /// How many jobs a delivery is at work on in this process.
+    pub fn running(&self) -> usize {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Marks the job as this process's until the guard drops; `None` when a delivery of
     /// it is already at work here (a duplicate push).
     pub fn enter(&self, job: Uuid) -> Option<Running<'_>> {

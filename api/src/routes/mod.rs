@@ -20,6 +20,7 @@ mod reconciliations;
 mod resumes;
 mod sources;
 mod stats;
+mod workers;
 
 pub use accounts::AccountsApi;
 pub use admin::AdminApi;
@@ -38,6 +39,7 @@ pub use reconciliations::ReconciliationsApi;
 pub use resumes::ResumesApi;
 pub use sources::SourcesApi;
 pub use stats::StatsApi;
+pub use workers::WorkersApi;
 
 #[derive(poem_openapi::Tags)]
 pub enum ApiTags {

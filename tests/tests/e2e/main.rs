@@ -11,6 +11,7 @@ mod contract;
 mod crawl;
 mod exhaustion;
 mod fencing;
+mod fleet;
 mod idempotency;
 mod interviews;
 mod interviews_llm;
