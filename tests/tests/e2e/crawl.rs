@@ -97,6 +97,18 @@ fn specs(site: &Site) -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The site of every source kind, and a platform with one worker crawling it at once.
+async fn crawling() -> (Site, TestApp) {
+    let site = Site::start().await;
+    serve_all(&site);
+    let app = TestApp::builder()
+        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
+        .workers(1)
+        .start()
+        .await;
+    (site, app)
+}
+
 /// Never on its own: the tests start every crawl.
 const NEVER: &str = "0 0 0 1 1 * 2099";
 
@@ -160,13 +172,7 @@ fn titles(items: &[Value]) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates() {
-    let site = Site::start().await;
-    serve_all(&site);
-    let app = TestApp::builder()
-        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
-        .workers(1)
-        .start()
-        .await;
+    let (site, app) = crawling().await;
     let admin = app.admin().await;
     let user = app.user().await;
     assert_eq!(
@@ -316,13 +322,7 @@ async fn each_source_kind_yields_its_postings_and_only_changes_count_as_updates(
 /// per distinct search; later pages and unfiltered browsing are not searches.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_shows_a_users_recent_posting_searches_and_only_theirs() {
-    let site = Site::start().await;
-    serve_all(&site);
-    let app = TestApp::builder()
-        .worker_env("PREPQ_CRAWL_HOST_DELAY_MS", "0")
-        .workers(1)
-        .start()
-        .await;
+    let (site, app) = crawling().await;
     let admin = app.admin().await;
     for (name, spec) in specs(&site).into_iter().take(2) {
         let id = add_source(&admin, name, &spec, NEVER).await;

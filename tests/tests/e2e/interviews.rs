@@ -94,6 +94,18 @@ pub(crate) async fn reply(user: &User, session: &Value, body: Value) -> reqwest:
     user.call(Method::POST, &path, Some(&body)).await
 }
 
+/// The session's price was reserved and settled, once.
+pub(crate) async fn paid_once(user: &User) {
+    assert_eq!(
+        ledger(user).await,
+        [
+            ("grant".into(), 50),
+            ("reserve".into(), -20),
+            ("settle".into(), 0)
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_practice_interview_gives_feedback_a_follow_up_and_a_report_paid_once() {
     let (_app, user, resume) = with_resume().await;
@@ -165,14 +177,7 @@ async fn a_practice_interview_gives_feedback_a_follow_up_and_a_report_paid_once(
     // A strong answer outscores the weak one.
     assert!(scores[2] > scores[0], "{scores:?}");
 
-    assert_eq!(
-        ledger(&user).await,
-        [
-            ("grant".into(), 50),
-            ("reserve".into(), -20),
-            ("settle".into(), 0)
-        ]
-    );
+    paid_once(&user).await;
     let after = reply(&user, &done, json!({ "answer": "late" })).await;
     assert_eq!(after.status(), 409);
     let body: Value = after.json().await.unwrap();
@@ -486,14 +491,7 @@ async fn one_session_is_served_alike_by_two_api_instances() {
         .filter_map(|t| t["answer"].as_str())
         .collect();
     assert_eq!(answers, sent);
-    assert_eq!(
-        ledger(&user).await,
-        [
-            ("grant".into(), 50),
-            ("reserve".into(), -20),
-            ("settle".into(), 0)
-        ]
-    );
+    paid_once(&user).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,13 +3,13 @@
 //! the price paid once whatever happens to a worker.
 
 use prepq_tests::{
-    ModelReply, ModelServer, PLAIN_RESUME, TestApp, User, fenced, ledger, read_resume, wait_until,
+    ModelReply, ModelServer, PLAIN_RESUME, TestApp, User, fenced, read_resume, wait_until,
 };
 use serde_json::{Value, json};
 
 use crate::{
     JOB_DEADLINE,
-    interviews::{STRONG, location, next, reply, reported, started},
+    interviews::{STRONG, location, next, paid_once, reply, reported, started},
 };
 
 /// A platform whose workers ask the model as OpenAI is asked; a verified user and their
@@ -141,14 +141,7 @@ async fn a_model_writes_the_feedback_is_asked_again_when_wrong_and_words_the_rep
     assert_eq!(report["answered"], 2);
     let words = asked(&model, 3);
     assert!(fenced(&words, "ANSWER_2").contains(STRONG), "{words}");
-    assert_eq!(
-        ledger(&user).await,
-        [
-            ("grant".into(), 50),
-            ("reserve".into(), -20),
-            ("settle".into(), 0)
-        ]
-    );
+    paid_once(&user).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -190,14 +183,7 @@ async fn a_worker_killed_while_the_model_judges_an_answer_charges_the_session_on
         (feedback[0].status.as_str(), feedback[0].attempt),
         ("succeeded", 2)
     );
-    assert_eq!(
-        ledger(&user).await,
-        [
-            ("grant".into(), 50),
-            ("reserve".into(), -20),
-            ("settle".into(), 0)
-        ]
-    );
+    paid_once(&user).await;
     let points: Value = user.get("/api/v1/points").await.json().await.unwrap();
     assert_eq!(points["balance"], 30);
 }
