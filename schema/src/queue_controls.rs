@@ -61,10 +61,15 @@ pub struct QueueTally {
     pub oldest_due_secs: Option<f64>,
 }
 
-/// Every queue that holds a job unfinished or finished within the hour. The unfinished
-/// come from the small indexes of waiting and running jobs, the finished from the
-/// retention index: no scan of the whole history.
-pub async fn tallies(conn: &mut PooledConn) -> Result<Vec<QueueTally>, StoreError> {
+/// What each of `kinds` holds: its unfinished jobs, and those finished within
+/// `finished_within_secs` (0: none are read). Each part reads one of the small partial
+/// indexes (undispatched, dispatched and waiting, running) or, per kind, a range of the
+/// retention index: never a scan of the whole history.
+pub async fn tallies(
+    conn: &mut PooledConn,
+    kinds: &[&str],
+    finished_within_secs: f64,
+) -> Result<Vec<QueueTally>, StoreError> {
     Ok(diesel::sql_query(
         "SELECT kind,
                 count(*) FILTER (WHERE status = 'queued' AND run_after <= now()) AS due,
@@ -76,13 +81,27 @@ pub async fn tallies(conn: &mut PooledConn) -> Result<Vec<QueueTally>, StoreErro
                     FILTER (WHERE status = 'queued' AND run_after <= now()))::float8
                     AS oldest_due_secs
          FROM (
-             SELECT kind, status, run_after FROM jobs WHERE status IN ('queued', 'running')
+             SELECT kind, status, run_after FROM jobs
+             WHERE status = 'queued' AND dispatched_at IS NULL
              UNION ALL
              SELECT kind, status, run_after FROM jobs
-             WHERE finished_at > now() - interval '1 hour' AND status IN ('succeeded', 'failed')
+             WHERE status = 'queued' AND dispatched_at IS NOT NULL
+             UNION ALL
+             SELECT kind, status, run_after FROM jobs WHERE status = 'running'
+             UNION ALL
+             SELECT done.kind, done.status, done.run_after
+             FROM unnest($1::text[]) AS wanted (kind)
+             CROSS JOIN LATERAL (
+                 SELECT kind, status, run_after FROM jobs
+                 WHERE jobs.kind = wanted.kind AND finished_at IS NOT NULL
+                   AND finished_at > now() - make_interval(secs => $2)
+             ) done
+             WHERE $2 > 0
          ) recent
          GROUP BY kind ORDER BY kind",
     )
+    .bind::<diesel::sql_types::Array<Text>, _>(kinds)
+    .bind::<Double, _>(finished_within_secs)
     .load(conn)
     .await?)
 }

@@ -353,7 +353,7 @@ impl Dispatcher {
 /// What each queue holds, as gauges for dashboards and autoscalers: jobs by state, and how
 /// long the oldest due one has waited. A kind with nothing unfinished reads 0.
 async fn gauge_queues(conn: &mut prepq_schema::PooledConn) -> Result<(), StoreError> {
-    let tallies = queue_controls::tallies(conn).await?;
+    let tallies = queue_controls::tallies(conn, KINDS, 0.0).await?;
     for kind in KINDS {
         let tally = tallies
             .iter()

@@ -9,6 +9,9 @@ use crate::{
     state::AppState,
 };
 
+/// The window of the finished counts.
+const LAST_HOUR_SECS: f64 = 3600.0;
+
 /// The queues, for administrators: what each holds, and pausing one.
 #[derive(Default)]
 pub struct QueuesApi;
@@ -89,7 +92,7 @@ async fn set_paused(
 /// The views of `kinds`, in their order.
 async fn views(state: &AppState, kinds: &[&str]) -> Result<Vec<QueueView>, StoreError> {
     let mut conn = state.conn().await?;
-    let tallies = queue_controls::tallies(&mut conn).await?;
+    let tallies = queue_controls::tallies(&mut conn, kinds, LAST_HOUR_SECS).await?;
     let paused = queue_controls::paused(&mut conn).await?;
     drop(conn);
     let mut redis = state.redis.clone();
