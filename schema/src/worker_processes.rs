@@ -113,3 +113,29 @@ pub async fn recent(conn: &mut PooledConn, limit: i64) -> Result<Vec<WorkerProce
         .load(conn)
         .await?)
 }
+
+#[derive(QueryableByName)]
+pub struct QueueWorkers {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub alive: i64,
+}
+
+/// Per queue, the processes serving it that renewed their row within `within_secs` and
+/// were not asked to go quiet.
+pub async fn alive_per_queue(
+    conn: &mut PooledConn,
+    within_secs: f64,
+) -> Result<Vec<QueueWorkers>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT served.kind, count(*) AS alive
+         FROM worker_processes, jsonb_array_elements_text(queues) AS served (kind)
+         WHERE stopped_at IS NULL AND quiet_requested_at IS NULL
+           AND heartbeat_at > now() - make_interval(secs => $1)
+         GROUP BY served.kind",
+    )
+    .bind::<diesel::sql_types::Double, _>(within_secs)
+    .load(conn)
+    .await?)
+}

@@ -10,7 +10,7 @@ use prepq_jobs::{
     KINDS,
     queue::{self, Held},
 };
-use prepq_schema::{DbPool, StoreError, jobs, leaderships, queue_controls};
+use prepq_schema::{DbPool, StoreError, jobs, leaderships, queue_controls, worker_processes};
 use redis::aio::ConnectionManager;
 use tokio::{sync::watch, time::Instant};
 use uuid::Uuid;
@@ -350,8 +350,12 @@ impl Dispatcher {
     }
 }
 
-/// What each queue holds, as gauges for dashboards and autoscalers: jobs by state, and how
-/// long the oldest due one has waited. A kind with nothing unfinished reads 0.
+/// A worker process counts as alive while its registration was renewed this recently (it
+/// renews every second).
+const ALIVE_WITHIN_SECS: f64 = 5.0;
+
+/// What each queue holds, as gauges for dashboards and autoscalers: jobs by state, how long
+/// the oldest due one has waited, and the processes serving it. A kind with nothing reads 0.
 async fn gauge_queues(conn: &mut prepq_schema::PooledConn) -> Result<(), StoreError> {
     let tallies = queue_controls::tallies(conn, KINDS, 0.0).await?;
     for kind in KINDS {
@@ -370,6 +374,14 @@ async fn gauge_queues(conn: &mut prepq_schema::PooledConn) -> Result<(), StoreEr
         }
         metrics::gauge!("prepq_queue_oldest_due_seconds", "kind" => *kind)
             .set(tally.oldest_due_secs.unwrap_or(0.0));
+    }
+    let serving = worker_processes::alive_per_queue(conn, ALIVE_WITHIN_SECS).await?;
+    for kind in KINDS {
+        let alive = serving
+            .iter()
+            .find(|s| s.kind == *kind)
+            .map_or(0, |s| s.alive);
+        metrics::gauge!("prepq_workers_alive", "kind" => *kind).set(alive as f64);
     }
     Ok(())
 }

@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::JOB_DEADLINE;
 
+const ALIVE_ECHO: &str = r#"prepq_workers_alive{kind="platform.echo"}"#;
+
 async fn fleet(admin: &User) -> Vec<Value> {
     let listed: Value = admin
         .get("/api/v1/admin/workers")
@@ -32,6 +34,19 @@ async fn in_state(admin: &User, pid: i32, state: &str) -> Value {
         },
     )
     .await
+}
+
+/// Waits until the acting dispatcher, whichever of the `live` workers it is, counts
+/// `expected` processes serving the echo queue.
+async fn serving(app: &TestApp, live: std::ops::Range<usize>, expected: f64) {
+    wait_until("the workers-alive gauge", JOB_DEADLINE, || async {
+        let mut alive = 0.0;
+        for index in live.clone() {
+            alive += app.worker_counter(index, ALIVE_ECHO).await;
+        }
+        (alive == expected).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,8 +74,11 @@ async fn a_killed_worker_shows_gone_and_a_quieted_one_drains_and_stops() {
             .contains(&format!("-{quieted}-"))
     );
 
+    serving(&app, 0..2, 2.0).await;
+
     app.workers[0].kill_hard();
     in_state(&admin, doomed, "gone").await;
+    serving(&app, 1..2, 1.0).await;
 
     // Quieted while it runs a job: the job finishes, then the process ends.
     let user = app.user().await;
