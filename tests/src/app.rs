@@ -23,6 +23,7 @@ pub struct TestAppBuilder {
     workers: usize,
     api_via_proxy: bool,
     workers_db_via_proxy: bool,
+    api_db_via_proxy: bool,
 }
 
 impl TestAppBuilder {
@@ -76,6 +77,12 @@ impl TestAppBuilder {
     /// The API reaches Redis through a proxy the test can break.
     pub fn api_redis_via_proxy(mut self) -> Self {
         self.api_via_proxy = true;
+        self
+    }
+
+    /// The API reaches PostgreSQL through a proxy the test can break (`db_proxy`).
+    pub fn api_db_via_proxy(mut self) -> Self {
+        self.api_db_via_proxy = true;
         self
     }
 
@@ -158,7 +165,7 @@ impl TestAppBuilder {
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
-        let db_proxy = if self.workers_db_via_proxy {
+        let db_proxy = if self.workers_db_via_proxy || self.api_db_via_proxy {
             let mut url = url::Url::parse(&database_url).expect("the database URL");
             let target = (
                 [127, 0, 0, 1],
@@ -166,7 +173,13 @@ impl TestAppBuilder {
             );
             let proxy = ChaosProxy::start(target.into()).await;
             url.set_port(Some(proxy.port)).expect("a port");
-            worker_env.push(("DATABASE_URL".into(), url.to_string()));
+            let through = ("DATABASE_URL".to_owned(), url.to_string());
+            if self.workers_db_via_proxy {
+                worker_env.push(through.clone());
+            }
+            if self.api_db_via_proxy {
+                api_env.push(through);
+            }
             Some(proxy)
         } else {
             None
@@ -212,7 +225,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub database_url: String,
     pub proxy: Option<ChaosProxy>,
-    /// Between the workers and PostgreSQL, with `workers_db_via_proxy`.
+    /// Between the workers (or the API) and PostgreSQL, with `workers_db_via_proxy` (or
+    /// `api_db_via_proxy`).
     pub db_proxy: Option<ChaosProxy>,
     pub redis: RedisServer,
     /// The key the API signs access tokens with, to forge them in scenarios.

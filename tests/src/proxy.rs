@@ -95,6 +95,7 @@ impl ChaosProxy {
     /// then its link is cut before the answer reaches the client: the moment a failing
     /// link leaves a client unsure whether its write happened.
     pub fn lose_the_answer_to(&self, statement: &str) {
+        self.loss.lost.store(false, Ordering::SeqCst);
         *self
             .loss
             .armed
@@ -141,10 +142,11 @@ async fn upstream(
     }
 }
 
-/// Server to client. On a doomed link, the messages before the statement's completion go
-/// through (a client that prepares first waits for them before it executes); from the
-/// completion on, nothing does, and the link is cut at the ready-for-query that follows
-/// it: by then PostgreSQL has committed.
+/// Server to client. On a doomed link, every message goes through but the completions that
+/// end the transaction: a completion is held until the ready-for-query after it, which goes
+/// through with it while a transaction is open (the statement ran inside one: its COMMIT is
+/// to come), and otherwise cuts the link, both unsent: by then PostgreSQL has committed.
+/// Messages before a completion go through, as a client that prepares first waits for them.
 async fn downstream(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
@@ -153,7 +155,7 @@ async fn downstream(
 ) -> std::io::Result<()> {
     let mut buf = vec![0; 16 * 1024];
     let mut pending: Vec<u8> = Vec::new();
-    let mut completed = false;
+    let mut held: Vec<u8> = Vec::new();
     loop {
         let n = from.read(&mut buf).await?;
         if n == 0 {
@@ -173,13 +175,17 @@ async fn downstream(
             }
             let message: Vec<u8> = pending.drain(..end).collect();
             match message[0] {
-                b'C' => completed = true,
-                b'Z' if completed => {
+                b'C' => held.extend_from_slice(&message),
+                // The status after the completion: idle, so the transaction is over.
+                b'Z' if !held.is_empty() && message.get(5) == Some(&b'I') => {
                     loss.lost.store(true, Ordering::SeqCst);
                     return Ok(());
                 }
-                _ if !completed => to.write_all(&message).await?,
-                _ => {}
+                _ => {
+                    to.write_all(&held).await?;
+                    held.clear();
+                    to.write_all(&message).await?;
+                }
             }
         }
     }

@@ -260,6 +260,40 @@ async fn jobs_a_cycle_marked_dispatched_without_hearing_back_are_pushed_by_the_n
     .await;
 }
 
+/// A submission whose commit landed while its answer was lost is still accepted and runs at
+/// once, with an idempotency key and without: the job is pushed, not left to a redispatch
+/// (an hour on, here).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_submission_committed_without_its_answer_runs_at_once() {
+    let app = TestApp::builder()
+        .api_db_via_proxy()
+        .worker_env("PREPQ_REDISPATCH_AFTER_SECS", "3600")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.user().await;
+    let proxy = app.db_proxy.as_ref().expect("the API's database proxy");
+    for key in [Some("lost-answer"), None] {
+        proxy.lose_the_answer_to("INSERT INTO \"jobs\"");
+        let body = serde_json::json!({ "message": "committed", "sleep_ms": 0 });
+        let answer = user.post_json("/api/v1/jobs/echo", &body, key).await;
+        assert!(
+            proxy.answer_lost(),
+            "the insert's commit was not the one cut"
+        );
+        assert_eq!(answer.status(), 202, "key {key:?}");
+        let accepted: prepq_tests::JobView = answer.json().await.unwrap();
+        wait_until("the committed job to succeed", JOB_DEADLINE, || async {
+            let jobs = app.jobs_of_kind("platform.echo").await;
+            jobs.iter().all(|j| j.status == "succeeded").then_some(())
+        })
+        .await;
+        let jobs = app.jobs_of_kind("platform.echo").await;
+        assert!(jobs.iter().any(|j| j.id == accepted.id), "key {key:?}");
+    }
+    assert_eq!(app.jobs_of_kind("platform.echo").await.len(), 2);
+}
+
 /// Tasks a killed worker had fetched but not started are handed back as soon as its alive
 /// mark runs out, and start elsewhere within seconds, not after a redispatch a minute on.
 #[tokio::test(flavor = "multi_thread")]
