@@ -291,6 +291,9 @@ pub async fn record_plan(
     Ok(())
 }
 
+/// The longest answer taken, in characters, over REST and the live socket alike.
+pub const MAX_ANSWER_CHARS: usize = 10_000;
+
 /// What an answer to the session's current question is.
 pub enum Reply<'a> {
     Answer(&'a str),

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{PooledConn, StoreError, schema::posting_searches};
 
 /// Searches kept per user.
-pub const KEPT: i64 = 20;
+const KEPT: i64 = 20;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = posting_searches, check_for_backend(diesel::pg::Pg))]

@@ -253,10 +253,15 @@ impl Live {
             }
         };
         let result = match message {
-            LiveClientMessage::Answer(LiveAnswer { text }) if text.chars().count() > 10_000 => {
+            LiveClientMessage::Answer(LiveAnswer { text })
+                if text.chars().count() > interviews::MAX_ANSWER_CHARS =>
+            {
                 return vec![error(
                     "answer_too_long",
-                    "an answer is at most 10000 characters",
+                    &format!(
+                        "an answer is at most {} characters",
+                        interviews::MAX_ANSWER_CHARS
+                    ),
                 )];
             }
             LiveClientMessage::Answer(LiveAnswer { text }) => {

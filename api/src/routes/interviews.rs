@@ -35,9 +35,6 @@ use crate::{
 #[derive(Default)]
 pub struct InterviewsApi;
 
-/// The longest answer taken, in characters.
-const MAX_ANSWER_CHARS: usize = 10_000;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
 pub enum InterviewMode {
@@ -270,11 +267,14 @@ impl InterviewsApi {
         request: Json<AnswerRequest>,
     ) -> Result<Json<InterviewView>, ApiError> {
         let reply = match (&request.answer, request.skip) {
-            (Some(text), false) if text.chars().count() <= MAX_ANSWER_CHARS => Reply::Answer(text),
+            (Some(text), false) if text.chars().count() <= interviews::MAX_ANSWER_CHARS => {
+                Reply::Answer(text)
+            }
             (None, true) => Reply::Skip,
             (Some(_), false) => {
                 return Err(ApiError::unprocessable(format!(
-                    "an answer is at most {MAX_ANSWER_CHARS} characters"
+                    "an answer is at most {} characters",
+                    interviews::MAX_ANSWER_CHARS
                 )));
             }
             _ => {
