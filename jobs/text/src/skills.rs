@@ -1,9 +1,11 @@
 //! The skills vocabulary: one canonical name per skill and the ways people write it
 //! (`k8s` → Kubernetes, `JS` → JavaScript, `机器学习` → Machine Learning). Shipped in
 //! `jobs/text/data/skills.tsv`; resumes and job postings are matched against the same list, so
-//! their skills compare.
+//! their skills compare. Beside it, `onet-technology.tsv` adds the thousands of tools of
+//! O*NET's technology skills (derived by `scripts/derive-vocabulary`; attribution in
+//! `data/README.md`); its lines that name a skill of the first add aliases to it.
 
-use std::sync::LazyLock;
+use std::{collections::HashMap, sync::LazyLock};
 
 use aho_corasick::AhoCorasick;
 
@@ -21,16 +23,23 @@ struct Vocabulary {
 }
 
 static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
-    let mut skills = Vec::new();
+    let mut skills: Vec<&'static str> = Vec::new();
+    let mut index_of: HashMap<&'static str, usize> = HashMap::new();
     let (mut folded, mut folded_skill) = (Vec::new(), Vec::new());
     let (mut exact, mut exact_skill) = (Vec::new(), Vec::new());
-    let rows = include_str!("../data/skills.tsv")
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .filter_map(|line| line.split_once('\t'));
+    let rows = [
+        include_str!("../data/skills.tsv"),
+        include_str!("../data/onet-technology.tsv"),
+    ]
+    .into_iter()
+    .flat_map(str::lines)
+    .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+    .filter_map(|line| line.split_once('\t'));
     for (name, aliases) in rows {
-        let index = skills.len();
-        skills.push(name);
+        let index = *index_of.entry(name).or_insert_with(|| {
+            skills.push(name);
+            skills.len() - 1
+        });
         // The canonical name is not an alias by itself: `Go` must not match "go".
         let mut lower: Vec<String> = Vec::new();
         for alias in aliases.split(',').map(str::trim) {
@@ -92,11 +101,11 @@ pub struct Mention {
     pub count: u32,
 }
 
-/// Every vocabulary skill the text mentions, most mentioned first.
+/// Every vocabulary skill the text mentions, most mentioned first; a mention inside a longer
+/// one is that one's (`Oracle Java` is Java, not Oracle too).
 pub fn find(text: &str) -> Vec<Mention> {
-    let lower = text.to_lowercase();
     let mut counts = vec![0_u32; VOCABULARY.skills.len()];
-    for (skill, _, _) in VOCABULARY.mentions(&lower, text) {
+    for (skill, _, _) in kept_mentions(text) {
         counts[skill] += 1;
     }
     let mut found: Vec<Mention> = counts
@@ -123,21 +132,26 @@ pub struct Located {
 /// Every mention of a vocabulary skill in `text`, in order; where two overlap, the longer
 /// (`React Native` over `React`) is kept.
 pub fn locate(text: &str) -> Vec<Located> {
-    // ASCII lower-casing keeps every byte offset of `text`.
-    let lower = text.to_ascii_lowercase();
-    let mut found: Vec<Located> = VOCABULARY
-        .mentions(&lower, text)
+    kept_mentions(text)
+        .into_iter()
         .map(|(skill, start, end)| Located {
             skill: VOCABULARY.skills[skill],
             start,
             end,
         })
-        .collect();
-    found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-    let mut kept: Vec<Located> = Vec::new();
+        .collect()
+}
+
+/// Every mention as its skill's index and place, in order, the longer of two that overlap.
+fn kept_mentions(text: &str) -> Vec<(usize, usize, usize)> {
+    // ASCII lower-casing keeps every byte offset of `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut found: Vec<(usize, usize, usize)> = VOCABULARY.mentions(&lower, text).collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+    let mut kept: Vec<(usize, usize, usize)> = Vec::new();
     for mention in found {
         match kept.last() {
-            Some(last) if mention.start < last.end => {}
+            Some(last) if mention.1 < last.2 => {}
             _ => kept.push(mention),
         }
     }
@@ -216,5 +230,30 @@ mod tests {
             find("Python, python3 and Python").first().map(|m| m.count),
             Some(3)
         );
+    }
+
+    #[test]
+    fn the_onet_tools_are_known_by_their_product_names_and_common_words_stay_words() {
+        assert!(
+            VOCABULARY.skills.len() > 5_000,
+            "thousands of skills and tools"
+        );
+        assert_eq!(
+            names("Excel, Atlassian JIRA, Microsoft Visual Studio and Amazon S3"),
+            [
+                "Amazon Simple Storage Service (S3)",
+                "Excel",
+                "Jira",
+                "Microsoft Visual Studio"
+            ]
+        );
+        // A vendor's name adds aliases to the skill the hand-written list has.
+        assert_eq!(names("Apache Kafka"), ["Kafka"]);
+        assert_eq!(names("Oracle Java"), ["Java"]);
+        // Words, a kind of tool and a link are no skills.
+        assert!(
+            names("I excel at access to a word project; any IDE; linkedin.com/in/me").is_empty()
+        );
+        assert!(names("Email software and programming languages").is_empty());
     }
 }
