@@ -66,15 +66,30 @@ fn ratio(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// Reads every labelled file of `corpus` through a fresh platform and prints the figures.
-pub async fn measure(corpus: &Path) {
-    let labels = corpus.join("labels");
-    let resumes: std::collections::BTreeMap<String, ResumeLabel> =
-        serde_json::from_slice(&std::fs::read(labels.join("resumes.json")).expect("resume labels"))
-            .expect("resume labels parse");
-    let pairs: Vec<PairLabel> =
-        serde_json::from_slice(&std::fs::read(labels.join("pairs.json")).expect("pair labels"))
-            .expect("pair labels parse");
+/// A folder of labelled files: `labels/` beside `resumes/` and `jd/`.
+struct Corpus<'a> {
+    dir: &'a Path,
+    resumes: std::collections::BTreeMap<String, ResumeLabel>,
+    pairs: Vec<PairLabel>,
+}
+
+impl<'a> Corpus<'a> {
+    fn load(dir: &'a Path) -> Self {
+        let labels = |name: &str| {
+            std::fs::read(dir.join("labels").join(name))
+                .unwrap_or_else(|e| panic!("{}: {name}: {e}", dir.display()))
+        };
+        Corpus {
+            dir,
+            resumes: serde_json::from_slice(&labels("resumes.json")).expect("resume labels parse"),
+            pairs: serde_json::from_slice(&labels("pairs.json")).expect("pair labels parse"),
+        }
+    }
+}
+
+/// Reads every labelled file of the corpora through a fresh platform and prints the figures.
+pub async fn measure(dirs: &[std::path::PathBuf]) {
+    let corpora: Vec<Corpus> = dirs.iter().map(|dir| Corpus::load(dir)).collect();
     let mut app = TestApp::builder()
         .api_env("PREPQ_POINTS_SIGNUP_GRANT", "1000000")
         .start()
@@ -86,10 +101,15 @@ pub async fn measure(corpus: &Path) {
     let (mut entries_right, mut schools_right) = (0, 0);
     let mut years_errors = Vec::new();
     let mut resume_ids = std::collections::BTreeMap::new();
-    for (file, label) in &resumes {
-        let bytes = std::fs::read(corpus.join("resumes").join(file)).expect("a corpus resume");
+    let resumes = corpora.iter().flat_map(|c| {
+        c.resumes
+            .iter()
+            .map(move |(file, label)| (c.dir, file, label))
+    });
+    for (dir, file, label) in resumes {
+        let bytes = std::fs::read(dir.join("resumes").join(file)).expect("a corpus resume");
         let (id, parse) = read(&user, bytes, file).await;
-        resume_ids.insert(file.clone(), id);
+        resume_ids.insert((dir, file.clone()), id);
         let kinds = |list: Vec<&str>| list.into_iter().map(str::to_owned).collect();
         let found_sections: BTreeSet<String> = kinds(
             parse["sections"]
@@ -124,8 +144,17 @@ pub async fn measure(corpus: &Path) {
             label.education.len(),
             label.years_experience
         );
+        println!(
+            "    skills not labelled {:?}; labelled, not found {:?}",
+            found_skills
+                .difference(&labelled_skills)
+                .collect::<Vec<_>>(),
+            labelled_skills
+                .difference(&found_skills)
+                .collect::<Vec<_>>()
+        );
     }
-    let n = resumes.len();
+    let n = resume_ids.len();
     println!("quality over {n} labelled resumes:");
     println!("  {}", sections.line("sections"));
     println!(
@@ -144,11 +173,14 @@ pub async fn measure(corpus: &Path) {
     let (mut gaps_asked, mut gaps_known) = (0, 0);
     let (mut missing_found, mut missing_labelled, mut false_missing, mut said_missing) =
         (0, 0, 0, 0);
-    for pair in &pairs {
-        let Some(resume) = resume_ids.get(&pair.resume) else {
+    let pairs = corpora
+        .iter()
+        .flat_map(|c| c.pairs.iter().map(move |pair| (c.dir, pair)));
+    for (dir, pair) in pairs {
+        let Some(resume) = resume_ids.get(&(dir, pair.resume.clone())) else {
             continue;
         };
-        let description = job_text(&corpus.join("jd").join(&pair.jd));
+        let description = job_text(&dir.join("jd").join(&pair.jd));
         let view = analysed(
             &user,
             "/api/v1/diagnoses",

@@ -81,6 +81,40 @@ async fn python_ruby_or_java_is_met_by_python_and_leaves_no_java_or_ruby_gap() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn languages_such_as_a_list_are_one_requirement_and_years_in_a_field_count_the_entries_in_it()
+{
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.verified_user().await;
+    // Two lines of a real posting (tests/fixtures/corpus/jd/rm_job_desc_full_stack_engineer.pdf).
+    let job = "Requirements\n\
+               - 3+ years of experience in web development.\n\
+               - Proficiency with server-side languages such as Python, Ruby, Java, PHP, and .Net.";
+    let diagnosis = diagnosis(&user, PYTHON_DEVELOPER, job).await;
+
+    let languages = checks(&diagnosis, "skill");
+    assert_eq!(languages.len(), 1, "{languages:?}");
+    assert_eq!(
+        strings(&languages[0]["alternatives"]),
+        ["Python", "Ruby", "Java", "PHP", ".NET"]
+    );
+    assert_eq!(languages[0]["status"], "met");
+    // Four years of Python data services, none of them on the web.
+    let years = checks(&diagnosis, "years");
+    assert_eq!(years.len(), 1, "{years:?}");
+    assert_eq!(years[0]["label"], "3+ years in web development");
+    assert_eq!(years[0]["status"], "missing");
+
+    let web = PYTHON_DEVELOPER.replace("Built data services", "Built web services");
+    let diagnosis = self::diagnosis(&user, &web, job).await;
+    let years = checks(&diagnosis, "years");
+    assert_eq!(years[0]["status"], "met", "{years:?}");
+    assert!(
+        years[0]["evidence"].as_str().unwrap().contains("Acme Corp"),
+        "{years:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn five_years_of_go_against_two_is_partly_met_with_the_figures() {
     let app = TestApp::builder().workers(1).start().await;
     let user = app.verified_user().await;
@@ -173,7 +207,7 @@ async fn a_chinese_job_asks_for_a_degree_years_and_a_skill_and_is_answered_in_ch
         (years[0]["years"].as_f64(), years[0]["status"].as_str()),
         (Some(3.0), Some("met"))
     );
-    assert_eq!(years[0]["label"], "3年以上工作经验");
+    assert_eq!(years[0]["label"], "3年以上后端开发经验");
     let redis = checks(&diagnosis, "skill");
     assert_eq!(redis.len(), 1, "{redis:?}");
     assert_eq!(

@@ -44,9 +44,14 @@ struct Args {
         default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile,quality,interviews"
     )]
     phases: Vec<String>,
-    /// The labelled corpus the quality phase reads (`labels/` beside `resumes/` and `jd/`).
-    #[arg(long, default_value = "../shared/corpus")]
-    corpus: std::path::PathBuf,
+    /// The labelled corpora the quality phase reads (`labels/` beside `resumes/` and `jd/`):
+    /// the shared one and the project's own.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "../shared/corpus,tests/fixtures/corpus"
+    )]
+    corpus: Vec<std::path::PathBuf>,
     /// Postings on the local site of the crawl run.
     #[arg(long, default_value_t = 1000)]
     postings: usize,

@@ -7,7 +7,7 @@ use prepq_jobs::kinds::{Language, RequirementCheck};
 use super::{
     degree::{self, Degree},
     evidence::Evidence,
-    requirements::{Ask, Requirement, Requirements},
+    requirements::{Ask, Requirement, Requirements, Subject},
     say,
 };
 use crate::engines::parse::dates::Point;
@@ -63,15 +63,16 @@ fn kind(ask: &Ask) -> &'static str {
 pub fn label(requirement: &Requirement, language: Language) -> String {
     match &requirement.ask {
         Ask::Skill(any_of) => any_of.join(" / "),
-        Ask::Years { years, of } => {
-            let subject = of.map(str::to_owned);
-            match (language, subject) {
-                (Language::En, Some(skill)) => format!("{years}+ years of {skill}"),
-                (Language::En, None) => format!("{years}+ years of experience"),
-                (Language::ZhCn, Some(skill)) => format!("{years}年以上 {skill} 经验"),
-                (Language::ZhCn, None) => format!("{years}年以上工作经验"),
+        Ask::Years { years, of } => match (language, of) {
+            (Language::En, Some(Subject::Skill(skill))) => format!("{years}+ years of {skill}"),
+            (Language::En, Some(Subject::Field(field))) => format!("{years}+ years in {field}"),
+            (Language::En, None) => format!("{years}+ years of experience"),
+            (Language::ZhCn, Some(Subject::Skill(skill))) => {
+                format!("{years}年以上 {skill} 经验")
             }
-        }
+            (Language::ZhCn, Some(Subject::Field(field))) => format!("{years}年以上{field}经验"),
+            (Language::ZhCn, None) => format!("{years}年以上工作经验"),
+        },
         Ask::Degree { level, fields } => {
             let level = level.name(language);
             match (language, fields.is_empty()) {
@@ -101,7 +102,8 @@ fn meet(
             }),
         Ask::Years { years, of } => {
             let (held, entries) = match of {
-                Some(skill) => evidence.years_with(skill, now),
+                Some(Subject::Skill(skill)) => evidence.years_with(skill, now),
+                Some(Subject::Field(field)) => evidence.years_in(field, now),
                 None => (evidence.parse.years_of_experience, Vec::new()),
             };
             let status = if held >= *years {

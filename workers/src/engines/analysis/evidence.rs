@@ -89,10 +89,29 @@ impl<'a> Evidence<'a> {
     /// Years of the work entries whose lines name `skill` (overlaps counted once, open
     /// ranges up to `now`), and those entries' first lines.
     pub fn years_with(&self, skill: &str, now: Point) -> (f64, Vec<&'a str>) {
+        self.years_where(now, |entry| {
+            entry.lines.iter().any(|line| self.names(line, skill))
+        })
+    }
+
+    /// Years of the work entries that speak of `field` (a field no vocabulary skill names:
+    /// "web development" is any entry that says "web"), and those entries' first lines.
+    pub fn years_in(&self, field: &str, now: Point) -> (f64, Vec<&'a str>) {
+        let words = field_words(field);
+        if words.is_empty() {
+            return (self.parse.years_of_experience, Vec::new());
+        }
+        self.years_where(now, |entry| {
+            let text = entry.lines.join(" ").to_lowercase();
+            words.iter().all(|word| says(&text, word))
+        })
+    }
+
+    fn years_where(&self, now: Point, takes: impl Fn(&Entry<'a>) -> bool) -> (f64, Vec<&'a str>) {
         let mut ranges = Vec::new();
         let mut headings = Vec::new();
         for entry in self.work_entries() {
-            if entry.lines.iter().any(|line| self.names(line, skill)) {
+            if takes(&entry) {
                 ranges.push(entry.range);
                 headings.push(entry.lines[0]);
             }
@@ -130,6 +149,55 @@ impl<'a> Evidence<'a> {
             Language::ZhCn => self.text.chars().filter(|c| !c.is_whitespace()).count(),
         }
     }
+}
+
+/// Words of a field name that say which field it is, lower-cased: `web` of "web
+/// development", `后端` of "后端开发".
+fn field_words(field: &str) -> Vec<String> {
+    const PLAIN: &[&str] = &[
+        "development",
+        "developing",
+        "developer",
+        "engineering",
+        "engineer",
+        "building",
+        "working",
+        "experience",
+        "programming",
+        "the",
+        "and",
+        "of",
+    ];
+    field
+        .to_lowercase()
+        .split([' ', '-'])
+        .map(|word| {
+            let mut word = word;
+            while let Some(shorter) = ["开发", "工作", "经验"]
+                .iter()
+                .find_map(|plain| word.strip_suffix(plain))
+            {
+                word = shorter;
+            }
+            // "applications" is said as "application" too.
+            match word.strip_suffix('s') {
+                Some(stem) if word.is_ascii() && stem.len() >= 4 => stem.to_owned(),
+                _ => word.to_owned(),
+            }
+        })
+        .filter(|word| !word.is_empty() && !PLAIN.contains(&word.as_str()))
+        .collect()
+}
+
+/// Whether `text` has `word` at the start of a word (Chinese, anywhere).
+fn says(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        !word.is_ascii()
+            || !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 /// Long enough, not a heading, and not an entry's title line (those carry its dates).

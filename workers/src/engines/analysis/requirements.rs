@@ -1,6 +1,7 @@
 //! What a job description asks for, as requirements rather than words: a skill (met by any
-//! of its alternatives: "Python, Ruby or Java", "React/Vue/Angular"), years of experience
-//! (in a skill when the line names one), or a degree (level and field). Each is a
+//! of its alternatives: "Python, Ruby or Java", "React/Vue/Angular", "languages such as
+//! Python, Ruby and Java"), years of experience (in a skill when the line names one, else in
+//! the field it names: "in web development", "后端开发经验"), or a degree (level and field). Each is a
 //! must-have or a nice-to-have — by its line's words ("preferred", "加分") or the heading it
 //! sits under ("Nice to have", "任职要求") — with the level words of its line (精通, "expert").
 //! Tokens inside URLs, e-mail addresses and file names are never skills.
@@ -34,13 +35,19 @@ pub struct Requirement {
 pub enum Ask {
     /// Any of these skills (vocabulary spelling) meets it.
     Skill(Vec<&'static str>),
-    /// This many years of experience, in a skill when the line names one.
-    Years {
-        years: f64,
-        of: Option<&'static str>,
-    },
+    /// This many years of experience, in general or in what the line names.
+    Years { years: f64, of: Option<Subject> },
     /// A degree of at least this level, in one of these fields (any field when empty).
     Degree { level: Degree, fields: Vec<String> },
+}
+
+/// What years of experience are asked in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    /// A vocabulary skill (`5+ years of Go`).
+    Skill(&'static str),
+    /// A field the vocabulary does not name, as written (`web development`, `后端开发`).
+    Field(String),
 }
 
 impl Requirement {
@@ -49,7 +56,8 @@ impl Requirement {
         match &self.ask {
             Ask::Skill(any_of) => any_of,
             Ask::Years {
-                of: Some(skill), ..
+                of: Some(Subject::Skill(skill)),
+                ..
             } => std::slice::from_ref(skill),
             _ => &[],
         }
@@ -135,12 +143,40 @@ static YEARS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("years pattern")
 });
 
+/// The field of a years ask that names no skill: `5+ years of experience in web
+/// development`, `3年以上后端开发经验`.
+static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:years?|yrs?)\s+(?:of\s+)?(?:(?:professional|relevant|hands-on|industry|work|proven)\s+)*(?:experience\s+)?(?:in|of|with|as)\s+(?:an?\s+|the\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:experience|roles?|positions?))?\s*(?:[.,;:(]|$|\s(?:and|or|with|at|for|using|is|are)\s)|年(?:以上|及以上)?的?([\p{Han}A-Za-z]{2,12}?)(?:工作)?经验",
+    )
+    .expect("field pattern")
+});
+
+/// Words of a field that say nothing of which one it is.
+const PLAIN_FIELD_WORDS: &[&str] = &[
+    "experience",
+    "work",
+    "professional",
+    "relevant",
+    "相关",
+    "工作",
+];
+
 /// Words that join alternatives; a list joined only by commas is several asks.
 static OR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?:^|[\s,，(（])(?:or|either|或者?|或是)(?:$|[\s,，)）])|/|\||any of|one of|之一",
     )
     .expect("or pattern")
+});
+
+/// Words that make the list after them examples of one kind, any of which meets it:
+/// "languages such as Python, Ruby, and Java", "a framework (React, Vue)".
+static EXAMPLES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\bsuch as|\be\.g\.?|\bfor (?:example|instance)|\bincluding|\blike|例如|比如|诸如|[(（])[\s:：,，]*$",
+    )
+    .expect("examples pattern")
 });
 
 /// What may stand between two skills of one list: separators, `or`/`and`, `.js`.
@@ -175,16 +211,26 @@ impl Requirements {
         requirements
     }
 
-    /// Adds a requirement unless one like it is known; a must-have replaces a nice-to-have.
+    /// Adds a requirement unless one like it is known; a must-have replaces a nice-to-have,
+    /// and years in something replace as many years in general.
     fn add(&mut self, requirement: Requirement, nice: bool) {
         let same = |r: &Requirement| same_ask(&r.ask, &requirement.ask);
+        let list = if nice {
+            &mut self.nice_to_have
+        } else {
+            &mut self.must_have
+        };
+        if let Some(known) = list.iter_mut().find(|r| same(r)) {
+            if general_years(&known.ask) && !general_years(&requirement.ask) {
+                *known = requirement;
+            }
+            return;
+        }
         if self.must_have.iter().any(same) {
             return;
         }
         if nice {
-            if !self.nice_to_have.iter().any(same) {
-                self.nice_to_have.push(requirement);
-            }
+            self.nice_to_have.push(requirement);
         } else {
             self.nice_to_have.retain(|r| !same(r));
             self.must_have.push(requirement);
@@ -192,11 +238,22 @@ impl Requirements {
     }
 }
 
-/// Two asks are one when they name the same skills, or the same years or degree.
+fn general_years(ask: &Ask) -> bool {
+    matches!(ask, Ask::Years { of: None, .. })
+}
+
+/// Two asks are one when they name the same skills, the same degree, or years in the same
+/// skill; years in a field or in general are one ask with as many years in anything but a
+/// skill (a posting says "5+ years" in its title and "5+ years in web development" below).
 fn same_ask(a: &Ask, b: &Ask) -> bool {
     match (a, b) {
         (Ask::Skill(x), Ask::Skill(y)) => x == y || (x.len() == 1 && y.len() == 1 && x[0] == y[0]),
-        (Ask::Years { of: x, .. }, Ask::Years { of: y, .. }) => x == y,
+        (Ask::Years { years: n, of: x }, Ask::Years { years: m, of: y }) => {
+            x == y
+                || (n == m
+                    && !matches!(x, Some(Subject::Skill(_)))
+                    && !matches!(y, Some(Subject::Skill(_))))
+        }
         (Ask::Degree { .. }, Ask::Degree { .. }) => true,
         _ => false,
     }
@@ -215,7 +272,10 @@ fn asks_of(line: &str) -> Vec<(Ask, Option<&'static str>, bool)> {
         let nice = NICE_WORDS.iter().any(|w| lower.contains(w));
         let mentions = skills::locate(clause);
         if let Some(years) = years_in(clause) {
-            let of = mentions.first().map(|m| m.skill);
+            let of = match mentions.first() {
+                Some(mention) => Some(Subject::Skill(mention.skill)),
+                None => field_in(clause).map(Subject::Field),
+            };
             asks.push((Ask::Years { years, of }, level_at(clause, 0), nice));
         }
         if let Some((level, fields)) = Degree::asked(clause) {
@@ -240,7 +300,8 @@ fn alternatives(clause: &str, mentions: &[skills::Located]) -> Vec<(usize, Vec<&
         };
         let last = run[run.len() - 1];
         let joined = &clause[first.end.min(last.start)..last.start];
-        if run.len() > 1 && OR_WORDS.is_match(joined) {
+        let examples = EXAMPLES.is_match(&clause[..first.start]);
+        if run.len() > 1 && (examples || OR_WORDS.is_match(joined)) {
             let mut any_of: Vec<&'static str> = run.iter().map(|m| m.skill).collect();
             any_of.dedup();
             asks.push((first.start, any_of));
@@ -266,6 +327,28 @@ fn alternatives(clause: &str, mentions: &[skills::Located]) -> Vec<(usize, Vec<&
         }
     }
     unique
+}
+
+/// The field a years ask names when it names no skill: a noun phrase, without the verb
+/// before it ("developing web applications" → `web applications`); none where the line
+/// breaks off in the middle of it ("developing scalable and").
+fn field_in(clause: &str) -> Option<String> {
+    let found = FIELD.captures(clause)?;
+    let field = found.get(1).or(found.get(2))?.as_str().trim();
+    let words: Vec<&str> = field.split_whitespace().collect();
+    let (last, _) = words.split_last()?;
+    if [
+        "and", "or", "with", "to", "of", "in", "for", "the", "a", "an",
+    ]
+    .contains(last)
+    {
+        return None;
+    }
+    let field = match words.split_first() {
+        Some((verb, rest)) if verb.ends_with("ing") && !rest.is_empty() => rest.join(" "),
+        _ => field.to_owned(),
+    };
+    (!PLAIN_FIELD_WORDS.contains(&field.to_lowercase().as_str())).then_some(field)
 }
 
 /// The years a clause asks for, if it asks for some.
@@ -326,7 +409,7 @@ mod tests {
             found.must_have[0].ask,
             Ask::Years {
                 years: 3.0,
-                of: Some("Go")
+                of: Some(Subject::Skill("Go"))
             }
         );
         assert_eq!(found.must_have[0].line, "- 3+ years of Go in production");
@@ -375,7 +458,7 @@ mod tests {
             found.must_have[1].ask,
             Ask::Years {
                 years: 3.0,
-                of: None
+                of: Some(Subject::Field("后端开发".to_owned()))
             }
         );
         assert_eq!(skills(&found.must_have), [["Java"], ["MySQL"], ["Redis"]]);
@@ -384,6 +467,45 @@ mod tests {
         assert_eq!(
             skills(&found.nice_to_have),
             [["Kubernetes"], ["Machine Learning"]]
+        );
+    }
+
+    #[test]
+    fn a_list_of_examples_is_one_requirement_met_by_any() {
+        let job = "Requirements\n\
+                   - Proficiency with server-side languages such as Python, Ruby, Java, PHP, and .Net.\n\
+                   - Experience with at least one web framework (JSF, Spring MVC).\n\
+                   - Kubernetes and Docker";
+        let found = Requirements::of(job);
+        assert_eq!(
+            skills(&found.must_have),
+            [
+                vec!["Python", "Ruby", "Java", "PHP", ".NET"],
+                vec!["JSF", "Spring"],
+                vec!["Kubernetes"],
+                vec!["Docker"]
+            ]
+        );
+    }
+
+    #[test]
+    fn years_in_a_field_no_skill_names_keep_the_field() {
+        let found = Requirements::of(
+            "- 5+ years of experience in web development.\n- 3 years of experience.",
+        );
+        assert_eq!(
+            found.must_have[0].ask,
+            Ask::Years {
+                years: 5.0,
+                of: Some(Subject::Field("web development".to_owned()))
+            }
+        );
+        assert_eq!(
+            found.must_have[1].ask,
+            Ask::Years {
+                years: 3.0,
+                of: None
+            }
         );
     }
 }
