@@ -99,6 +99,7 @@ pub async fn measure(dirs: &[std::path::PathBuf]) {
 
     let (mut sections, mut skills) = (Tally::default(), Tally::default());
     let (mut entries_right, mut schools_right) = (0, 0);
+    let (mut names_right, mut names_labelled) = (0, 0);
     let mut years_errors = Vec::new();
     let mut resume_ids = std::collections::BTreeMap::new();
     let resumes = corpora.iter().flat_map(|c| {
@@ -134,6 +135,26 @@ pub async fn measure(dirs: &[std::path::PathBuf]) {
         entries_right += usize::from(entries == label.experience.len());
         let schools = parse["education"].as_array().map_or(0, Vec::len);
         schools_right += usize::from(schools == label.education.len());
+        let read: Vec<String> = parse["education"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|e| e["institution"].as_str())
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for school in label.education.iter().filter_map(|e| e["school"].as_str()) {
+            names_labelled += 1;
+            let school = school.to_lowercase();
+            // "University of California, Berkeley" is read as its first part.
+            names_right += usize::from(read.iter().any(|r| {
+                *r == school
+                    || school
+                        .strip_prefix(r.as_str())
+                        .is_some_and(|rest| rest.starts_with(','))
+            }));
+        }
         let years = parse["years_of_experience"].as_f64().unwrap_or(0.0);
         if let Some(labelled) = label.years_experience {
             years_errors.push((years - labelled).abs());
@@ -162,7 +183,7 @@ pub async fn measure(dirs: &[std::path::PathBuf]) {
         skills.line("skills (labels through the vocabulary's aliases)")
     );
     println!(
-        "  work entries right in {entries_right} of {n}; education entries in {schools_right} of {n}"
+        "  work entries right in {entries_right} of {n}; education entries in {schools_right} of {n}; schools named right {names_right} of {names_labelled}"
     );
     println!(
         "  years of experience: mean error {:.1} over {} resumes labelled with years",

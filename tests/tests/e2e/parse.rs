@@ -199,3 +199,30 @@ async fn a_pdf_cut_short_is_still_read_and_a_damaged_one_says_what_to_do() {
         "{reason}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_resume_with_dates_in_a_column_keeps_every_job_and_names_schools_without_university()
+{
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let (_, parse) = parsed(
+        &user,
+        fixture("corpus/resumes/rm_bruce_wayne_fullstack.pdf"),
+        "cv.pdf",
+    )
+    .await;
+    // `June 2020 –` / `Present` sit on two lines of the left column.
+    let starts = strings(&parse, "experience", "start");
+    assert_eq!(starts, ["2020-06", "2015-07", "2012-06"], "{parse}");
+    assert_eq!(
+        strings(&parse, "education", "institution"),
+        ["CalTech", "MIT", "UC San Diego"]
+    );
+    assert_eq!(
+        strings(&parse, "education", "degree")[0],
+        "PhD in Computer Science"
+    );
+    // June 2012 to the month the PDF was written (July 2023), overlaps once.
+    let years = parse["years_of_experience"].as_f64().unwrap();
+    assert!((11.0..=11.3).contains(&years), "{years}");
+}

@@ -413,8 +413,8 @@ fn education(body: &str) -> Vec<Education> {
                 .chain((previous..at).rev())
                 .map(|i| lines[i])
                 .find(|l| contains_any(l, INSTITUTION))
-                .or_else(|| Some(line).filter(|l| !without_dates(l).is_empty()))
-                .map(|l| part_with(&without_dates(l), INSTITUTION));
+                .map(|l| part_with(&without_dates(l), INSTITUTION))
+                .or_else(|| school_named(&without_dates(line)));
             let degree_lines: Vec<usize> = if degree_first {
                 (previous..at).rev().collect()
             } else {
@@ -445,6 +445,58 @@ fn education(body: &str) -> Vec<Education> {
         .collect()
 }
 
+/// Words of what a degree is in, or about it (`Computer Science`, `Specialization in AI`).
+const ABOUT_THE_DEGREE: &[&str] = &[
+    "science",
+    "engineering",
+    "computer",
+    "business",
+    "arts",
+    "studies",
+    "mathematics",
+    "economics",
+    "management",
+    "technology",
+    "design",
+    "physics",
+    "chemistry",
+    "biology",
+    "finance",
+    "accounting",
+    "statistics",
+    "information",
+    "specialization",
+    "specialisation",
+    "major",
+    "minor",
+    "concentration",
+    "gpa",
+    "thesis",
+    "honours",
+    "honors",
+    "科学",
+    "工程",
+    "技术",
+    "专业",
+    "方向",
+];
+
+/// The school of an education line whose school says neither "University" nor "College"
+/// (`PhD in Computer Science, CalTech, Pasadena, USA`): its first comma-separated part that
+/// is neither the degree nor what the degree is in; else the line's first part.
+fn school_named(line: &str) -> Option<String> {
+    let parts: Vec<&str> = line
+        .split([',', '，', '|'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts
+        .iter()
+        .find(|p| !contains_any(p, DEGREE) && !contains_any(p, ABOUT_THE_DEGREE))
+        .or(parts.first())
+        .map(|p| (*p).to_owned())
+}
+
 /// The comma-separated part of `line` that holds one of `words`, else its first part.
 fn part_with(line: &str, words: &[&str]) -> String {
     let mut parts = line.split([',', '，']).map(str::trim);
@@ -466,7 +518,7 @@ fn degree_of(line: &str) -> String {
     };
     let field = parts[at + 1..]
         .iter()
-        .take_while(|p| !contains_any(p, INSTITUTION));
+        .take_while(|p| !contains_any(p, INSTITUTION) && contains_any(p, ABOUT_THE_DEGREE));
     std::iter::once(&parts[at])
         .chain(field)
         .copied()
@@ -562,6 +614,28 @@ mod tests {
                 .name
                 .as_deref(),
             Some("Jane Smith")
+        );
+    }
+
+    #[test]
+    fn schools_without_university_in_their_name_are_not_the_degree() {
+        let text = "Education\n\
+                    2009 – 2012 PhD in Computer Science, CalTech, Pasadena, USA\n\
+                    2014 – 2016 Master of Science in Computer Science, Specialization in AI, MIT, Cambridge,\n\
+                    2010 – 2014 Bachelor of Science in Computer Science, UC San Diego, San Diego, USA\n";
+        let parse = parse(text, NOW);
+        let schools: Vec<Option<&str>> = parse
+            .education
+            .iter()
+            .map(|e| e.institution.as_deref())
+            .collect();
+        assert_eq!(
+            schools,
+            [Some("CalTech"), Some("MIT"), Some("UC San Diego")]
+        );
+        assert_eq!(
+            parse.education[0].degree.as_deref(),
+            Some("PhD in Computer Science")
         );
     }
 
