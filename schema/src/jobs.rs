@@ -348,26 +348,52 @@ pub async fn delete_owned(
     })
 }
 
+/// What an admin's retry of a failed job came to.
+#[derive(Debug)]
+pub enum Retry {
+    Queued(JobRow),
+    /// No failed job has that id.
+    NotFailed,
+    /// The job is priced and its owner cannot pay for another try.
+    Unaffordable(Unaffordable),
+}
+
 /// An admin's second chance for a failed job: queued again now, with as many attempts
 /// as it first had. Attempt numbers keep counting up, so no stale worker's fence matches.
-pub async fn retry_failed(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
-    let row = diesel::update(jobs::table)
-        .filter(jobs::id.eq(id))
-        .filter(jobs::status.eq(JobStatus::Failed.as_str()))
-        .set((
-            jobs::status.eq(JobStatus::Queued.as_str()),
-            jobs::max_attempts.eq(jobs::attempt + jobs::max_attempts),
-            jobs::run_after.eq(now),
-            jobs::finished_at.eq(None::<DateTime<Utc>>),
-            jobs::dispatched_at.eq(None::<DateTime<Utc>>),
-            jobs::dispatch_id.eq(None::<String>),
-            jobs::updated_at.eq(now),
-        ))
-        .returning(JobRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(row)
+/// A priced job's failure was refunded, so the retry reserves its price again (a new round
+/// of its ledger lines, settled or refunded like the first) or is refused.
+pub async fn retry_failed(conn: &mut PooledConn, id: Uuid) -> Result<Retry, StoreError> {
+    conn.transaction(async |conn| {
+        let failed = jobs::table
+            .find(id)
+            .filter(jobs::status.eq(JobStatus::Failed.as_str()))
+            .select(jobs::id)
+            .for_update()
+            .first::<Uuid>(conn)
+            .await
+            .optional()?;
+        if failed.is_none() {
+            return Ok(Retry::NotFailed);
+        }
+        if let Err(short) = points::reserve_again(conn, id).await? {
+            return Ok(Retry::Unaffordable(short));
+        }
+        let row = diesel::update(jobs::table.find(id))
+            .set((
+                jobs::status.eq(JobStatus::Queued.as_str()),
+                jobs::max_attempts.eq(jobs::attempt + jobs::max_attempts),
+                jobs::run_after.eq(now),
+                jobs::finished_at.eq(None::<DateTime<Utc>>),
+                jobs::dispatched_at.eq(None::<DateTime<Utc>>),
+                jobs::dispatch_id.eq(None::<String>),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(JobRow::as_returning())
+            .get_result(conn)
+            .await?;
+        Ok(Retry::Queued(row))
+    })
+    .await
 }
 
 pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {

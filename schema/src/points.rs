@@ -1,7 +1,8 @@
 //! Points: an append-only ledger and a balance that never goes negative. A priced job's
 //! price is reserved in the transaction that inserts it; the `jobs_settle_points` trigger
 //! settles or refunds it in the transaction that finishes the job, whichever path that is.
-//! Every job entry is unique per (job, entry), so nothing is charged or refunded twice.
+//! Every job entry is unique per (job, round, entry), so nothing is charged or refunded twice;
+//! an admin's retry of a failed priced job opens the next round.
 
 use std::collections::HashMap;
 
@@ -134,6 +135,64 @@ async fn add_in(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Reserves a refunded job's price again for another try, inside the caller's transaction:
+/// the same price as its last round, from its owner's balance. Nothing to do for a job
+/// that was never priced.
+pub(crate) async fn reserve_again(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+) -> Result<Result<(), Unaffordable>, StoreError> {
+    let last: Option<(Uuid, i32, i16, String)> = points_ledger::table
+        .filter(points_ledger::job_id.eq(job_id))
+        .filter(points_ledger::entry.eq("reserve"))
+        .order(points_ledger::round.desc())
+        .select((
+            points_ledger::user_id,
+            points_ledger::amount,
+            points_ledger::round,
+            points_ledger::note,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((user_id, reserved, round, note)) = last else {
+        return Ok(Ok(()));
+    };
+    let price = -reserved;
+    let balance: i32 = point_balances::table
+        .find(user_id)
+        .select(point_balances::balance)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .unwrap_or(0);
+    if balance < price {
+        return Ok(Err(Unaffordable { balance, price }));
+    }
+    let after: i32 = diesel::update(point_balances::table.find(user_id))
+        .set((
+            point_balances::balance.eq(point_balances::balance - price),
+            point_balances::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(point_balances::balance)
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(points_ledger::table)
+        .values((
+            points_ledger::user_id.eq(user_id),
+            points_ledger::job_id.eq(job_id),
+            points_ledger::entry.eq("reserve"),
+            points_ledger::amount.eq(reserved),
+            points_ledger::balance_after.eq(after),
+            points_ledger::note.eq(note),
+            points_ledger::round.eq(round + 1),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(Ok(()))
 }
 
 /// Whether a report download was paid for now, or had been before.

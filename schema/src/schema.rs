@@ -207,6 +207,7 @@ diesel::table! {
         note -> Text,
         created_at -> Timestamptz,
         order_id -> Nullable<Uuid>,
+        round -> Int2,
     }
 }
 

@@ -76,7 +76,9 @@ impl AdminApi {
         Ok(job_page(me.state, Scope::All, &filter, limit.0).await?)
     }
 
-    /// Queue a failed job again, with as many attempts as it first had.
+    /// Queue a failed job again, with as many attempts as it first had. A priced job's
+    /// price is reserved from its owner again (409 `insufficient_points` when they cannot
+    /// pay), and settled or refunded like the first try.
     #[oai(path = "/jobs/:id/retry", method = "post")]
     async fn retry(
         &self,
@@ -86,11 +88,18 @@ impl AdminApi {
         me.caller.require_admin()?;
         let mut conn = me.state.conn().await?;
         match jobs::retry_failed(&mut conn, id.0).await? {
-            Some(row) => {
+            jobs::Retry::Queued(row) => {
                 relay::announce(&me.state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
             }
-            None => match jobs::find(&mut conn, id.0).await? {
+            jobs::Retry::Unaffordable(short) => Err(AdminChangeError::Conflict(ErrorBody::new(
+                "insufficient_points",
+                format!(
+                    "another try costs the owner {} points and their balance is {}",
+                    short.price, short.balance
+                ),
+            ))),
+            jobs::Retry::NotFailed => match jobs::find(&mut conn, id.0).await? {
                 Some(row) => Err(AdminChangeError::Conflict(ErrorBody::new(
                     "not_failed",
                     format!(

@@ -258,3 +258,77 @@ async fn an_analysis_of_a_resume_that_could_not_be_read_is_refused_free() {
     assert_eq!(balance(&user).await, 30);
     assert_eq!(ledger(&user).await, [("grant".into(), 30)]);
 }
+
+/// An admin's retry of a failed diagnosis reserves its price again and is paid when it
+/// succeeds; an owner who can no longer pay gets no free retry.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_retry_of_a_failed_paid_job_is_paid_again_or_refused() {
+    let app = TestApp::builder()
+        .api_env("PREPQ_POINTS_SIGNUP_GRANT", "20")
+        .workers(1)
+        .start()
+        .await;
+    let user = app.verified_user().await;
+    let admin = app.admin().await;
+    let resume = read_resume(&user, PLAIN_RESUME.as_bytes().to_vec(), "cv.txt").await;
+    refuse_diagnoses_where(&app, "true").await;
+    let mut failed = Vec::new();
+    for _ in 0..2 {
+        let view = prepq_tests::analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+        assert_eq!(view["status"], "failed", "{view}");
+        failed.push(view["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(balance(&user).await, 20, "both refunded");
+    app.sql("DROP TRIGGER refuse_diagnosis ON diagnoses").await;
+
+    let retried = admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/jobs/{}/retry", failed[0]),
+            None,
+        )
+        .await;
+    assert_eq!(retried.status(), 200);
+    assert_eq!(balance(&user).await, 10, "reserved again");
+    let job = user
+        .finished(failed[0].parse().unwrap(), JOB_DEADLINE)
+        .await;
+    assert_eq!(job.status, "succeeded");
+    let spent = prepq_tests::analysed(&user, "/api/v1/diagnoses", diagnosis_of(&resume)).await;
+    assert_eq!(spent["status"], "succeeded");
+    assert_eq!(balance(&user).await, 0);
+
+    let refused = admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/jobs/{}/retry", failed[1]),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "insufficient_points", "{body}");
+    let still: Value = user
+        .get(&format!("/api/v1/jobs/{}", failed[1]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["status"], "failed");
+    let mut entries = ledger(&user).await;
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            ("grant".into(), 20),
+            ("refund".into(), 10),
+            ("refund".into(), 10),
+            ("reserve".into(), -10),
+            ("reserve".into(), -10),
+            ("reserve".into(), -10),
+            ("reserve".into(), -10),
+            ("settle".into(), 0),
+            ("settle".into(), 0),
+        ]
+    );
+}
