@@ -351,7 +351,7 @@ pub async fn delete_owned(
 /// What an admin's retry of a failed job came to.
 #[derive(Debug)]
 pub enum Retry {
-    Queued(JobRow),
+    Queued(Box<JobRow>),
     /// No failed job has that id.
     NotFailed,
     /// The job is priced and its owner cannot pay for another try.
@@ -391,7 +391,7 @@ pub async fn retry_failed(conn: &mut PooledConn, id: Uuid) -> Result<Retry, Stor
             .returning(JobRow::as_returning())
             .get_result(conn)
             .await?;
-        Ok(Retry::Queued(row))
+        Ok(Retry::Queued(Box::new(row)))
     })
     .await
 }

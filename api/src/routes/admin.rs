@@ -89,8 +89,8 @@ impl AdminApi {
         let mut conn = me.state.conn().await?;
         match jobs::retry_failed(&mut conn, id.0).await? {
             jobs::Retry::Queued(row) => {
-                relay::announce(&me.state.redis, std::slice::from_ref(&row)).await;
-                Ok(Json(JobView::from_row(row)?))
+                relay::announce(&me.state.redis, std::slice::from_ref(&*row)).await;
+                Ok(Json(JobView::from_row(*row)?))
             }
             jobs::Retry::Unaffordable(short) => Err(AdminChangeError::Conflict(ErrorBody::new(
                 "insufficient_points",
