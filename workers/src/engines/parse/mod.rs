@@ -174,7 +174,10 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
         .filter(|e| e.is_professional())
         .map(|e| e.range)
         .collect();
-    let experience = experience(&entries);
+    let mut experience = experience(&entries);
+    if entries.is_empty() {
+        experience = body("experience").map(undated).unwrap_or_default();
+    }
     let skills: Vec<SkillMention> = skills::find(text)
         .into_iter()
         .map(|m| SkillMention {
@@ -542,6 +545,33 @@ fn without_dates(line: &str) -> String {
 }
 
 /// Work entries: the experience section's entries but the projects listed among them.
+/// Jobs listed without dates, one short bullet each (`Previous jobs` / `- Pastry Chef`): when
+/// the section has no dated entry and nothing but such bullets.
+fn undated(body: &str) -> Vec<Experience> {
+    const MAX_WORDS: usize = 6;
+    let items: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let listed = |line: &&str| {
+        line.starts_with(['-', '•', '*', '·', '–'])
+            && entries::bare(line).split_whitespace().count() <= MAX_WORDS
+    };
+    if items.is_empty() || !items.iter().all(listed) {
+        return Vec::new();
+    }
+    items
+        .iter()
+        .map(|line| Experience {
+            heading: clean_field(entries::bare(line)),
+            start: None,
+            end: None,
+            current: false,
+        })
+        .collect()
+}
+
 fn experience(entries: &[entries::Entry<'_>]) -> Vec<Experience> {
     entries
         .iter()
@@ -615,6 +645,22 @@ mod tests {
                 .as_deref(),
             Some("Jane Smith")
         );
+    }
+
+    #[test]
+    fn jobs_listed_without_dates_are_entries_and_a_paragraph_is_not() {
+        let listed = "Previous jobs\n\n- Private Detective\n- Neurosurgeon\n- Pastry Chef\n\nAwards\n- Nobel Prize\n";
+        let headings: Vec<String> = parse(listed, NOW)
+            .experience
+            .into_iter()
+            .map(|e| e.heading)
+            .collect();
+        assert_eq!(
+            headings,
+            ["Private Detective", "Neurosurgeon", "Pastry Chef"]
+        );
+        let prose = "Experience\n- Built the billing service and ran it for three years at scale\n";
+        assert!(parse(prose, NOW).experience.is_empty());
     }
 
     #[test]
