@@ -145,3 +145,33 @@ async fn a_page_slower_than_the_ocr_limit_fails_its_job_and_the_worker_goes_on()
         "succeeded"
     );
 }
+
+/// OCR reads this table's column of headings before the column of what they head; the
+/// reading puts each heading back before its block, so the jobs are jobs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_of_headings_read_column_by_column_is_put_back_in_reading_order() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let response = user
+        .upload(fixture("textractor_resume.png"), "resume.png")
+        .await;
+    let job: JobView = response.json().await.unwrap();
+    let job = user.finished(job.id, JOB_DEADLINE).await;
+    assert_eq!(job.status, "succeeded", "{:?}", job.error);
+    let result = job.result.unwrap();
+    let text = result["text"].as_str().unwrap();
+    let jobs_at = text.find("Previous jobs").expect("the heading");
+    let awards_at = text.find("Awards and Recognitions").expect("the heading");
+    let detective_at = text.find("Private Detective").expect("a job");
+    assert!(jobs_at < detective_at && detective_at < awards_at, "{text}");
+    let headings: Vec<&str> = result["parse"]["experience"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["heading"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headings,
+        ["Private Detective", "Neurosurgeon", "Pastry Chef"]
+    );
+}

@@ -9,6 +9,7 @@ use prepq_jobs::kinds::{Contact, Education, Experience, ResumeParse, Section, Sk
 use prepq_text::{is_han, skills};
 use regex::Regex;
 
+pub mod columns;
 pub mod dates;
 pub mod entries;
 
@@ -545,8 +546,8 @@ fn without_dates(line: &str) -> String {
 }
 
 /// Work entries: the experience section's entries but the projects listed among them.
-/// Jobs listed without dates, one short bullet each (`Previous jobs` / `- Pastry Chef`): when
-/// the section has no dated entry and nothing but such bullets.
+/// Jobs listed without dates, one short line each (`Previous jobs` / `- Pastry Chef`): when
+/// the section has no dated entry and nothing but such lines.
 fn undated(body: &str) -> Vec<Experience> {
     const MAX_WORDS: usize = 6;
     let items: Vec<&str> = body
@@ -554,9 +555,10 @@ fn undated(body: &str) -> Vec<Experience> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
+    // OCR often loses the bullets: a short line that is no sentence counts too.
     let listed = |line: &&str| {
-        line.starts_with(['-', '•', '*', '·', '–'])
-            && entries::bare(line).split_whitespace().count() <= MAX_WORDS
+        let item = entries::bare(line);
+        item.split_whitespace().count() <= MAX_WORDS && !item.ends_with(['.', '。', ':', '：'])
     };
     if items.is_empty() || !items.iter().all(listed) {
         return Vec::new();
@@ -659,7 +661,7 @@ mod tests {
             headings,
             ["Private Detective", "Neurosurgeon", "Pastry Chef"]
         );
-        let prose = "Experience\n- Built the billing service and ran it for three years at scale\n";
+        let prose = "Experience\n- Built the billing service and ran it for three years at scale\n- Led it.\n";
         assert!(parse(prose, NOW).experience.is_empty());
     }
 

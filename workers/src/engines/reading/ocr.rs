@@ -182,9 +182,8 @@ fn recognise(image: &Path, time: Duration) -> Result<String, Option<String>> {
                 .unwrap_or("")
         )));
     }
-    Ok(join_cjk(&super::pdf::tidy(&String::from_utf8_lossy(
-        &output.stdout,
-    ))))
+    let text = join_cjk(&super::pdf::tidy(&String::from_utf8_lossy(&output.stdout)));
+    Ok(crate::engines::parse::columns::in_reading_order(&text).unwrap_or(text))
 }
 
 /// tesseract puts a space between Chinese characters; Chinese has none.
