@@ -161,6 +161,13 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Parses `text`; `now` closes ranges that run to the present.
 pub fn parse(text: &str, now: Point) -> ResumeParse {
+    with_skills(layout(text, now), text)
+}
+
+/// Everything but the skills: what the sandbox child reads. Matching the vocabulary needs
+/// it built (thousands of aliases, ~15 ms), which a long-lived worker does once and a child
+/// per file would do every time; the worker adds them with `with_skills`.
+pub fn layout(text: &str, now: Point) -> ResumeParse {
     let sections = sections(text);
     let body = |kind: &str| {
         sections
@@ -179,36 +186,45 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
     if entries.is_empty() {
         experience = body("experience").map(undated).unwrap_or_default();
     }
-    let skills: Vec<SkillMention> = skills::find(text)
+    let mut parse = ResumeParse {
+        language: language(text).to_owned(),
+        years_of_experience: dates::years_covered(&professional, now),
+        contact: contact(text),
+        sections,
+        education,
+        experience,
+        skills: Vec::new(),
+        confidence: 0.0,
+    };
+    parse.confidence = confidence(&parse);
+    parse
+}
+
+/// The parse with the vocabulary skills `text` mentions, and its confidence with them.
+pub fn with_skills(mut parse: ResumeParse, text: &str) -> ResumeParse {
+    parse.skills = skills::find(text)
         .into_iter()
         .map(|m| SkillMention {
             skill: m.skill.to_owned(),
             mentions: m.count,
         })
         .collect();
-    let contact = contact(text);
-    let confidence = [
-        contact.name.is_some(),
-        !contact.emails.is_empty() || !contact.phones.is_empty(),
-        sections.len() >= 2,
-        !education.is_empty(),
-        !experience.is_empty(),
-        !skills.is_empty(),
-    ]
-    .iter()
-    .filter(|found| **found)
-    .count() as f64
-        / 6.0;
-    ResumeParse {
-        language: language(text).to_owned(),
-        years_of_experience: dates::years_covered(&professional, now),
-        contact,
-        sections,
-        education,
-        experience,
-        skills,
-        confidence: (confidence * 100.0).round() / 100.0,
-    }
+    parse.confidence = confidence(&parse);
+    parse
+}
+
+/// The share of what a resume should show that the reading found, to two decimals.
+fn confidence(parse: &ResumeParse) -> f64 {
+    let found = [
+        parse.contact.name.is_some(),
+        !parse.contact.emails.is_empty() || !parse.contact.phones.is_empty(),
+        parse.sections.len() >= 2,
+        !parse.education.is_empty(),
+        !parse.experience.is_empty(),
+        !parse.skills.is_empty(),
+    ];
+    let share = found.iter().filter(|f| **f).count() as f64 / found.len() as f64;
+    (share * 100.0).round() / 100.0
 }
 
 fn language(text: &str) -> &'static str {

@@ -117,7 +117,7 @@ fn read(extracted: ExtractedText, written: Option<Point>) -> ResumeText {
     ResumeText {
         chars: text.chars().count() as u64,
         pages: extracted.pages,
-        parse: Some(parse::parse(&text, now)),
+        parse: Some(parse::layout(&text, now)),
         text,
     }
 }

@@ -123,7 +123,13 @@ pub async fn run_child(
     let status = status.map_err(|e| JobError::transient(format!("running the extractor: {e}")))?;
     if status.success() {
         return match last {
-            Some(Ok(ChildReport::Extracted(read))) => Ok(ChildOutcome::Extracted(read)),
+            Some(Ok(ChildReport::Extracted(mut read))) => {
+                read.parse = read
+                    .parse
+                    .take()
+                    .map(|parse| crate::engines::parse::with_skills(parse, &read.text));
+                Ok(ChildOutcome::Extracted(read))
+            }
             Some(Ok(ChildReport::NeedsOcr { pages })) => Ok(ChildOutcome::NeedsOcr { pages }),
             Some(Ok(ChildReport::Rejected { reason })) => Err(JobError::permanent(reason)),
             Some(Ok(ChildReport::Progress { .. })) | None => {
