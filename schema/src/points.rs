@@ -161,25 +161,11 @@ pub(crate) async fn reserve_again(
         return Ok(Ok(()));
     };
     let price = -reserved;
-    let balance: i32 = point_balances::table
-        .find(user_id)
-        .select(point_balances::balance)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?
-        .unwrap_or(0);
+    let balance = locked_balance(conn, user_id).await?;
     if balance < price {
         return Ok(Err(Unaffordable { balance, price }));
     }
-    let after: i32 = diesel::update(point_balances::table.find(user_id))
-        .set((
-            point_balances::balance.eq(point_balances::balance - price),
-            point_balances::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(point_balances::balance)
-        .get_result(conn)
-        .await?;
+    let after = spend(conn, user_id, price).await?;
     diesel::insert_into(points_ledger::table)
         .values((
             points_ledger::user_id.eq(user_id),
@@ -193,6 +179,30 @@ pub(crate) async fn reserve_again(
         .execute(conn)
         .await?;
     Ok(Ok(()))
+}
+
+/// The user's balance, its row locked until the transaction ends: it orders spenders.
+async fn locked_balance(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<i32, StoreError> {
+    Ok(point_balances::table
+        .find(user_id)
+        .select(point_balances::balance)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Takes `price` from a balance the caller locked and found enough; the balance after.
+async fn spend(conn: &mut AsyncPgConnection, user_id: Uuid, price: i32) -> Result<i32, StoreError> {
+    Ok(diesel::update(point_balances::table.find(user_id))
+        .set((
+            point_balances::balance.eq(point_balances::balance - price),
+            point_balances::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(point_balances::balance)
+        .get_result(conn)
+        .await?)
 }
 
 /// Whether a report download was paid for now, or had been before.
@@ -212,14 +222,7 @@ pub async fn pay_for_download(
 ) -> Result<Result<Download, Unaffordable>, StoreError> {
     conn.transaction(async |conn| {
         // The balance row's lock orders two downloads of one report.
-        let balance: i32 = point_balances::table
-            .find(user_id)
-            .select(point_balances::balance)
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .unwrap_or(0);
+        let balance = locked_balance(conn, user_id).await?;
         let paid: i64 = points_ledger::table
             .filter(points_ledger::job_id.eq(job_id))
             .filter(points_ledger::entry.eq("download"))
@@ -232,14 +235,7 @@ pub async fn pay_for_download(
         if balance < price {
             return Ok(Err(Unaffordable { balance, price }));
         }
-        let after: i32 = diesel::update(point_balances::table.find(user_id))
-            .set((
-                point_balances::balance.eq(point_balances::balance - price),
-                point_balances::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(point_balances::balance)
-            .get_result(conn)
-            .await?;
+        let after = spend(conn, user_id, price).await?;
         diesel::insert_into(points_ledger::table)
             .values((
                 points_ledger::user_id.eq(user_id),
