@@ -1,7 +1,8 @@
 //! The experience section cut into entries, read the same way by the parse (work entries,
 //! years of experience) and the analyses (years in a skill): each entry starts at a line
 //! with a date range and runs to the next. An entry that calls itself a project is one,
-//! wherever it stands; an internship is work, but not professional years.
+//! wherever it stands; an internship, a student's job or volunteering is work, but not
+//! professional years.
 
 use std::sync::LazyLock;
 
@@ -12,7 +13,10 @@ use super::dates::{self, Range};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     Job,
-    Internship,
+    /// An internship or a job held as a student (teaching or research assistant,
+    /// undergraduate researcher).
+    StudentJob,
+    Volunteering,
     /// An individual or side project listed among the jobs ("Individual Projects", 个人项目).
     Project,
 }
@@ -40,8 +44,13 @@ static PROJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:individual|personal|side|hobby|open[- ]source|course|school)\s+projects?\b|个人项目|开源项目|课程项目|毕业设计")
         .expect("project pattern")
 });
-static INTERNSHIP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bintern(?:ship)?s?\b|实习").expect("internship pattern"));
+static STUDENT_JOB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bintern(?:ship)?s?\b|\b(?:teaching|research|graduate|student) assistant|\b(?:undergraduate|graduate|student) researcher|实习|助教")
+        .expect("student job pattern")
+});
+static VOLUNTEERING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bvolunteer(?:ing|s)?\b|志愿者?").expect("volunteering pattern")
+});
 
 /// Lines after the range's own that still describe the entry rather than its work.
 const HEADER_LINES: usize = 2;
@@ -90,8 +99,10 @@ pub fn entries(body: &str) -> Vec<Entry<'_>> {
         let header = &entry.lines[..header.min(entry.lines.len())];
         entry.kind = if header.iter().any(|l| PROJECT.is_match(l)) {
             EntryKind::Project
-        } else if header.iter().any(|l| INTERNSHIP.is_match(l)) {
-            EntryKind::Internship
+        } else if header.iter().any(|l| STUDENT_JOB.is_match(l)) {
+            EntryKind::StudentJob
+        } else if header.iter().any(|l| VOLUNTEERING.is_match(l)) {
+            EntryKind::Volunteering
         } else {
             EntryKind::Job
         };
@@ -120,10 +131,28 @@ mod tests {
         let kinds: Vec<EntryKind> = found.iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
-            [EntryKind::Internship, EntryKind::Project, EntryKind::Job]
+            [EntryKind::StudentJob, EntryKind::Project, EntryKind::Job]
         );
         assert_eq!(found[2].heading, "Acme Corp");
         assert!(found[2].lines.contains(&"Built the billing service"));
+    }
+
+    #[test]
+    fn student_jobs_and_volunteering_are_no_professional_years() {
+        let body = "Google Oct 2016 - Present\nSoftware Engineer\n\
+            Georgia Tech Jan 2012 - Dec 2013\nResearch and Teaching Assistant\n\
+            CORNELL PHONETICS LAB | HEAD UNDERGRADUATE RESEARCHER\nMar 2012 - May 2013\n\
+            YMCA, Pomona, CA June 2012 - Present\nVolunteer Swim Coach\n";
+        let kinds: Vec<EntryKind> = entries(body).iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EntryKind::Job,
+                EntryKind::StudentJob,
+                EntryKind::StudentJob,
+                EntryKind::Volunteering
+            ]
+        );
     }
 
     #[test]
@@ -131,6 +160,6 @@ mod tests {
         let body = "黑科技公司上海\n2015 年 3 月 – 2015 年 5 月\n实习 经理: 高富帅\n• 实现了 xxx 特性\n\
             分布式科学上网姿势\nGolang, Linux\n2014 年 6 月 – 至今\n个人项目，和富帅糕合作开发\n• 修复了 bug\n";
         let kinds: Vec<EntryKind> = entries(body).iter().map(|e| e.kind).collect();
-        assert_eq!(kinds, [EntryKind::Internship, EntryKind::Project]);
+        assert_eq!(kinds, [EntryKind::StudentJob, EntryKind::Project]);
     }
 }

@@ -42,6 +42,13 @@ const HEADINGS: &[(&str, &[&str])] = &[
             "work history",
             "career history",
             "previous jobs",
+            "volunteer experience",
+            "volunteering",
+            "research experience",
+            "research",
+            "leadership experience",
+            "on campus involvement",
+            "campus involvement",
             "工作经历",
             "工作经验",
             "实习经历",
@@ -90,6 +97,8 @@ const HEADINGS: &[(&str, &[&str])] = &[
             "honors and awards",
             "awards and honors",
             "awards and recognitions",
+            "selected honors",
+            "honors and recognitions",
             "achievements",
             "获奖情况",
             "获奖经历",
@@ -106,6 +115,14 @@ const HEADINGS: &[(&str, &[&str])] = &[
             "hobbies",
             "strengths",
             "weaknesses",
+            "coursework",
+            "relevant coursework",
+            "links",
+            "community",
+            "publications",
+            "patents",
+            "invited talks",
+            "references",
             "其他",
             "兴趣爱好",
         ],
@@ -169,14 +186,16 @@ pub fn parse(text: &str, now: Point) -> ResumeParse {
 /// per file would do every time; the worker adds them with `with_skills`.
 pub fn layout(text: &str, now: Point) -> ResumeParse {
     let sections = sections(text);
-    let body = |kind: &str| {
+    // A resume may have several of a kind: `Experience` and `Research`, or `Volunteer
+    // Experience` after `On Campus Involvement`.
+    let bodies = |kind: &'static str| {
         sections
             .iter()
-            .find(|s| s.kind == kind)
+            .filter(move |s| s.kind == kind)
             .map(|s| &text[s.start..s.end])
     };
-    let education = body("education").map(education).unwrap_or_default();
-    let entries = body("experience").map(entries::entries).unwrap_or_default();
+    let education: Vec<Education> = bodies("education").flat_map(education).collect();
+    let entries: Vec<entries::Entry> = bodies("experience").flat_map(entries::entries).collect();
     let professional: Vec<dates::Range> = entries
         .iter()
         .filter(|e| e.is_professional())
@@ -184,7 +203,7 @@ pub fn layout(text: &str, now: Point) -> ResumeParse {
         .collect();
     let mut experience = experience(&entries);
     if entries.is_empty() {
-        experience = body("experience").map(undated).unwrap_or_default();
+        experience = bodies("experience").flat_map(undated).collect();
     }
     let mut parse = ResumeParse {
         language: language(text).to_owned(),
@@ -253,10 +272,17 @@ fn heading_kind(line: &str) -> Option<&'static str> {
     if normal.is_empty() || normal.chars().count() > 30 {
         return None;
     }
-    let normal = normal.split_whitespace().collect::<Vec<_>>().join(" ");
-    let exact = HEADINGS
-        .iter()
-        .find(|(_, aliases)| aliases.contains(&normal.as_str()));
+    // `Honors & Awards` and `HONORS/AWARDS` are `honors and awards`; `实习/项目经历`
+    // stays as written.
+    let joined = normal
+        .replace(['&', '/'], " and ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let exact = HEADINGS.iter().find(|(_, aliases)| {
+        aliases.contains(&normal.as_str()) || aliases.contains(&joined.as_str())
+    });
+    let normal = joined;
     // OCR misreads a letter or two of a styled heading ("Experienoe", "EDUCATlON").
     let misread = || {
         HEADINGS.iter().find(|(_, aliases)| {
@@ -638,6 +664,10 @@ mod tests {
         assert_eq!(heading_kind("Work Histroy"), Some("experience"));
         assert_eq!(heading_kind("Previous jobs"), Some("experience"));
         assert_eq!(heading_kind("Honors and Awards"), Some("awards"));
+        assert_eq!(heading_kind("Honors & Awards"), Some("awards"));
+        assert_eq!(heading_kind("HONORS/AWARDS"), Some("awards"));
+        assert_eq!(heading_kind("实习/项目经历"), Some("experience"));
+        assert_eq!(heading_kind("VOLUNTEER EXPERIENCE"), Some("experience"));
         assert_eq!(heading_kind("Skilts"), Some("skills"));
         assert_eq!(heading_kind("Skiing"), None);
         assert_eq!(heading_kind("Expected salary"), None);

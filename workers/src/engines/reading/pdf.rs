@@ -215,11 +215,19 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
         .any(|w| w == b"%PDF-")
 }
 
-/// Trims each line and collapses runs of blank lines, as pdf-extract pads generously.
+/// Trims each line and collapses runs of blank lines, as pdf-extract pads generously;
+/// characters that only look like spaces or hyphens are made plain ones first.
 pub fn tidy(text: &str) -> String {
+    let text = plain_characters(text);
+    let spread = word_spaced(&text);
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0;
     for line in text.lines().map(str::trim_end) {
+        let line = if spread {
+            one_space(line).into()
+        } else {
+            std::borrow::Cow::from(line)
+        };
         if line.trim().is_empty() {
             blank_run += 1;
             if blank_run > 1 {
@@ -228,10 +236,78 @@ pub fn tidy(text: &str) -> String {
         } else {
             blank_run = 0;
         }
-        out.push_str(&unspaced(line));
+        out.push_str(&unspaced(&line));
         out.push('\n');
     }
     out.trim().to_owned()
+}
+
+/// Tabs, carriage returns inside lines (pdf-extract writes some), no-break and other
+/// Unicode spaces become a space and the hyphens some fonts
+/// draw (a soft hyphen as the dash of `Sep. 2023 \u{ad} Mar. 2024`, U+2010, U+2011) a
+/// hyphen-minus, so dates, words and skills read the same whatever the template used.
+fn plain_characters(text: &str) -> std::borrow::Cow<'_, str> {
+    let odd = |c: char| {
+        matches!(c, '\u{ad}' | '\u{2010}' | '\u{2011}')
+            || (c != '\n' && c != ' ' && c.is_whitespace())
+    };
+    if !text.contains(odd) {
+        return text.into();
+    }
+    let mut plain = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            // Some templates draw one hyphen as `-`, a soft hyphen and U+2010 in a row.
+            '\u{ad}' | '\u{2010}' | '\u{2011}' if plain.ends_with('-') => {}
+            '\u{ad}' | '\u{2010}' | '\u{2011}' => plain.push('-'),
+            c if odd(c) => plain.push(' '),
+            c => plain.push(c),
+        }
+    }
+    plain.into()
+}
+
+/// Whether the text's words are set apart by runs of two to four spaces (`Leo   Leopard`,
+/// as some exports turn each space into a tab and more): most lines of several words have
+/// no single space between them.
+fn word_spaced(text: &str) -> bool {
+    let (mut spread, mut plain) = (0, 0);
+    for line in text.lines() {
+        let runs: Vec<usize> = line
+            .trim()
+            .split(|c: char| c != ' ')
+            .filter(|run| !run.is_empty())
+            .map(str::len)
+            .collect();
+        if runs.len() < 2 {
+            continue;
+        }
+        if runs.contains(&1) {
+            plain += 1;
+        } else if runs.iter().filter(|&&run| run <= 4).count() >= 2 {
+            spread += 1;
+        }
+    }
+    spread > plain
+}
+
+/// `line` with each run of two to four spaces made one; wider gaps, between columns, stay.
+fn one_space(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(gap) = rest.find(' ') {
+        out.push_str(&rest[..gap]);
+        let after = rest[gap..].trim_start_matches(' ');
+        let width = rest.len() - gap - after.len();
+        out.push_str(if (2..=4).contains(&width) {
+            " "
+        } else {
+            &rest[gap..gap + width]
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A letter-spaced line (`j o h n . d o e @ e x a m p l e . c o m`, as some templates
@@ -300,6 +376,29 @@ mod tests {
             tidy("j o h n . d o e @ e x a m p l e . c o m\nJ O H N   D O E\nA B testing is a plan"),
             "john.doe@example.com\nJOHN DOE\nA B testing is a plan"
         );
+    }
+
+    #[test]
+    fn tabs_odd_spaces_and_drawn_hyphens_read_as_plain_ones() {
+        assert_eq!(
+            tidy(
+                "Leo\t  Leopard\t  CA\nSep. 2023 \u{ad} Mar. 2024\non\u{ad}premise\u{a0}AWS\u{2011}EKS\u{3000}x"
+            ),
+            "Leo   Leopard   CA\nSep. 2023 - Mar. 2024\non-premise AWS-EKS x"
+        );
+        assert_eq!(tidy("(909) 555-\u{ad}\u{2010}5555\r\n"), "(909) 555-5555");
+    }
+
+    #[test]
+    fn word_spaced_lines_keep_one_space_between_words_and_their_columns_apart() {
+        assert_eq!(
+            tidy(
+                "Leo \r Leopard\nBachelor   of   Arts\nUniversity   of   La   Verne                  June   2016\n•  Led   groups"
+            ),
+            "Leo Leopard\nBachelor of Arts\nUniversity of La Verne                  June 2016\n• Led groups"
+        );
+        let layout = "Java  Python and more            Jan 2015 - Present\nLeo  Leopard";
+        assert_eq!(tidy(layout), layout);
     }
 
     #[test]
