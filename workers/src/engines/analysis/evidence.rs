@@ -10,7 +10,7 @@ use regex::Regex;
 
 use crate::engines::parse::{
     dates::{self, Point},
-    entries::{Entry, bare, entries},
+    entries::{self, Entry, bare},
 };
 
 pub struct Evidence<'a> {
@@ -124,12 +124,8 @@ impl<'a> Evidence<'a> {
 
     /// The professional entries of the experience sections (no projects, no internships).
     fn work_entries(&self) -> Vec<Entry<'a>> {
-        self.parse
-            .sections
-            .iter()
-            .filter(|s| s.kind == "experience")
-            .filter_map(|s| self.text.get(s.start..s.end))
-            .flat_map(entries)
+        entries::of_sections(&self.parse.sections, self.text)
+            .into_iter()
             .filter(Entry::is_professional)
             .collect()
     }

@@ -171,13 +171,26 @@ static OR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words that make the list after them examples of one kind, any of which meets it:
-/// "languages such as Python, Ruby, and Java", "a framework (React, Vue)".
+/// "languages such as Python, Ruby, and Java", "a framework (React, Vue)", "toolkits, such
+/// as R, Weka, NumPy" (the vocabulary may not know the first few examples).
 static EXAMPLES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:\bsuch as|\be\.g\.?|\bfor (?:example|instance)|\bincluding|\blike|例如|比如|诸如|[(（])[\s:：,，]*$",
-    )
+    Regex::new(&format!(
+        r"(?i){EXAMPLE_WORDS}[\s:：,，]*(?:[^\s,，、;；]{{1,20}}[,，、]\s*){{0,3}}$"
+    ))
     .expect("examples pattern")
 });
+
+/// A vocabulary category named before its examples: "NoSQL databases, such as MongoDB,
+/// HBase" is one ask that NoSQL or any example meets, not a NoSQL ask beside it.
+static CATEGORY_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^[\s\p{{L}}-]{{0,30}}?[,，]?\s*{EXAMPLE_WORDS}[\s:：,，]*$"
+    ))
+    .expect("category gap pattern")
+});
+
+const EXAMPLE_WORDS: &str =
+    r"(?:\bsuch as|\be\.g\.?|\bfor (?:example|instance)|\bincluding|\blike|例如|比如|诸如|[(（])";
 
 /// What may stand between two skills of one list: separators, `or`/`and`, `.js`.
 static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
@@ -294,13 +307,15 @@ fn alternatives(clause: &str, mentions: &[skills::Located]) -> Vec<(usize, Vec<&
     type Asks = Vec<(usize, Vec<&'static str>)>;
     let mut asks: Asks = Vec::new();
     let mut run: Vec<&skills::Located> = Vec::new();
-    let flush = |run: &mut Vec<&skills::Located>, asks: &mut Asks| {
+    let mut category = false;
+    let flush = |run: &mut Vec<&skills::Located>, category: &mut bool, asks: &mut Asks| {
         let Some(first) = run.first() else {
             return;
         };
         let last = run[run.len() - 1];
         let joined = &clause[first.end.min(last.start)..last.start];
-        let examples = EXAMPLES.is_match(&clause[..first.start]);
+        let examples = *category || EXAMPLES.is_match(&clause[..first.start]);
+        *category = false;
         if run.len() > 1 && (examples || OR_WORDS.is_match(joined)) {
             let mut any_of: Vec<&'static str> = run.iter().map(|m| m.skill).collect();
             any_of.dedup();
@@ -313,13 +328,15 @@ fn alternatives(clause: &str, mentions: &[skills::Located]) -> Vec<(usize, Vec<&
     for mention in mentions {
         if let Some(previous) = run.last() {
             let gap = clause.get(previous.end..mention.start).unwrap_or("");
-            if !LIST_GAP.is_match(gap) {
-                flush(&mut run, &mut asks);
+            if run.len() == 1 && CATEGORY_GAP.is_match(gap) {
+                category = true;
+            } else if !LIST_GAP.is_match(gap) {
+                flush(&mut run, &mut category, &mut asks);
             }
         }
         run.push(mention);
     }
-    flush(&mut run, &mut asks);
+    flush(&mut run, &mut category, &mut asks);
     let mut unique: Asks = Vec::new();
     for ask in asks {
         if !unique.iter().any(|(_, known)| *known == ask.1) {
@@ -482,6 +499,24 @@ mod tests {
             [
                 vec!["Python", "Ruby", "Java", "PHP", ".NET"],
                 vec!["JSF", "Spring"],
+                vec!["Kubernetes"],
+                vec!["Docker"]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_category_before_its_examples_is_one_requirement_with_them() {
+        let job = "Requirements\n\
+                   - Experience with NoSQL databases, such as MongoDB, Redis\n\
+                   - Experience with common data science toolkits, such as R, Weka, NumPy, OpenCV, MatLab, etc.\n\
+                   - Kubernetes and Docker";
+        let found = Requirements::of(job);
+        assert_eq!(
+            skills(&found.must_have),
+            [
+                vec!["NoSQL", "MongoDB", "Redis"],
+                vec!["Weka", "NumPy", "OpenCV", "MATLAB"],
                 vec!["Kubernetes"],
                 vec!["Docker"]
             ]

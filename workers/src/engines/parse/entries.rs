@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use prepq_jobs::kinds::Section;
 use regex::Regex;
 
 use super::dates::{self, Range};
@@ -16,6 +17,7 @@ pub enum EntryKind {
     /// An internship or a job held as a student (teaching or research assistant,
     /// undergraduate researcher).
     StudentJob,
+    /// Unpaid: volunteering, clubs, campus involvement.
     Volunteering,
     /// An individual or side project listed among the jobs ("Individual Projects", 个人项目).
     Project,
@@ -51,11 +53,29 @@ static STUDENT_JOB: LazyLock<Regex> = LazyLock::new(|| {
 static VOLUNTEERING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bvolunteer(?:ing|s)?\b|志愿者?").expect("volunteering pattern")
 });
+/// Headings whose entries are unpaid whatever their lines say: "On Campus Involvement",
+/// "Activities", 社团经历.
+static UNPAID_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bvolunteer|\binvolvement\b|\bactivities\b|\bextracurricular|\bcommunity\b|志愿|社团|校园|学生工作")
+        .expect("unpaid heading pattern")
+});
 
 /// Lines after the range's own that still describe the entry rather than its work.
 const HEADER_LINES: usize = 2;
 
-pub fn entries(body: &str) -> Vec<Entry<'_>> {
+/// The entries of every experience section of a resume's `text`.
+pub fn of_sections<'a>(sections: &[Section], text: &'a str) -> Vec<Entry<'a>> {
+    sections
+        .iter()
+        .filter(|s| s.kind == "experience")
+        .filter_map(|s| Some(entries(&s.heading, text.get(s.start..s.end)?)))
+        .flatten()
+        .collect()
+}
+
+/// The entries of one experience section under `heading`.
+pub fn entries<'a>(heading: &str, body: &'a str) -> Vec<Entry<'a>> {
+    let unpaid = UNPAID_HEADING.is_match(heading);
     let lines: Vec<&str> = body
         .lines()
         .map(str::trim)
@@ -101,7 +121,7 @@ pub fn entries(body: &str) -> Vec<Entry<'_>> {
             EntryKind::Project
         } else if header.iter().any(|l| STUDENT_JOB.is_match(l)) {
             EntryKind::StudentJob
-        } else if header.iter().any(|l| VOLUNTEERING.is_match(l)) {
+        } else if unpaid || header.iter().any(|l| VOLUNTEERING.is_match(l)) {
             EntryKind::Volunteering
         } else {
             EntryKind::Job
@@ -127,7 +147,7 @@ mod tests {
             • Implemented xxx feature\nxxx Projects Jan. 2015 – Present\n\
             C, Python, Django, Linux Individual Projects, collaborated with xxx\n• Optimized xxx 5%\n\
             Acme Corp 2016 – 2018\nBackend Engineer\n• Built the billing service\n";
-        let found = entries(body);
+        let found = entries("Experience", body);
         let kinds: Vec<EntryKind> = found.iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
@@ -143,7 +163,7 @@ mod tests {
             Georgia Tech Jan 2012 - Dec 2013\nResearch and Teaching Assistant\n\
             CORNELL PHONETICS LAB | HEAD UNDERGRADUATE RESEARCHER\nMar 2012 - May 2013\n\
             YMCA, Pomona, CA June 2012 - Present\nVolunteer Swim Coach\n";
-        let kinds: Vec<EntryKind> = entries(body).iter().map(|e| e.kind).collect();
+        let kinds: Vec<EntryKind> = entries("Experience", body).iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
             [
@@ -156,10 +176,19 @@ mod tests {
     }
 
     #[test]
+    fn entries_under_an_involvement_heading_are_unpaid() {
+        let body = "Enactus, University of La Verne August 2013 - Present\nMember\n";
+        let kind = |heading| entries(heading, body)[0].kind;
+        assert_eq!(kind("ON CAMPUS INVOLVEMENT"), EntryKind::Volunteering);
+        assert_eq!(kind("社团经历"), EntryKind::Volunteering);
+        assert_eq!(kind("Work Experience"), EntryKind::Job);
+    }
+
+    #[test]
     fn a_chinese_personal_project_is_a_project() {
         let body = "黑科技公司上海\n2015 年 3 月 – 2015 年 5 月\n实习 经理: 高富帅\n• 实现了 xxx 特性\n\
             分布式科学上网姿势\nGolang, Linux\n2014 年 6 月 – 至今\n个人项目，和富帅糕合作开发\n• 修复了 bug\n";
-        let kinds: Vec<EntryKind> = entries(body).iter().map(|e| e.kind).collect();
+        let kinds: Vec<EntryKind> = entries("Experience", body).iter().map(|e| e.kind).collect();
         assert_eq!(kinds, [EntryKind::StudentJob, EntryKind::Project]);
     }
 }

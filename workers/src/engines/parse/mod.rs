@@ -195,7 +195,7 @@ pub fn layout(text: &str, now: Point) -> ResumeParse {
             .map(|s| &text[s.start..s.end])
     };
     let education: Vec<Education> = bodies("education").flat_map(education).collect();
-    let entries: Vec<entries::Entry> = bodies("experience").flat_map(entries::entries).collect();
+    let entries = entries::of_sections(&sections, text);
     let professional: Vec<dates::Range> = entries
         .iter()
         .filter(|e| e.is_professional())
