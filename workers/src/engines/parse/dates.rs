@@ -58,13 +58,15 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-const DATE: &str = r"(?:(?P<mon{n}>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? +(?P<my{n}>(?:19|20)[0-9]{2})|(?P<zy{n}>(?:19|20)[0-9]{2}) *年 *(?P<zm{n}>[0-9]{1,2}) *月|(?P<ny{n}>(?:19|20)[0-9]{2}) *[./-] *(?P<nm{n}>[0-9]{1,2})(?-u:\b)|(?P<y{n}>(?:19|20)[0-9]{2}))";
+const DATE: &str = r"(?:(?P<sea{n}>spring|summer|fall|autumn|winter) +(?P<sy{n}>(?:19|20)[0-9]{2})|(?P<mon{n}>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? +(?P<my{n}>(?:19|20)[0-9]{2})|(?P<zy{n}>(?:19|20)[0-9]{2}) *年 *(?P<zm{n}>[0-9]{1,2}) *月|(?P<ny{n}>(?:19|20)[0-9]{2}) *[./-] *(?P<nm{n}>[0-9]{1,2})(?-u:\b)|(?P<y{n}>(?:19|20)[0-9]{2}))";
 
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     let start = DATE.replace("{n}", "1");
     let end = DATE.replace("{n}", "2");
+    // Seasons of several years: `Summer 2012 and 2013`, `Summer 2013, 2014`.
+    let seasons = r"(?P<sea3>spring|summer|fall|autumn|winter) +(?P<sy3>(?:19|20)[0-9]{2})(?: *(?:,|and|&) *(?P<sy4>(?:19|20)[0-9]{2}))+";
     Regex::new(&format!(
-        r"(?i){start} *(?:-|–|—|~|to|至|到) *(?:{end}|(?P<now>present|now|current|today|至今|现在|今))"
+        r"(?i){seasons}|{start} *(?:-|–|—|~|to|至|到) *(?:{end}|(?P<now>present|now|current|today|至今|现在|今))"
     ))
     .expect("the date range pattern compiles")
 });
@@ -120,6 +122,13 @@ pub fn ranges(text: &str) -> Vec<Range> {
         .captures_iter(text)
         .filter_map(|caps| {
             let whole = caps.get(0)?;
+            if caps.name("sea3").is_some() {
+                return Some(Range {
+                    start: point(&caps, "3")?,
+                    end: Some(season_end(&caps)?),
+                    span: (whole.start(), whole.end()),
+                });
+            }
             let start = point(&caps, "1")?;
             let end = if caps.name("now").is_some() {
                 None
@@ -135,18 +144,65 @@ pub fn ranges(text: &str) -> Vec<Range> {
         .collect()
 }
 
+/// `Dec`, `June` or `Sept.`: a month's name.
+pub fn is_month(word: &str) -> bool {
+    let lower = word.trim_end_matches(['.', ',']).to_lowercase();
+    lower.len() >= 3
+        && MONTHS.iter().any(|m| lower.starts_with(m))
+        && FULL_MONTHS
+            .iter()
+            .any(|full| full.starts_with(&lower) || lower == "sept")
+}
+
+const FULL_MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// The text with its plain years taken out.
 pub fn without_years(text: &str) -> String {
     YEAR.replace_all(text, "").into_owned()
 }
 
-/// The last plain year in the text (`Stanford University, 2020`).
-pub fn last_year(text: &str) -> Option<Point> {
-    YEAR.find_iter(text).last().and_then(|m| {
-        Some(Point {
-            year: m.as_str().parse().ok()?,
-            month: None,
-        })
+static POINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i){}", DATE.replace("{n}", "1"))).expect("the date pattern compiles")
+});
+
+/// The last date in the text, with its month where it has one (`Stanford University,
+/// 2020`, `Dec 2014 | Ithaca, NY`).
+pub fn last_date(text: &str) -> Option<Point> {
+    POINT
+        .captures_iter(text)
+        .filter_map(|caps| point(&caps, "1"))
+        .last()
+}
+
+/// The first month of a season.
+fn season_month(name: &str) -> u8 {
+    match name.to_lowercase().as_str() {
+        "spring" => 3,
+        "summer" => 6,
+        "fall" | "autumn" => 9,
+        _ => 12,
+    }
+}
+
+/// The last month of the last season of `Summer 2012 and 2013`.
+fn season_end(caps: &Captures<'_>) -> Option<Point> {
+    let month = (season_month(caps.name("sea3")?.as_str()) + 1) % 12 + 1;
+    Some(Point {
+        year: caps.name("sy4")?.as_str().parse().ok()?,
+        month: Some(month),
     })
 }
 
@@ -154,6 +210,12 @@ fn point(caps: &Captures<'_>, n: &str) -> Option<Point> {
     let get = |name: &str| caps.name(&format!("{name}{n}")).map(|m| m.as_str());
     let year = |s: &str| s.parse::<u16>().ok();
     let month = |m: u8| (1..=12).contains(&m).then_some(m);
+    if let (Some(name), Some(y)) = (get("sea"), get("sy")) {
+        return Some(Point {
+            year: year(y)?,
+            month: Some(season_month(name)),
+        });
+    }
     if let (Some(name), Some(y)) = (get("mon"), get("my")) {
         let index = MONTHS
             .iter()
@@ -208,6 +270,23 @@ mod tests {
             [("2013-09".into(), Some("2017-06".into()))]
         );
         assert!(labels("call 2013 or 131-221-87xxx").is_empty());
+        assert_eq!(
+            labels("Summer 2012 and 2013"),
+            [("2012-06".into(), Some("2013-08".into()))]
+        );
+        assert_eq!(
+            labels("Fall 2013 – Spring 2014"),
+            [("2013-09".into(), Some("2014-03".into()))]
+        );
+        assert!(labels("in 2013, 2014 and 2015").is_empty());
+        assert_eq!(
+            last_date("Dec 2014 | Ithaca, NY").map(Point::label),
+            Some("2014-12".into())
+        );
+        assert_eq!(
+            last_date("MIT, 2022").map(Point::label),
+            Some("2022".into())
+        );
     }
 
     #[test]

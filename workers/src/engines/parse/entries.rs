@@ -15,7 +15,7 @@ use super::dates::{self, Range};
 pub enum EntryKind {
     Job,
     /// An internship or a job held as a student (teaching or research assistant,
-    /// undergraduate researcher).
+    /// undergraduate researcher, a summer's job).
     StudentJob,
     /// Unpaid: volunteering, clubs, campus involvement.
     Volunteering,
@@ -47,7 +47,7 @@ static PROJECT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("project pattern")
 });
 static STUDENT_JOB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bintern(?:ship)?s?\b|\b(?:teaching|research|graduate|student) assistant|\b(?:undergraduate|graduate|student) researcher|实习|助教")
+    Regex::new(r"(?i)\bintern(?:ship)?s?\b|\b(?:teaching|research|graduate|student) assistant|\b(?:undergraduate|graduate|student) researcher|\bsummers? (?:19|20)\d\d|实习|助教")
         .expect("student job pattern")
 });
 static VOLUNTEERING: LazyLock<Regex> = LazyLock::new(|| {
@@ -162,7 +162,8 @@ mod tests {
         let body = "Google Oct 2016 - Present\nSoftware Engineer\n\
             Georgia Tech Jan 2012 - Dec 2013\nResearch and Teaching Assistant\n\
             CORNELL PHONETICS LAB | HEAD UNDERGRADUATE RESEARCHER\nMar 2012 - May 2013\n\
-            YMCA, Pomona, CA June 2012 - Present\nVolunteer Swim Coach\n";
+            YMCA, Pomona, CA June 2012 - Present\nVolunteer Swim Coach\n\
+            Lucena Research Atlanta, GA\nData Scientist Summer 2012 and 2013\n";
         let kinds: Vec<EntryKind> = entries("Experience", body).iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
@@ -170,7 +171,8 @@ mod tests {
                 EntryKind::Job,
                 EntryKind::StudentJob,
                 EntryKind::StudentJob,
-                EntryKind::Volunteering
+                EntryKind::Volunteering,
+                EntryKind::StudentJob
             ]
         );
     }

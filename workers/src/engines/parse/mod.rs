@@ -269,7 +269,9 @@ fn heading_kind(line: &str) -> Option<&'static str> {
         .trim_end_matches([':', '：'])
         .trim()
         .to_lowercase();
-    if normal.is_empty() || normal.chars().count() > 30 {
+    // `skills.` ends a sentence wrapped onto its own line ("…my strong communication /
+    // skills.").
+    if normal.is_empty() || normal.chars().count() > 30 || normal.ends_with(['.', '。']) {
         return None;
     }
     // `Honors & Awards` and `HONORS/AWARDS` are `honors and awards`; `实习/项目经历`
@@ -422,6 +424,17 @@ fn looks_like_name(line: &str) -> bool {
         })
 }
 
+/// Abbreviated degrees count only before what they are in: `BS in Computer Science`,
+/// `MEng in CS`, never `MS Office`.
+static DEGREE_ABBREVIATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:b\.?s|m\.?s|b\.?a|m\.?a|b\.?sc|m\.?sc|b\.?eng|m\.?eng|b\.?e|m\.?e)\.?\s+(?:in|of)\s")
+        .expect("degree abbreviation pattern")
+});
+
+fn names_degree(line: &str) -> bool {
+    contains_any(line, DEGREE) || DEGREE_ABBREVIATION.is_match(line)
+}
+
 fn contains_any(line: &str, words: &[&str]) -> bool {
     let lower = line.to_lowercase();
     words.iter().any(|w| lower.contains(w))
@@ -436,16 +449,20 @@ fn education(body: &str) -> Vec<Education> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let degree_first = lines.first().is_some_and(|l| contains_any(l, DEGREE));
+    let degree_first = lines.first().is_some_and(|l| names_degree(l));
     let anchors: Vec<usize> = (0..lines.len())
         .filter(|&i| {
             let line = lines[i];
             if !dates::ranges(line).is_empty() {
                 return true;
             }
+            // `Dec 2014 | Ithaca, NY`: a month and separators are no words of a name.
             let rest = without_dates(line);
-            dates::last_year(line).is_some()
-                && (contains_any(line, INSTITUTION) || rest.split_whitespace().count() <= 3)
+            let words = rest
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric) && !dates::is_month(w))
+                .count();
+            dates::last_date(line).is_some() && (contains_any(line, INSTITUTION) || words <= 3)
         })
         .collect();
     anchors
@@ -455,31 +472,49 @@ fn education(body: &str) -> Vec<Education> {
             let previous = if n == 0 { 0 } else { anchors[n - 1] + 1 };
             let next = anchors.get(n + 1).copied().unwrap_or(lines.len());
             let line = lines[at];
-            let institution = std::iter::once(at)
-                .chain((previous..at).rev())
-                .map(|i| lines[i])
-                .find(|l| contains_any(l, INSTITUTION))
-                .map(|l| part_with(&without_dates(l), INSTITUTION))
+            // A school's own lines stand next to its date: the lines further up belong to
+            // the entry before (`College of Engineering`, `Magna Cum Laude`).
+            let own_lines = previous.max(at.saturating_sub(2))..at;
+            let institution_at = std::iter::once(at)
+                .chain(own_lines.clone().rev())
+                .find(|&i| contains_any(lines[i], INSTITUTION));
+            let institution = institution_at
+                .map(|i| part_with(&without_dates(lines[i]), INSTITUTION))
+                .or_else(|| {
+                    // `LA MARTINIERE FOR BOYS` / `Grad. May 2011 | Kolkata, India`.
+                    let above = lines[own_lines.end.checked_sub(1)?];
+                    let named = own_lines.start < own_lines.end
+                        && !names_degree(above)
+                        && !above.chars().any(|c| c.is_ascii_digit())
+                        && above
+                            .chars()
+                            .filter(|c| c.is_alphabetic())
+                            .all(char::is_uppercase);
+                    named.then(|| above.to_owned())
+                })
                 .or_else(|| school_named(&without_dates(line)));
             let degree_lines: Vec<usize> = if degree_first {
                 (previous..at).rev().collect()
             } else {
                 (at + 1..next).collect()
             };
-            // `Bachelor of Science, State University, 2016`: both on the anchor line.
+            // `Bachelor of Science, State University, 2016`: both on the anchor line;
+            // `CORNELL UNIVERSITY` / `BS IN COMPUTER SCIENCE` / `May 2014 | Ithaca`:
+            // between the school and its date.
             let degree = std::iter::once(at)
-                .filter(|_| contains_any(line, DEGREE))
+                .filter(|_| names_degree(line))
+                .chain(institution_at.map_or(0..0, |i| i + 1..at))
                 .chain(
                     degree_lines
                         .into_iter()
                         .filter(|&i| !contains_any(lines[i], INSTITUTION)),
                 )
                 .map(|i| lines[i])
-                .find(|l| contains_any(l, DEGREE))
+                .find(|l| names_degree(l))
                 .map(degree_of);
             let (start, end) = match dates::ranges(line).first() {
                 Some(range) => (Some(range.start.label()), range.end.map(Point::label)),
-                None => (None, dates::last_year(line).map(Point::label)),
+                None => (None, dates::last_date(line).map(Point::label)),
             };
             Education {
                 institution: institution.as_deref().map(clean_field),
@@ -538,7 +573,7 @@ fn school_named(line: &str) -> Option<String> {
         .collect();
     parts
         .iter()
-        .find(|p| !contains_any(p, DEGREE) && !contains_any(p, ABOUT_THE_DEGREE))
+        .find(|p| !names_degree(p) && !contains_any(p, ABOUT_THE_DEGREE))
         .or(parts.first())
         .map(|p| (*p).to_owned())
 }
@@ -559,7 +594,7 @@ fn part_with(line: &str, words: &[&str]) -> String {
 fn degree_of(line: &str) -> String {
     let line = without_dates(line);
     let parts: Vec<&str> = line.split([',', '，']).map(str::trim).collect();
-    let Some(at) = parts.iter().position(|p| contains_any(p, DEGREE)) else {
+    let Some(at) = parts.iter().position(|p| names_degree(p)) else {
         return part_with(&line, DEGREE);
     };
     let field = parts[at + 1..]
@@ -670,6 +705,7 @@ mod tests {
         assert_eq!(heading_kind("VOLUNTEER EXPERIENCE"), Some("experience"));
         assert_eq!(heading_kind("Skilts"), Some("skills"));
         assert_eq!(heading_kind("Skiing"), None);
+        assert_eq!(heading_kind("skills."), None);
         assert_eq!(heading_kind("Expected salary"), None);
     }
 
@@ -754,5 +790,35 @@ mod tests {
         assert_eq!(parse.experience.len(), 2);
         assert!(parse.experience[1].current);
         assert_eq!(parse.years_of_experience, 3.0);
+    }
+
+    #[test]
+    fn a_school_above_its_degree_and_dated_line_is_one_entry() {
+        // As in the Deedy two-column template.
+        let body = "CORNELL UNIVERSITY\nMENG IN COMPUTER SCIENCE\nDec 2014 | Ithaca, NY\n\
+                    CORNELL UNIVERSITY\nBS IN COMPUTER SCIENCE\nMay 2014 | Ithaca, NY\n\
+                    College of Engineering\nMagna Cum Laude\n\
+                    LA MARTINIERE FOR BOYS\nGrad. May 2011| Kolkata, India\n";
+        let found: Vec<(Option<String>, Option<String>, Option<String>)> = education(body)
+            .into_iter()
+            .map(|e| (e.institution, e.degree, e.end))
+            .collect();
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            found,
+            [
+                (
+                    some("CORNELL UNIVERSITY"),
+                    some("MENG IN COMPUTER SCIENCE"),
+                    some("2014-12")
+                ),
+                (
+                    some("CORNELL UNIVERSITY"),
+                    some("BS IN COMPUTER SCIENCE"),
+                    some("2014-05")
+                ),
+                (some("LA MARTINIERE FOR BOYS"), None, some("2011-05")),
+            ]
+        );
     }
 }
