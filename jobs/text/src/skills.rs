@@ -8,6 +8,7 @@
 use std::{collections::HashMap, sync::LazyLock};
 
 use aho_corasick::AhoCorasick;
+use regex::Regex;
 
 /// The vocabulary, and its aliases in two automata that find every alias in one pass over
 /// a text (one search per alias was most of an analysis's time).
@@ -142,11 +143,28 @@ pub fn locate(text: &str) -> Vec<Located> {
         .collect()
 }
 
-/// Every mention as its skill's index and place, in order, the longer of two that overlap.
+/// Addresses and file names, with the label before one (`GitHub: https://…`): their tokens
+/// (`job.html`, `node.js@…`, `github.com/…`, `Github:// deedydas`) name no skill.
+static ADDRESSES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\b[\w-]+ ?[:：] ?)?\b\w+:// ?\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+\.(?:html?|php|aspx?|jsp|pdf|docx?|xlsx?|png|jpe?g)\b|\b(?:github|gitlab|linkedin)\.com/\S*",
+    )
+    .expect("address pattern")
+});
+
+/// Every mention as its skill's index and place, in order, the longer of two that overlap,
+/// none inside an address.
 fn kept_mentions(text: &str) -> Vec<(usize, usize, usize)> {
     // ASCII lower-casing keeps every byte offset of `text`.
     let lower = text.to_ascii_lowercase();
-    let mut found: Vec<(usize, usize, usize)> = VOCABULARY.mentions(&lower, text).collect();
+    let addresses: Vec<(usize, usize)> = ADDRESSES
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    let mut found: Vec<(usize, usize, usize)> = VOCABULARY
+        .mentions(&lower, text)
+        .filter(|&(_, start, end)| !addresses.iter().any(|&(a, b)| start < b && a < end))
+        .collect();
     found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
     let mut kept: Vec<(usize, usize, usize)> = Vec::new();
     for mention in found {
@@ -189,6 +207,14 @@ mod tests {
         let mut names: Vec<_> = find(text).into_iter().map(|m| m.skill).collect();
         names.sort_unstable();
         names
+    }
+
+    #[test]
+    fn addresses_and_their_labels_name_no_skill() {
+        let text = "GitHub: https://github.com/rustacean · Github:// deedydas · cv.pdf\n\
+                    dev@golang.example.org · Skills: Git, Rust";
+        let skills: Vec<&str> = find(text).iter().map(|m| m.skill).collect();
+        assert_eq!(skills, ["Git", "Rust"]);
     }
 
     #[test]

@@ -129,14 +129,6 @@ fn level_at(clause: &str, at: usize) -> Option<&'static str> {
         .map(|(level, _)| *level)
 }
 
-/// Addresses and file names: their tokens (`job.html`, `node.js@…`) are not asks.
-static NOT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+\.(?:html?|php|aspx?|jsp|pdf|docx?|xlsx?|png|jpe?g)\b",
-    )
-    .expect("address pattern")
-});
-
 /// Years asked: `4+ years`, `3-5 years`, `at least 2 years`, `3年以上`, `五年`.
 static YEARS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(\d+(?:\.\d+)?|[一二三四五六七八九十两]+)\s*\+?\s*(?:[-–~到至]\s*\d+\s*)?(?:\+\s*)?(?:years?|yrs?|年)")
@@ -275,9 +267,8 @@ fn same_ask(a: &Ask, b: &Ask) -> bool {
 /// The asks of one line, clause by clause, each with its level and whether its own words
 /// make it a nice-to-have.
 fn asks_of(line: &str) -> Vec<(Ask, Option<&'static str>, bool)> {
-    let text = NOT_WORDS.replace_all(line, " ");
     let mut asks = Vec::new();
-    for clause in text
+    for clause in line
         .split([';', '；', '。'])
         .filter(|c| !c.trim().is_empty())
     {
