@@ -226,3 +226,44 @@ async fn a_real_resume_with_dates_in_a_column_keeps_every_job_and_names_schools_
     let years = parse["years_of_experience"].as_f64().unwrap();
     assert!((11.0..=11.3).contains(&years), "{years}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_templates_keep_their_schools_jobs_and_contact_and_count_no_unpaid_years() {
+    let app = TestApp::builder().workers(1).start().await;
+    let user = app.user().await;
+    let corpus = |name: &str| fixture(&format!("corpus/resumes/{name}"));
+
+    // Deedy's two columns: each school above its degree and a `Dec 2014 | Ithaca, NY` line.
+    let (_, deedy) = parsed(&user, corpus("deedy_resume-openfont.pdf"), "deedy.pdf").await;
+    assert_eq!(
+        strings(&deedy, "education", "institution"),
+        [
+            "CORNELL UNIVERSITY",
+            "CORNELL UNIVERSITY",
+            "LA MARTINIERE FOR BOYS"
+        ]
+    );
+    assert_eq!(
+        strings(&deedy, "education", "end"),
+        ["2014-12", "2014-05", "2011-05"]
+    );
+    assert_eq!(deedy["experience"].as_array().unwrap().len(), 6, "{deedy}");
+
+    // open-resume's export: tabs and runs of spaces between words, a soft hyphen drawn as a
+    // dash; entries under "On Campus Involvement" and "Volunteer Experience" are unpaid.
+    let (text, laverne) = parsed(&user, corpus("open-resume_laverne-resume.pdf"), "lv.pdf").await;
+    assert!(!text.contains(['\t', '\r', '\u{ad}']), "{text:?}");
+    assert_eq!(laverne["contact"]["name"], "Leo Leopard");
+    assert_eq!(
+        strings(&laverne, "experience", "start"),
+        ["2013-08", "2012-06", "2013-06"]
+    );
+    assert_eq!(laverne["years_of_experience"].as_f64(), Some(0.0));
+
+    // sb2nov: `Data Scientist Summer 2012 and 2013` is an entry, a student's, no professional year.
+    let (_, sb2nov) = parsed(&user, corpus("sb2nov_sourabh_bajaj_resume.pdf"), "sb.pdf").await;
+    assert_eq!(
+        strings(&sb2nov, "experience", "start"),
+        ["2016-10", "2014-01", "2012-06", "2012-01"]
+    );
+}
