@@ -13,6 +13,7 @@ mod db;
 mod error;
 pub mod files;
 pub mod interviews;
+pub mod job_attempts;
 pub mod jobs;
 pub mod leaderships;
 pub mod memberships;

@@ -125,6 +125,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_attempts (job_id, attempt) {
+        job_id -> Uuid,
+        attempt -> Int4,
+        kind -> Text,
+        worker -> Nullable<Text>,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Uuid,
         owner_id -> Nullable<Uuid>,
@@ -406,6 +419,7 @@ diesel::joinable!(diagnoses -> users (owner_id));
 diesel::joinable!(files -> users (owner_id));
 diesel::joinable!(interview_turns -> interviews (interview_id));
 diesel::joinable!(interviews -> users (owner_id));
+diesel::joinable!(job_attempts -> jobs (job_id));
 diesel::joinable!(jobs -> users (owner_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(orders -> users (owner_id));
@@ -437,6 +451,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     files,
     interview_turns,
     interviews,
+    job_attempts,
     jobs,
     leaderships,
     memberships,

@@ -1,7 +1,12 @@
 use chrono::{DateTime, Utc};
-use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
+use poem_openapi::{Enum, Object, OpenApi, param::Path, param::Query, payload::Json};
 use prepq_jobs::JobStatus;
-use prepq_schema::{jobs, jobs::Scope, users};
+use prepq_schema::{
+    job_attempts::{self, JobAttempt},
+    jobs,
+    jobs::Scope,
+    users,
+};
 use uuid::Uuid;
 
 use super::{
@@ -11,7 +16,7 @@ use super::{
 };
 use crate::{
     auth::Signed,
-    error::{AdminChangeError, AdminListError, ErrorBody},
+    error::{AdminChangeError, AdminFindError, AdminListError, ErrorBody},
     relay,
     views::JobView,
 };
@@ -32,6 +37,74 @@ pub struct UserSummary {
 }
 
 pub type UserPage = super::paging::Page<UserSummary>;
+
+/// A job as its owner sees it (secrets in its payload redacted), with every attempt.
+#[derive(Debug, Object)]
+pub struct JobDetail {
+    pub job: JobView,
+    /// First first.
+    pub attempts: Vec<AttemptView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Succeeded,
+    /// Failed for good: the job failed with it.
+    Failed,
+    /// Failed, and the job was queued for another attempt.
+    Retried,
+    /// Its worker stopped renewing the lease (killed, hung or cut off).
+    LeaseExpired,
+    /// The rest of the work went to another kind's queue (`resume.ocr`).
+    HandedOff,
+    Cancelled,
+}
+
+/// One attempt of a job.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct AttemptView {
+    /// 1 for the first.
+    pub attempt: i32,
+    /// The kind it ran as.
+    pub kind: String,
+    /// The worker process that ran it, as `GET /admin/workers` names it.
+    pub worker: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+    /// How it ended; absent while it runs.
+    pub outcome: Option<AttemptOutcome>,
+    /// Why it did not succeed.
+    pub error: Option<String>,
+}
+
+impl From<JobAttempt> for AttemptView {
+    fn from(a: JobAttempt) -> Self {
+        let outcome = a.outcome.as_deref().and_then(|o| match o {
+            "succeeded" => Some(AttemptOutcome::Succeeded),
+            "failed" => Some(AttemptOutcome::Failed),
+            "retried" => Some(AttemptOutcome::Retried),
+            "lease_expired" => Some(AttemptOutcome::LeaseExpired),
+            "handed_off" => Some(AttemptOutcome::HandedOff),
+            "cancelled" => Some(AttemptOutcome::Cancelled),
+            _ => None,
+        });
+        Self {
+            attempt: a.attempt,
+            kind: a.kind,
+            worker: a.worker,
+            duration_ms: a
+                .ended_at
+                .map(|end| (end - a.started_at).num_milliseconds()),
+            started_at: a.started_at,
+            ended_at: a.ended_at,
+            outcome,
+            error: a.error,
+        }
+    }
+}
 
 #[OpenApi(prefix_path = "/admin", tag = "ApiTags::Admin")]
 impl AdminApi {
@@ -74,6 +147,22 @@ impl AdminApi {
         me.caller.require_admin()?;
         let filter = job_filter(kind.0, status.0, cursor.0)?;
         Ok(job_page(me.state, Scope::All, &filter, limit.0).await?)
+    }
+
+    /// One job, whoever owns it, with each of its attempts: the worker, when, how it
+    /// ended and why.
+    #[oai(path = "/jobs/:id", method = "get")]
+    async fn job(&self, me: Signed<'_>, id: Path<Uuid>) -> Result<Json<JobDetail>, AdminFindError> {
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
+        let row = jobs::find(&mut conn, id.0)
+            .await?
+            .ok_or_else(|| AdminFindError::not_found("job"))?;
+        let attempts = job_attempts::of_job(&mut conn, id.0).await?;
+        Ok(Json(JobDetail {
+            job: JobView::from_row(row)?,
+            attempts: attempts.into_iter().map(AttemptView::from).collect(),
+        }))
     }
 
     /// Queue a failed job again, with as many attempts as it first had. A priced job's

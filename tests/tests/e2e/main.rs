@@ -15,6 +15,7 @@ mod fleet;
 mod idempotency;
 mod interviews;
 mod interviews_llm;
+mod job_detail;
 mod lifecycle;
 mod limits;
 mod llm;
