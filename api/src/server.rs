@@ -17,9 +17,9 @@ use crate::{
     health, relay,
     request_guard::guard_requests,
     routes::{
-        self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, EventsApi, FilesApi, InterviewsApi,
-        JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi,
-        ResumesApi, SourcesApi, StatsApi, WorkersApi,
+        self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, DeadLettersApi, EventsApi,
+        FilesApi, InterviewsApi, JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi,
+        ReconciliationsApi, ResumesApi, SourcesApi, StatsApi, WorkersApi,
     },
     security,
     state::AppState,
@@ -43,6 +43,7 @@ type Apis = (
     ),
     (
         AdminApi,
+        DeadLettersApi,
         QueuesApi,
         WorkersApi,
         StatsApi,

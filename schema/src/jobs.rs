@@ -216,6 +216,12 @@ pub struct JobFilter {
     pub status: Option<JobStatus>,
     /// Only jobs older than this one (ids are time-ordered v7 UUIDs).
     pub before: Option<Uuid>,
+    /// Only jobs whose error says this, in any case.
+    pub error: Option<String>,
+    /// Only jobs finished at or after this.
+    pub finished_after: Option<DateTime<Utc>>,
+    /// Only jobs finished before this.
+    pub finished_before: Option<DateTime<Utc>>,
 }
 
 /// Whose jobs a listing shows.
@@ -247,6 +253,19 @@ pub async fn list(
     }
     if let Some(status) = filter.status {
         query = query.filter(jobs::status.eq(status.as_str()));
+    }
+    if let Some(error) = &filter.error {
+        let literal = error
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(jobs::error.ilike(format!("%{literal}%")));
+    }
+    if let Some(after) = filter.finished_after {
+        query = query.filter(jobs::finished_at.ge(after));
+    }
+    if let Some(before) = filter.finished_before {
+        query = query.filter(jobs::finished_at.lt(before));
     }
     Ok(query.load(conn).await?)
 }

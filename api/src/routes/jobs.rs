@@ -189,6 +189,7 @@ pub(super) fn job_filter(
         kind,
         status,
         before: parse_cursor(cursor)?,
+        ..JobFilter::default()
     })
 }
 

@@ -9,6 +9,7 @@ mod billing;
 mod clients;
 mod contract;
 mod crawl;
+mod dead_letters;
 mod exhaustion;
 mod fencing;
 mod fleet;
