@@ -89,13 +89,18 @@ impl User {
 
     /// Enqueues an echo job and returns it as accepted.
     pub async fn echo(&self, message: &str, sleep_ms: u64) -> JobView {
-        let response = self
-            .post_json(
-                "/api/v1/jobs/echo",
-                &json!({"message": message, "sleep_ms": sleep_ms}),
-                None,
-            )
-            .await;
+        self.enqueue_echo(json!({"message": message, "sleep_ms": sleep_ms}))
+            .await
+    }
+
+    /// Enqueues an echo job that fails its first `fails` attempts (it has five).
+    pub async fn echo_failing(&self, message: &str, fails: u32) -> JobView {
+        self.enqueue_echo(json!({"message": message, "fail_attempts": fails}))
+            .await
+    }
+
+    async fn enqueue_echo(&self, body: Value) -> JobView {
+        let response = self.post_json("/api/v1/jobs/echo", &body, None).await;
         assert_eq!(
             response.status(),
             202,

@@ -12,19 +12,7 @@ use crate::JOB_DEADLINE;
 /// five or more failures end failed.
 async fn failing(user: &User, count: usize, fails: u32) -> Vec<Uuid> {
     futures::stream::iter(0..count)
-        .map(|n| async move {
-            let job: JobView = user
-                .post_json(
-                    "/api/v1/jobs/echo",
-                    &json!({"message": format!("doomed {n}"), "fail_attempts": fails}),
-                    None,
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
-            job.id
-        })
+        .map(|n| async move { user.echo_failing(&format!("doomed {n}"), fails).await.id })
         .buffer_unordered(16)
         .collect()
         .await

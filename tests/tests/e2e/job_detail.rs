@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use prepq_tests::{JobView, TestApp, User, wait_until};
-use serde_json::{Value, json};
+use prepq_tests::{TestApp, User, wait_until};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::JOB_DEADLINE;
@@ -30,16 +30,7 @@ async fn each_attempt_shows_its_worker_and_outcome_and_a_killed_workers_shows_it
     let user = app.user().await;
     let first_pid = app.workers[0].pid();
 
-    let recovers: JobView = user
-        .post_json(
-            "/api/v1/jobs/echo",
-            &json!({"message": "third time", "fail_attempts": 2}),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let recovers = user.echo_failing("third time", 2).await;
     user.finished(recovers.id, JOB_DEADLINE).await;
     let retried = detail(&admin, recovers.id).await;
     assert_eq!(retried["job"]["status"], "succeeded");

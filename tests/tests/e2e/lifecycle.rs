@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-use prepq_tests::{JobView, TestApp, wait_until};
-use serde_json::{Value, json};
+use prepq_tests::{TestApp, wait_until};
+use serde_json::Value;
 
 use crate::JOB_DEADLINE;
 
@@ -9,26 +9,8 @@ use crate::JOB_DEADLINE;
 async fn transient_failures_are_retried_with_backoff_then_given_up_readably() {
     let app = TestApp::builder().workers(1).start().await;
     let user = app.user().await;
-    let recovers: JobView = user
-        .post_json(
-            "/api/v1/jobs/echo",
-            &json!({"message": "third time", "fail_attempts": 2}),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let hopeless: JobView = user
-        .post_json(
-            "/api/v1/jobs/echo",
-            &json!({"message": "never", "fail_attempts": 10}),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let recovers = user.echo_failing("third time", 2).await;
+    let hopeless = user.echo_failing("never", 10).await;
 
     let recovered = user.finished(recovers.id, JOB_DEADLINE).await;
     assert_eq!(
