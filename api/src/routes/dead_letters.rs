@@ -19,17 +19,6 @@ const BULK_CAP: usize = 1_000;
 #[derive(Default)]
 pub struct DeadLettersApi;
 
-/// Which failed jobs a listing or a bulk action takes; each part narrows it.
-struct DeadLetterFilter {
-    pub kind: Option<String>,
-    /// Words of the job's error, in any case (`stopped responding`).
-    pub error: Option<String>,
-    /// Failed at or after this.
-    pub failed_after: Option<DateTime<Utc>>,
-    /// Failed before this.
-    pub failed_before: Option<DateTime<Utc>>,
-}
-
 /// What a bulk retry did.
 #[derive(Debug, Object)]
 pub struct BulkRetried {
@@ -43,14 +32,22 @@ pub struct BulkRetried {
     pub more: bool,
 }
 
-fn failed(filter: DeadLetterFilter, before: Option<uuid::Uuid>) -> JobFilter {
+/// The failed jobs of `kind` whose error says `error` (in any case), failed in
+/// `[after, before)`, older than the job `older_than`; each part narrows it.
+fn failed(
+    kind: Option<String>,
+    error: Option<String>,
+    after: Option<DateTime<Utc>>,
+    before: Option<DateTime<Utc>>,
+    older_than: Option<uuid::Uuid>,
+) -> JobFilter {
     JobFilter {
-        kind: filter.kind,
+        kind,
         status: Some(JobStatus::Failed),
-        before,
-        error: filter.error,
-        finished_after: filter.failed_after,
-        finished_before: filter.failed_before,
+        before: older_than,
+        error,
+        finished_after: after,
+        finished_before: before,
     }
 }
 
@@ -70,13 +67,8 @@ impl DeadLettersApi {
         limit: Query<PageLimit>,
     ) -> Result<Json<JobPage>, AdminListError> {
         me.caller.require_admin()?;
-        let filter = DeadLetterFilter {
-            kind: kind.0,
-            error: error.0,
-            failed_after: failed_after.0,
-            failed_before: failed_before.0,
-        };
-        let filter = failed(filter, parse_cursor(cursor.0)?);
+        let older_than = parse_cursor(cursor.0)?;
+        let filter = failed(kind.0, error.0, failed_after.0, failed_before.0, older_than);
         Ok(job_page(me.state, Scope::All, &filter, limit.0).await?)
     }
 
@@ -93,15 +85,10 @@ impl DeadLettersApi {
         failed_before: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<BulkRetried>, AdminListError> {
         me.caller.require_admin()?;
-        let filter = DeadLetterFilter {
-            kind: kind.0,
-            error: error.0,
-            failed_after: failed_after.0,
-            failed_before: failed_before.0,
-        };
+        let filter = failed(kind.0, error.0, failed_after.0, failed_before.0, None);
         let mut conn = me.state.conn().await?;
         let cap = BULK_CAP as i64 + 1;
-        let mut matched = jobs::list(&mut conn, Scope::All, &failed(filter, None), cap).await?;
+        let mut matched = jobs::list(&mut conn, Scope::All, &filter, cap).await?;
         let more = matched.len() > BULK_CAP;
         matched.truncate(BULK_CAP);
         let (mut queued, mut unaffordable) = (Vec::new(), 0);

@@ -147,11 +147,7 @@ pub fn ranges(text: &str) -> Vec<Range> {
 /// `Dec`, `June` or `Sept.`: a month's name.
 pub fn is_month(word: &str) -> bool {
     let lower = word.trim_end_matches(['.', ',']).to_lowercase();
-    lower.len() >= 3
-        && MONTHS.iter().any(|m| lower.starts_with(m))
-        && FULL_MONTHS
-            .iter()
-            .any(|full| full.starts_with(&lower) || lower == "sept")
+    lower.len() >= 3 && (lower == "sept" || FULL_MONTHS.iter().any(|full| full.starts_with(&lower)))
 }
 
 const FULL_MONTHS: [&str; 12] = [
