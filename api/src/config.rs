@@ -81,6 +81,14 @@ pub struct ApiConfig {
     /// Most jobs each queue may hold in Redis (shared meaning with the workers).
     #[arg(long, env = "PREPQ_QUEUE_WINDOW", default_value_t = 1000)]
     pub queue_window: usize,
+    /// When the workers run the billing audit (shared with them; read here to show its
+    /// next run): cron with seconds, UTC; empty: only when an admin asks.
+    #[arg(
+        long,
+        env = "PREPQ_RECONCILE_SCHEDULE",
+        default_value = "0 30 18 * * *"
+    )]
+    pub reconcile_schedule: String,
     #[arg(long, env = "PREPQ_BLOB_DIR", default_value = "data/blobs")]
     pub blob_dir: PathBuf,
     #[arg(long, env = "PREPQ_DB_POOL", default_value_t = 32)]

@@ -2,12 +2,13 @@
 //! Then, if the queue's window has room, the API pushes it to Redis itself (lowest
 //! latency); if not, or if Redis fails, the dispatcher in the workers pushes it later.
 
-use prepq_jobs::{NewJob, queue};
+use prepq_billing::Level;
+use prepq_jobs::{NewJob, Priority, queue};
 use prepq_schema::{
     StoreError,
     jobs::{self, JobRow, Submitted},
+    memberships,
     submissions::ClientSubmission,
-    users,
 };
 use uuid::Uuid;
 
@@ -30,7 +31,8 @@ pub async fn enqueue(
 }
 
 /// Accepts a job that costs `price` points: only from a verified address, and only if the
-/// balance covers it; the price is reserved with the job's row.
+/// balance covers it; the price is reserved with the job's row. A paying member's job goes
+/// ahead of other users' in its queue's backlog.
 pub async fn enqueue_paid(
     state: &AppState,
     owner_id: Uuid,
@@ -38,14 +40,20 @@ pub async fn enqueue_paid(
     idempotency_key: Option<&str>,
     price: i32,
 ) -> Result<JobRow, ApiError> {
-    require_verified(state, owner_id).await?;
-    accept(state, owner_id, job, idempotency_key, Some(price)).await
+    let level = verified_spender(state, owner_id).await?;
+    let priority = if level > Level::Normal {
+        Priority::MEMBER
+    } else {
+        Priority::NORMAL
+    };
+    let job = job.clone().at(priority);
+    accept(state, owner_id, &job, idempotency_key, Some(price)).await
 }
 
-/// Points are spent only from a verified address.
-pub async fn require_verified(state: &AppState, owner_id: Uuid) -> Result<(), ApiError> {
+/// Points are spent only from a verified address; answers the spender's membership level.
+pub async fn verified_spender(state: &AppState, owner_id: Uuid) -> Result<Level, ApiError> {
     let mut conn = state.conn().await?;
-    let user = users::find(&mut conn, owner_id)
+    let (user, membership) = memberships::with_user(&mut conn, owner_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
     if user.email_verified_at.is_none() {
@@ -54,7 +62,7 @@ pub async fn require_verified(state: &AppState, owner_id: Uuid) -> Result<(), Ap
             "verify your email address before spending points",
         )));
     }
-    Ok(())
+    Ok(membership.level_now())
 }
 
 async fn accept(

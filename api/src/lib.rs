@@ -1,4 +1,5 @@
-//! The HTTP edge of PrepQ: accounts, job submission and status, event streams, health.
+//! The HTTP edge of PrepQ: accounts, job submission and status, event streams, health,
+//! and the administrators' console.
 
 mod accounts;
 pub mod admin;
@@ -6,6 +7,7 @@ mod auth;
 mod billing;
 pub mod config;
 mod connections;
+mod console;
 mod enqueue;
 mod error;
 mod health;

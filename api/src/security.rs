@@ -8,9 +8,11 @@ use poem::{
 
 /// What browsers should do with our answers: sniff nothing, frame nothing, leak no
 /// referrer, keep nothing cached (answers carry tokens and personal data), and run no
-/// script, except on the interactive docs page, which needs its own.
+/// script, except on the interactive docs page, which needs its own, and the console,
+/// which runs only its own.
 pub async fn security_headers<E: Endpoint>(ep: E, req: Request) -> poem::Result<Response> {
     let is_docs = req.uri().path().starts_with("/docs");
+    let is_console = req.uri().path().starts_with("/console");
     let mut response = ep.call(req).await?.into_response();
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &'static str| {
@@ -29,10 +31,12 @@ pub async fn security_headers<E: Endpoint>(ep: E, req: Request) -> poem::Result<
         "camera=(), microphone=(), geolocation=()",
     );
     if !is_docs {
-        set(
-            "content-security-policy",
-            "default-src 'none'; frame-ancestors 'none'",
-        );
+        let policy = if is_console {
+            crate::console::CONTENT_SECURITY_POLICY
+        } else {
+            "default-src 'none'; frame-ancestors 'none'"
+        };
+        set("content-security-policy", policy);
         set(header::CACHE_CONTROL.as_str(), "no-store");
     }
     Ok(response)

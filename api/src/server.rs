@@ -12,14 +12,14 @@ use tokio::sync::broadcast;
 use crate::{
     auth::{AccessTokens, Passwords},
     config::ApiConfig,
-    connections,
+    connections, console,
     error::json_errors,
     health, relay,
     request_guard::guard_requests,
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, DeadLettersApi, EventsApi,
         FilesApi, InterviewsApi, JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi,
-        ReconciliationsApi, ResumesApi, SourcesApi, StatsApi, WorkersApi,
+        ReconciliationsApi, ResumesApi, SchedulesApi, SourcesApi, StatsApi, WorkersApi,
     },
     security,
     state::AppState,
@@ -48,6 +48,7 @@ type Apis = (
         WorkersApi,
         StatsApi,
         SourcesApi,
+        SchedulesApi,
         ReconciliationsApi,
     ),
 );
@@ -191,6 +192,7 @@ pub fn app(services: Services) -> impl Endpoint {
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
+        .nest("/console", console::routes())
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz));
     // Errors become answers inside CORS, so that a browser can read a 401 or a 413 too.

@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
+use crate::Priority;
+
 /// A kind of background job. The type is the payload; its constants say where it goes and
 /// how often it may be tried. Its `run` lives in the workers.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -26,6 +28,7 @@ pub struct NewJob {
     pub kind: &'static str,
     pub payload: serde_json::Value,
     pub max_attempts: i32,
+    pub priority: Priority,
 }
 
 impl NewJob {
@@ -35,7 +38,13 @@ impl NewJob {
             // A derived Serialize on plain data does not fail.
             payload: serde_json::to_value(job).expect("job payloads serialise to JSON"),
             max_attempts: J::MAX_ATTEMPTS,
+            priority: Priority::NORMAL,
         }
+    }
+
+    /// The same job at another place in its queue's backlog.
+    pub fn at(self, priority: Priority) -> Self {
+        Self { priority, ..self }
     }
 }
 

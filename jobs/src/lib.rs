@@ -4,6 +4,7 @@
 mod event;
 mod job;
 pub mod kinds;
+mod priority;
 mod status;
 
 #[cfg(feature = "queue")]
@@ -12,4 +13,5 @@ pub mod queue;
 pub use event::{JobEvent, Steps};
 pub use job::{Dispatch, Job, NewJob};
 pub use kinds::KINDS;
+pub use priority::Priority;
 pub use status::{JobStatus, UnknownStatus};

@@ -9,7 +9,7 @@ use diesel::{
     sql_types::{Array, BigInt, Double, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use prepq_jobs::{JobEvent, JobStatus, NewJob, Steps};
+use prepq_jobs::{JobEvent, JobStatus, NewJob, Priority, Steps};
 use uuid::Uuid;
 
 use crate::{
@@ -45,6 +45,8 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
     pub steps_done: Option<i32>,
     pub steps_total: Option<i32>,
+    /// `prepq_jobs::Priority`'s value: where the job stands in its queue's backlog.
+    pub priority: i16,
 }
 
 impl JobRow {
@@ -129,6 +131,7 @@ pub(crate) async fn insert(
             jobs::owner_id.eq(sub.owner_id),
             jobs::kind.eq(sub.job.kind),
             jobs::max_attempts.eq(sub.job.max_attempts),
+            jobs::priority.eq(sub.job.priority.value()),
             jobs::payload.eq(&sub.job.payload),
             jobs::idempotency_key.eq(sub.idempotency_key),
             jobs::dispatched_at.eq(dispatched_at),
@@ -189,6 +192,7 @@ pub async fn insert_system_as(
             jobs::id.eq(id),
             jobs::kind.eq(job.kind),
             jobs::max_attempts.eq(job.max_attempts),
+            jobs::priority.eq(job.priority.value()),
             jobs::payload.eq(&job.payload),
         ))
         .execute(conn)
@@ -347,14 +351,11 @@ pub async fn delete_owned(
         JobStatus::Failed.as_str(),
         JobStatus::Cancelled.as_str(),
     ];
-    // A resume's current reading goes with the resume, not on its own.
     let deleted = diesel::delete(jobs::table)
         .filter(jobs::id.eq(id))
         .filter(jobs::owner_id.eq(owner_id))
         .filter(jobs::status.eq_any(finished))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            crate::schema::resumes::table.filter(crate::schema::resumes::job_id.eq(jobs::id)),
-        )))
+        .filter(not_a_resume_reading())
         .execute(conn)
         .await?;
     if deleted == 1 {
@@ -365,6 +366,14 @@ pub async fn delete_owned(
         Some(row) => DeleteOutcome::Unfinished(row.status),
         None => DeleteOutcome::NotFound,
     })
+}
+
+/// A resume's current reading goes with the resume, never on its own.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn not_a_resume_reading() -> _ {
+    let readings =
+        crate::schema::resumes::table.filter(crate::schema::resumes::job_id.eq(jobs::id));
+    diesel::dsl::not(diesel::dsl::exists(readings))
 }
 
 /// What an admin's retry of a failed job came to.
@@ -413,6 +422,51 @@ pub async fn retry_failed(conn: &mut PooledConn, id: Uuid) -> Result<Retry, Stor
         Ok(Retry::Queued(Box::new(row)))
     })
     .await
+}
+
+/// An administrator's "run now" for a queued job: it goes ahead of its kind's backlog and
+/// of its backoff. `None` when no queued job has that id.
+pub async fn run_now(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
+    let row = diesel::update(jobs::table.find(id))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .set((
+            jobs::priority.eq(Priority::RUN_NOW.value()),
+            jobs::run_after.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(row)
+}
+
+/// Cancels a queued job, whoever owns it. `None` when no queued job has that id.
+pub async fn cancel_queued(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
+    let row = diesel::update(jobs::table.find(id))
+        .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+        .set((
+            jobs::status.eq(JobStatus::Cancelled.as_str()),
+            jobs::finished_at.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(row)
+}
+
+/// Deletes the failed jobs among `ids`, except a resume's current reading. A failed priced job was refunded, so its ledger lines stay as they are.
+/// Returns how many went.
+pub async fn delete_failed(conn: &mut PooledConn, ids: &[Uuid]) -> Result<usize, StoreError> {
+    let deleted = diesel::delete(jobs::table)
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::status.eq(JobStatus::Failed.as_str()))
+        .filter(not_a_resume_reading())
+        .execute(conn)
+        .await?;
+    Ok(deleted)
 }
 
 pub async fn find(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
@@ -652,7 +706,7 @@ pub async fn succeed_many(
     Ok(rows)
 }
 
-/// Due, undispatched jobs of one kind, oldest first.
+/// Due, undispatched jobs of one kind: highest priority first, oldest first within one.
 pub async fn undispatched(
     conn: &mut PooledConn,
     kind: &str,
@@ -663,7 +717,7 @@ pub async fn undispatched(
         .filter(jobs::status.eq(JobStatus::Queued.as_str()))
         .filter(jobs::dispatched_at.is_null())
         .filter(jobs::run_after.le(diesel::dsl::now))
-        .order(jobs::id)
+        .order((jobs::priority.desc(), jobs::id))
         .limit(limit)
         .select(jobs::id)
         .load(conn)

@@ -162,6 +162,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         steps_done -> Nullable<Int4>,
         steps_total -> Nullable<Int4>,
+        priority -> Int2,
     }
 }
 

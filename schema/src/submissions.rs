@@ -93,6 +93,7 @@ async fn submit_all(
                 jobs_table::owner_id.eq(Some(s.owner_id)),
                 jobs_table::kind.eq(s.job.kind),
                 jobs_table::max_attempts.eq(s.job.max_attempts),
+                jobs_table::priority.eq(s.job.priority.value()),
                 jobs_table::payload.eq(&s.job.payload),
                 jobs_table::idempotency_key.eq(s.idempotency_key.as_deref()),
                 jobs_table::dispatched_at.eq(s.dispatch_id.as_ref().map(|_| dispatched_at)),

@@ -98,14 +98,20 @@ prepq_stop_services() {
     fi
 }
 
-# What the checks need besides the build: rustfmt and clippy, and diesel's CLI (built
-# against libpq) to print the schema the migrations make.
+# What the checks need besides the build: rustfmt and clippy, diesel's CLI (built against
+# libpq) to print the schema the migrations make, and Debian's Chromium for the console's
+# browser scenario.
 DIESEL_CLI_VERSION=2.3.14
 prepq_install_check_tools() {
     if ! dpkg -s libpq-dev >/dev/null 2>&1; then
         echo "installing: libpq-dev"
         prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
         prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpq-dev >/dev/null
+    fi
+    if ! command -v chromium >/dev/null; then
+        echo "installing: chromium"
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        prepq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     fi
     if command -v rustup >/dev/null; then
         cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt

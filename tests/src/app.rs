@@ -102,6 +102,8 @@ impl TestAppBuilder {
         let common = vec![
             ("DATABASE_URL".to_owned(), database_url.clone()),
             ("PREPQ_BLOB_DIR".to_owned(), blob_dir.display().to_string()),
+            // No nightly audit unless a scenario asks for one.
+            ("PREPQ_RECONCILE_SCHEDULE".to_owned(), String::new()),
         ];
         let proxy = if self.api_via_proxy {
             Some(ChaosProxy::start(([127, 0, 0, 1], redis.port).into()).await)
@@ -156,8 +158,6 @@ impl TestAppBuilder {
                 ("PREPQ_SHUTDOWN_GRACE_SECS", "15"),
                 // The scenarios' sites are on 127.0.0.1; the guard's scenario sets its own.
                 ("PREPQ_OUTBOUND_ALLOW_PRIVATE", "true"),
-                // No nightly audit unless a scenario asks for one.
-                ("PREPQ_RECONCILE_SCHEDULE", ""),
                 (
                     "PREPQ_MAIL_OUTBOX",
                     &run_dir.join("outbox").display().to_string(),

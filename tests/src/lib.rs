@@ -5,6 +5,7 @@
 mod analyses;
 mod app;
 mod attempts;
+mod browser;
 mod client;
 mod database;
 pub mod files;
@@ -23,6 +24,7 @@ mod wait;
 pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume, strings};
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
 pub use attempts::{ATTEMPT_LOGS, BodyRun, body_runs};
+pub use browser::Browser;
 pub use client::{JobView, User};
 pub use database::{empty_database, fresh_database};
 pub use live::{LiveClient, ticket};

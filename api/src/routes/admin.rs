@@ -18,6 +18,7 @@ use crate::{
     auth::Signed,
     error::{AdminChangeError, AdminFindError, AdminListError, ErrorBody},
     relay,
+    state::AppState,
     views::JobView,
 };
 
@@ -42,6 +43,9 @@ pub type UserPage = super::paging::Page<UserSummary>;
 #[derive(Debug, Object)]
 pub struct JobDetail {
     pub job: JobView,
+    /// Where it stands in its queue's backlog, higher first: 0 normal, 10 a paying
+    /// member's paid analysis, 100 an administrator's "run now".
+    pub priority: i16,
     /// First first.
     pub attempts: Vec<AttemptView>,
 }
@@ -160,6 +164,7 @@ impl AdminApi {
             .ok_or_else(|| AdminFindError::not_found("job"))?;
         let attempts = job_attempts::of_job(&mut conn, id.0).await?;
         Ok(Json(JobDetail {
+            priority: row.priority,
             job: JobView::from_row(row)?,
             attempts: attempts.into_iter().map(AttemptView::from).collect(),
         }))
@@ -175,29 +180,88 @@ impl AdminApi {
         id: Path<Uuid>,
     ) -> Result<Json<JobView>, AdminChangeError> {
         me.caller.require_admin()?;
+        Ok(Json(retry(me.state, id.0).await?))
+    }
+
+    /// Run a queued job next: ahead of its kind's backlog and of its backoff. A failed
+    /// job is retried first, by the rules of the retry above.
+    #[oai(path = "/jobs/:id/run-now", method = "post")]
+    async fn run_now(
+        &self,
+        me: Signed<'_>,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, AdminChangeError> {
+        me.caller.require_admin()?;
         let mut conn = me.state.conn().await?;
-        match jobs::retry_failed(&mut conn, id.0).await? {
-            jobs::Retry::Queued(row) => {
-                relay::announce(&me.state.redis, std::slice::from_ref(&*row)).await;
-                Ok(Json(JobView::from_row(*row)?))
-            }
-            jobs::Retry::Unaffordable(short) => Err(AdminChangeError::Conflict(ErrorBody::new(
-                "insufficient_points",
-                format!(
-                    "another try costs the owner {} points and their balance is {}",
-                    short.price, short.balance
-                ),
-            ))),
-            jobs::Retry::NotFailed => match jobs::find(&mut conn, id.0).await? {
-                Some(row) => Err(AdminChangeError::Conflict(ErrorBody::new(
-                    "not_failed",
-                    format!(
-                        "the job is {}; only a failed job can be retried",
-                        row.status
-                    ),
-                ))),
-                None => Err(AdminChangeError::not_found("job")),
-            },
+        if let Some(row) = jobs::find(&mut conn, id.0).await?
+            && row.status == JobStatus::Failed
+        {
+            retry(me.state, id.0).await?;
+        }
+        match jobs::run_now(&mut conn, id.0).await? {
+            Some(row) => Ok(Json(JobView::from_row(row)?)),
+            None => Err(not_queued(&mut conn, id.0, "run now").await?),
         }
     }
+
+    /// Cancel a queued job, whoever owns it (a priced job's price is refunded).
+    #[oai(path = "/jobs/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        me: Signed<'_>,
+        id: Path<Uuid>,
+    ) -> Result<Json<JobView>, AdminChangeError> {
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
+        match jobs::cancel_queued(&mut conn, id.0).await? {
+            Some(row) => {
+                relay::announce(&me.state.redis, std::slice::from_ref(&row)).await;
+                Ok(Json(JobView::from_row(row)?))
+            }
+            None => Err(not_queued(&mut conn, id.0, "be cancelled").await?),
+        }
+    }
+}
+
+/// An administrator's retry of a failed job, by the points rules.
+async fn retry(state: &AppState, id: Uuid) -> Result<JobView, AdminChangeError> {
+    let mut conn = state.conn().await?;
+    match jobs::retry_failed(&mut conn, id).await? {
+        jobs::Retry::Queued(row) => {
+            relay::announce(&state.redis, std::slice::from_ref(&*row)).await;
+            Ok(JobView::from_row(*row)?)
+        }
+        jobs::Retry::Unaffordable(short) => Err(AdminChangeError::Conflict(ErrorBody::new(
+            "insufficient_points",
+            format!(
+                "another try costs the owner {} points and their balance is {}",
+                short.price, short.balance
+            ),
+        ))),
+        jobs::Retry::NotFailed => match jobs::find(&mut conn, id).await? {
+            Some(row) => Err(AdminChangeError::Conflict(ErrorBody::new(
+                "not_failed",
+                format!(
+                    "the job is {}; only a failed job can be retried",
+                    row.status
+                ),
+            ))),
+            None => Err(AdminChangeError::not_found("job")),
+        },
+    }
+}
+
+/// Why a change for queued jobs found none: 404, or 409 with the job's status.
+async fn not_queued(
+    conn: &mut prepq_schema::PooledConn,
+    id: Uuid,
+    what: &str,
+) -> Result<AdminChangeError, prepq_schema::StoreError> {
+    Ok(match jobs::find(conn, id).await? {
+        Some(row) => AdminChangeError::Conflict(ErrorBody::new(
+            "not_queued",
+            format!("the job is {}; only a queued job can {what}", row.status),
+        )),
+        None => AdminChangeError::not_found("job"),
+    })
 }

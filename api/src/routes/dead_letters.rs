@@ -1,17 +1,27 @@
 //! Dead letters: the jobs that failed for good, found by kind, error text and when they
-//! failed, and retried one filter at a time.
+//! failed, and retried or deleted one filter at a time.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use prepq_jobs::JobStatus;
 use prepq_schema::jobs::{self, JobFilter, Retry, Scope};
 
 use super::{
     ApiTags,
-    jobs::{JobPage, job_page},
+    jobs::{Deleted, JobPage, job_page},
     paging::{PageLimit, parse_cursor},
 };
-use crate::{auth::Signed, error::AdminListError, relay};
+use uuid::Uuid;
+
+use crate::{
+    auth::Signed,
+    error::{AdminChangeError, AdminListError, ErrorBody},
+    relay,
+};
 
 /// Most jobs one bulk call retries; what is left, the next call takes.
 const BULK_CAP: usize = 1_000;
@@ -32,6 +42,18 @@ pub struct BulkRetried {
     pub more: bool,
 }
 
+/// What a bulk delete did.
+#[derive(Debug, Object)]
+pub struct BulkDeleted {
+    /// Failed jobs the filter matched in this call, at most 1,000.
+    pub matched: u32,
+    pub deleted: u32,
+    /// Resumes' current readings: kept, they go with their resume.
+    pub kept: u32,
+    /// More failed jobs match than this call took: call again.
+    pub more: bool,
+}
+
 /// The failed jobs of `kind` whose error says `error` (in any case), failed in
 /// `[after, before)`, older than the job `older_than`; each part narrows it.
 fn failed(
@@ -39,7 +61,7 @@ fn failed(
     error: Option<String>,
     after: Option<DateTime<Utc>>,
     before: Option<DateTime<Utc>>,
-    older_than: Option<uuid::Uuid>,
+    older_than: Option<Uuid>,
 ) -> JobFilter {
     JobFilter {
         kind,
@@ -87,10 +109,7 @@ impl DeadLettersApi {
         me.caller.require_admin()?;
         let filter = failed(kind.0, error.0, failed_after.0, failed_before.0, None);
         let mut conn = me.state.conn().await?;
-        let cap = BULK_CAP as i64 + 1;
-        let mut matched = jobs::list(&mut conn, Scope::All, &filter, cap).await?;
-        let more = matched.len() > BULK_CAP;
-        matched.truncate(BULK_CAP);
+        let (matched, more) = matching(&mut conn, &filter).await?;
         let (mut queued, mut unaffordable) = (Vec::new(), 0);
         for job in &matched {
             match jobs::retry_failed(&mut conn, job.id).await? {
@@ -108,4 +127,64 @@ impl DeadLettersApi {
             more,
         }))
     }
+
+    /// Delete every failed job the filter (as for the listing) matches, up to 1,000 per
+    /// call, except resumes' current readings, which go with their resume. Their prices
+    /// were refunded when they failed; the points history keeps its lines.
+    #[oai(path = "/dead-letters/delete", method = "post")]
+    async fn delete(
+        &self,
+        me: Signed<'_>,
+        kind: Query<Option<String>>,
+        error: Query<Option<String>>,
+        failed_after: Query<Option<DateTime<Utc>>>,
+        failed_before: Query<Option<DateTime<Utc>>>,
+    ) -> Result<Json<BulkDeleted>, AdminListError> {
+        me.caller.require_admin()?;
+        let filter = failed(kind.0, error.0, failed_after.0, failed_before.0, None);
+        let mut conn = me.state.conn().await?;
+        let (matched, more) = matching(&mut conn, &filter).await?;
+        let ids: Vec<Uuid> = matched.iter().map(|job| job.id).collect();
+        let deleted = jobs::delete_failed(&mut conn, &ids).await?;
+        Ok(Json(BulkDeleted {
+            matched: ids.len() as u32,
+            deleted: deleted as u32,
+            kept: (ids.len() - deleted) as u32,
+            more,
+        }))
+    }
+
+    /// Delete one failed job (409 `in_use` for a resume's current reading).
+    #[oai(path = "/dead-letters/:id", method = "delete")]
+    async fn delete_one(
+        &self,
+        me: Signed<'_>,
+        id: Path<Uuid>,
+    ) -> Result<Deleted, AdminChangeError> {
+        me.caller.require_admin()?;
+        let mut conn = me.state.conn().await?;
+        if jobs::delete_failed(&mut conn, &[id.0]).await? == 1 {
+            return Ok(Deleted::NoContent);
+        }
+        Err(match jobs::find(&mut conn, id.0).await? {
+            Some(job) if job.status == JobStatus::Failed => {
+                AdminChangeError::Conflict(ErrorBody::new(
+                    "in_use",
+                    "the job is a resume's current reading; delete the resume instead",
+                ))
+            }
+            _ => AdminChangeError::not_found("failed job"),
+        })
+    }
+}
+
+/// The first 1,000 failed jobs the filter matches, and whether more do.
+async fn matching(
+    conn: &mut prepq_schema::PooledConn,
+    filter: &JobFilter,
+) -> Result<(Vec<jobs::JobRow>, bool), prepq_schema::StoreError> {
+    let mut matched = jobs::list(conn, Scope::All, filter, BULK_CAP as i64 + 1).await?;
+    let more = matched.len() > BULK_CAP;
+    matched.truncate(BULK_CAP);
+    Ok((matched, more))
 }

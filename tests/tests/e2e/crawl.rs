@@ -616,3 +616,78 @@ async fn the_crawler_never_reaches_an_internal_address_by_link_redirect_or_sourc
         .collect();
     assert_eq!(titles, ["后端工程师"]);
 }
+
+/// The next tick after `now` of a daily schedule at `hour:minute` UTC.
+fn next_daily(
+    now: chrono::DateTime<chrono::Utc>,
+    hour: u32,
+    minute: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    let today = now
+        .date_naive()
+        .and_hms_opt(hour, minute, 0)
+        .unwrap()
+        .and_utc();
+    if today > now {
+        today
+    } else {
+        today + chrono::Days::new(1)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_schedules_show_a_sources_last_and_next_run_and_an_audit_run_only_when_asked() {
+    let (site, app) = crawling().await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    assert_eq!(user.get("/api/v1/admin/schedules").await.status(), 403);
+    let (name, spec) = specs(&site).remove(0);
+    let source = add_source(&admin, name, &spec, "0 15 3 * * *").await;
+    let schedules = || async {
+        let list: Value = admin
+            .get("/api/v1/admin/schedules")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let list = list.as_array().unwrap().clone();
+        assert_eq!(list.len(), 2, "{list:?}");
+        (list[0].clone(), list[1].clone())
+    };
+    let before = chrono::Utc::now();
+    let (crawl_schedule, audit) = schedules().await;
+    let after = chrono::Utc::now();
+    assert_eq!(
+        (
+            &crawl_schedule["kind"],
+            &crawl_schedule["source_id"],
+            &crawl_schedule["enabled"]
+        ),
+        (&json!("crawl"), &json!(source), &json!(true))
+    );
+    assert!(
+        crawl_schedule.get("last_run_at").is_none(),
+        "{crawl_schedule}"
+    );
+    let next: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(crawl_schedule["next_run_at"].clone()).unwrap();
+    // Either side of the call, in case a tick fell between.
+    assert!(
+        [next_daily(before, 3, 15), next_daily(after, 3, 15)].contains(&next),
+        "{next}"
+    );
+    // The scenarios run no nightly audit: it runs only when asked.
+    assert_eq!(
+        (&audit["kind"], &audit["enabled"]),
+        (&json!("audit"), &json!(false))
+    );
+    assert!(
+        audit.get("next_run_at").is_none() && audit.get("schedule").is_none(),
+        "{audit}"
+    );
+
+    let run = crawl(&admin, &source).await;
+    let (crawl_schedule, _) = schedules().await;
+    assert_eq!(crawl_schedule["last_status"], "succeeded");
+    assert_eq!(crawl_schedule["last_run_at"], run["created_at"]);
+}
