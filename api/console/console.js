@@ -299,9 +299,16 @@ async function jobs(params) {
     kinds(),
   ]);
   const statuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+  const kind = params.get('kind');
+  const bulk = {
+    queued: button('Cancel all matching', () => act('POST', `/admin/jobs/cancel${query({ kind })}`,
+      (r) => `${r.cancelled} of ${r.matched} cancelled${r.more ? '; more match' : ''}`), 'danger'),
+    failed: el('a', { href: `#/dead-letters${query({ kind })}` }, 'Retry or delete them as dead letters'),
+  }[params.get('status')];
   return [
     el('h2', {}, 'Jobs'),
     filterForm([['kind', 'Kind', known], ['status', 'Status', statuses]], params, 'jobs'),
+    bulk && el('div', { class: 'filters' }, bulk),
     table(JOB_HEADERS, jobRows(page.items), 'job'),
     page.next_cursor && el('p', { class: 'muted' }, 'Newest 50 shown; narrow the filter to see others.'),
   ];

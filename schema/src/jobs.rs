@@ -441,9 +441,10 @@ pub async fn run_now(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, 
     Ok(row)
 }
 
-/// Cancels a queued job, whoever owns it. `None` when no queued job has that id.
-pub async fn cancel_queued(conn: &mut PooledConn, id: Uuid) -> Result<Option<JobRow>, StoreError> {
-    let row = diesel::update(jobs::table.find(id))
+/// Cancels the queued jobs among `ids`, whoever owns them; returns the cancelled rows.
+pub async fn cancel_queued(conn: &mut PooledConn, ids: &[Uuid]) -> Result<Vec<JobRow>, StoreError> {
+    let rows = diesel::update(jobs::table)
+        .filter(jobs::id.eq_any(ids))
         .filter(jobs::status.eq(JobStatus::Queued.as_str()))
         .set((
             jobs::status.eq(JobStatus::Cancelled.as_str()),
@@ -451,10 +452,9 @@ pub async fn cancel_queued(conn: &mut PooledConn, id: Uuid) -> Result<Option<Job
             jobs::updated_at.eq(now),
         ))
         .returning(JobRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(row)
+        .get_results(conn)
+        .await?;
+    Ok(rows)
 }
 
 /// Deletes the failed jobs among `ids`, except a resume's current reading. A failed priced job was refunded, so its ledger lines stay as they are.

@@ -57,11 +57,12 @@ pub async fn daily(
     days: i32,
 ) -> Result<Vec<DayStats>, StoreError> {
     Ok(diesel::sql_query(
+        // An integer series, whose length the planner knows: over timestamps it guessed
+        // 1,000 days, and the cost of that guess switched on JIT compilation, 300 ms a call.
         "WITH days AS (
-             SELECT day::date AS day,
-                    day AT TIME ZONE 'UTC' AS from_at,
-                    (day + interval '1 day') AT TIME ZONE 'UTC' AS to_at
-             FROM generate_series($1::date - ($2 - 1), $1::date, interval '1 day') AS day
+             SELECT day, day::timestamp AT TIME ZONE 'UTC' AS from_at,
+                    (day + 1)::timestamp AT TIME ZONE 'UTC' AS to_at
+             FROM (SELECT $1::date - back AS day FROM generate_series(0, $2 - 1) AS back) AS series
          )
          SELECT day,
              (SELECT count(*) FROM users WHERE created_at >= from_at AND created_at < to_at) AS new_users,

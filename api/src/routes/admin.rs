@@ -4,13 +4,14 @@ use prepq_jobs::JobStatus;
 use prepq_schema::{
     job_attempts::{self, JobAttempt},
     jobs,
-    jobs::Scope,
+    jobs::{JobFilter, Scope},
     users,
 };
 use uuid::Uuid;
 
 use super::{
     ApiTags,
+    dead_letters::matching,
     jobs::{JobPage, job_filter, job_page},
     paging::{Page, PageLimit, parse_cursor},
 };
@@ -213,7 +214,7 @@ impl AdminApi {
     ) -> Result<Json<JobView>, AdminChangeError> {
         me.caller.require_admin()?;
         let mut conn = me.state.conn().await?;
-        match jobs::cancel_queued(&mut conn, id.0).await? {
+        match jobs::cancel_queued(&mut conn, &[id.0]).await?.pop() {
             Some(row) => {
                 relay::announce(&me.state.redis, std::slice::from_ref(&row)).await;
                 Ok(Json(JobView::from_row(row)?))
@@ -221,6 +222,43 @@ impl AdminApi {
             None => Err(not_queued(&mut conn, id.0, "be cancelled").await?),
         }
     }
+
+    /// Cancel every queued job of `kind` (of every kind when absent), up to 1,000 per call,
+    /// newest first; priced jobs' prices are refunded.
+    #[oai(path = "/jobs/cancel", method = "post")]
+    async fn cancel_all(
+        &self,
+        me: Signed<'_>,
+        kind: Query<Option<String>>,
+    ) -> Result<Json<BulkCancelled>, AdminListError> {
+        me.caller.require_admin()?;
+        let filter = JobFilter {
+            kind: kind.0,
+            status: Some(JobStatus::Queued),
+            ..JobFilter::default()
+        };
+        let mut conn = me.state.conn().await?;
+        let (matched, more) = matching(&mut conn, &filter).await?;
+        let ids: Vec<Uuid> = matched.iter().map(|job| job.id).collect();
+        let cancelled = jobs::cancel_queued(&mut conn, &ids).await?;
+        relay::announce(&me.state.redis, &cancelled).await;
+        Ok(Json(BulkCancelled {
+            matched: ids.len() as u32,
+            cancelled: cancelled.len() as u32,
+            more,
+        }))
+    }
+}
+
+/// What a bulk cancel did.
+#[derive(Debug, Object)]
+pub struct BulkCancelled {
+    /// Queued jobs matched in this call, at most 1,000.
+    pub matched: u32,
+    /// Cancelled: the others started or finished since they were matched.
+    pub cancelled: u32,
+    /// More queued jobs match than this call took: call again.
+    pub more: bool,
 }
 
 /// An administrator's retry of a failed job, by the points rules.

@@ -178,8 +178,8 @@ impl DeadLettersApi {
     }
 }
 
-/// The first 1,000 failed jobs the filter matches, and whether more do.
-async fn matching(
+/// The first 1,000 jobs the filter matches, and whether more do: what one bulk call takes.
+pub(super) async fn matching(
     conn: &mut prepq_schema::PooledConn,
     filter: &JobFilter,
 ) -> Result<(Vec<jobs::JobRow>, bool), prepq_schema::StoreError> {

@@ -116,3 +116,54 @@ async fn a_paused_queue_holds_its_jobs_across_restarts_and_drains_once_resumed()
         .await;
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_cancels_one_queued_job_then_a_queues_whole_backlog() {
+    let app = TestApp::builder().workers(1).start().await;
+    let admin = app.admin().await;
+    let user = app.user().await;
+    let pause = "/api/v1/admin/queues/platform.echo/pause";
+    assert_eq!(admin.call(Method::POST, pause, None).await.status(), 200);
+    let ids = user.echo_many(30, 0, 4).await;
+
+    let one = format!("/api/v1/admin/jobs/{}/cancel", ids[0]);
+    assert_eq!(user.call(Method::POST, &one, None).await.status(), 403);
+    let cancelled: Value = admin
+        .call(Method::POST, &one, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    assert_eq!(admin.call(Method::POST, &one, None).await.status(), 409);
+
+    let all = "/api/v1/admin/jobs/cancel?kind=platform.echo";
+    assert_eq!(user.call(Method::POST, all, None).await.status(), 403);
+    let other: Value = admin
+        .call(
+            Method::POST,
+            "/api/v1/admin/jobs/cancel?kind=resume.extract",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["matched"], 0);
+    let bulk: Value = admin
+        .call(Method::POST, all, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        bulk,
+        serde_json::json!({"matched": 29, "cancelled": 29, "more": false})
+    );
+    let jobs = app.jobs_of_kind("platform.echo").await;
+    assert!(
+        jobs.iter()
+            .all(|j| j.status == "cancelled" && j.attempt == 0)
+    );
+    assert_eq!(jobs.len(), ids.len());
+}

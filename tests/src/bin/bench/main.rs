@@ -12,6 +12,7 @@ use futures::StreamExt;
 use prepq_schema::jobs;
 use prepq_tests::{Memory, TestApp, wait_until};
 
+mod admin;
 mod interviews;
 
 #[derive(Parser)]
@@ -37,7 +38,7 @@ struct Args {
     #[arg(long)]
     workers: Option<usize>,
     /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
-    /// analysis, crawl, reconcile, quality, interviews, soak (not run unless named).
+    /// analysis, crawl, reconcile, quality, interviews; soak and admin (not run unless named).
     #[arg(
         long,
         value_delimiter = ',',
@@ -67,6 +68,12 @@ struct Args {
     /// Retention window of the soak run's finished jobs.
     #[arg(long, default_value_t = 30)]
     soak_retention_secs: u64,
+    /// Users of the admin views' run.
+    #[arg(long, default_value_t = 100_000)]
+    admin_users: usize,
+    /// Jobs of the admin views' run.
+    #[arg(long, default_value_t = 1_000_000)]
+    admin_jobs: usize,
     /// Live mock-interview sessions at once.
     #[arg(long, default_value_t = 200)]
     sessions: usize,
@@ -126,6 +133,9 @@ async fn main() {
     }
     if phase("soak") {
         soak(&args).await;
+    }
+    if phase("admin") {
+        admin::views(&args).await;
     }
 }
 
