@@ -151,6 +151,7 @@ impl Services {
         let passwords = Passwords::new(&config.argon2).context("argon2 cost settings")?;
         let state = AppState {
             submissions: crate::state::submissions(db.clone()),
+            sessions: Arc::new(prepq_schema::sessions::session_checks(db.clone())),
             db,
             redis,
             tokens: AccessTokens::new(&secret, Duration::from_secs(config.access_token_secs)),

@@ -6,6 +6,7 @@ use prepq_schema::{
     BlobStore, DbPool, PooledConn, StoreError,
     batcher::Batcher,
     jobs::Submitted,
+    sessions::SessionChecks,
     submissions::{self, ClientSubmission},
 };
 use redis::aio::ConnectionManager;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub payments: Option<Arc<Provider>>,
     /// Clients' jobs on their way into PostgreSQL, inserted together (see `submissions`).
     pub submissions: Arc<Submissions>,
+    /// Bearer tokens' sessions, checked together across concurrent requests.
+    pub sessions: Arc<SessionChecks>,
 }
 
 pub type Submissions = Batcher<ClientSubmission, Result<Submitted, StoreError>>;

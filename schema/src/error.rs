@@ -36,6 +36,16 @@ impl StoreError {
             Self::Query(_) | Self::Migration(_) | Self::Corrupt(_) => false,
         }
     }
+
+    /// The same error for each request of a batch that met it (the error itself is not
+    /// `Clone`), keeping whether it is worth trying again.
+    pub fn for_each_asker(&self) -> Self {
+        if self.is_transient() {
+            Self::Unreachable(self.to_string())
+        } else {
+            Self::Corrupt(self.to_string())
+        }
+    }
 }
 
 #[cfg(test)]

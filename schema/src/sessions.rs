@@ -7,7 +7,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::{
-    PooledConn, StoreError,
+    DbPool, PooledConn, StoreError,
+    batcher::Batcher,
     schema::{refresh_tokens, sessions, users},
 };
 
@@ -186,16 +187,57 @@ pub async fn live(
     user_id: Uuid,
     session_id: Uuid,
 ) -> Result<Option<String>, StoreError> {
-    let found = sessions::table
+    Ok(live_many(conn, &[(user_id, session_id)])
+        .await?
+        .pop()
+        .flatten())
+}
+
+/// `live` for many (user, session) pairs in one statement, answered in order.
+pub async fn live_many(
+    conn: &mut PooledConn,
+    asked: &[(Uuid, Uuid)],
+) -> Result<Vec<Option<String>>, StoreError> {
+    let ids: Vec<Uuid> = asked.iter().map(|(_, session)| *session).collect();
+    let found: Vec<(Uuid, Uuid, String)> = sessions::table
         .inner_join(users::table)
-        .filter(sessions::id.eq(session_id))
-        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::id.eq_any(&ids))
         .filter(sessions::revoked_at.is_null())
-        .select(users::role)
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found)
+        .select((sessions::id, sessions::user_id, users::role))
+        .load(conn)
+        .await?;
+    Ok(asked
+        .iter()
+        .map(|(user, session)| {
+            found
+                .iter()
+                .find(|(id, owner, _)| id == session && owner == user)
+                .map(|(_, _, role)| role.clone())
+        })
+        .collect())
+}
+
+/// Session checks of concurrent requests, made together: one statement a batch instead of
+/// one a request. Each asker gets its user's role while the session is live.
+pub type SessionChecks = Batcher<(Uuid, Uuid), Result<Option<String>, StoreError>>;
+
+/// Most checks one statement makes.
+const CHECKS_BATCH: usize = 64;
+
+pub fn session_checks(db: DbPool) -> SessionChecks {
+    Batcher::spawn(CHECKS_BATCH, move |asked: Vec<(Uuid, Uuid)>| {
+        let db = db.clone();
+        async move {
+            let found = match db.get().await {
+                Ok(mut conn) => live_many(&mut conn, &asked).await,
+                Err(e) => Err(e.into()),
+            };
+            match found {
+                Ok(roles) => roles.into_iter().map(Ok).collect(),
+                Err(e) => asked.iter().map(|_| Err(e.for_each_asker())).collect(),
+            }
+        }
+    })
 }
 
 /// Drops refresh tokens past their expiry and sessions with none left. Returns how many

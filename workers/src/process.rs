@@ -102,6 +102,7 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             process.clone(),
             config.lease_secs,
         )),
+        readings: Arc::new(prepq_schema::resume_parses::readings(db.clone())),
     };
     let (quiet, quieted) = watch::channel(false);
     let registration = tokio::spawn(

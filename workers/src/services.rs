@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use prepq_billing::provider::Provider;
-use prepq_schema::{BlobStore, DbPool};
+use prepq_schema::{BlobStore, DbPool, resume_parses::Readings};
 
 use crate::{
     config::{CrawlConfig, ExtractLimits},
@@ -24,6 +24,8 @@ pub struct Services {
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
     pub store: Arc<JobStore>,
+    /// Resumes' readings for analyses, fetched together across concurrent jobs.
+    pub readings: Arc<Readings>,
 }
 
 /// A service (or a tuple of them) a job kind can ask for.
@@ -69,3 +71,4 @@ service!(Arc<Mailer>, mailer);
 service!(Engine, engine);
 service!(CrawlConfig, crawl);
 service!(Option<Arc<Provider>>, payments);
+service!(Arc<Readings>, readings);

@@ -2,7 +2,7 @@
 
 use poem::{Request, http::StatusCode};
 use poem_openapi::{SecurityScheme, auth::Bearer};
-use prepq_schema::{sessions, users::ADMIN};
+use prepq_schema::{StoreError, users::ADMIN};
 use uuid::Uuid;
 
 use crate::{error::NotAdmin, state::AppState};
@@ -27,9 +27,10 @@ impl Caller {
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "check_bearer")]
 pub struct BearerAuth(pub Caller);
 
-/// Signature and expiry first (no I/O), then one indexed lookup: the session is live and
-/// the user still exists. Logout, a new password and deleting the account all take effect
-/// on the next request, not when the token expires.
+/// Signature and expiry first (no I/O), then one indexed lookup, shared with the
+/// concurrent requests' checks: the session is live and the user still exists. Logout, a
+/// new password and deleting the account all take effect on the next request, not when
+/// the token expires.
 async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let unauthorized = || poem::Error::from_status(StatusCode::UNAUTHORIZED);
     let state = req.data::<AppState>().ok_or_else(unauthorized)?;
@@ -37,13 +38,15 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         .tokens
         .verify(&bearer.token)
         .ok_or_else(unauthorized)?;
-    let unavailable = |e: prepq_schema::StoreError| {
+    let unavailable = |e: StoreError| {
         tracing::error!(error = %e, "checking a session failed");
         poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE)
     };
-    let mut conn = state.db.get().await.map_err(|e| unavailable(e.into()))?;
-    let role = sessions::live(&mut conn, claims.user_id, claims.session_id)
+    let role = state
+        .sessions
+        .run((claims.user_id, claims.session_id))
         .await
+        .unwrap_or_else(|| Err(StoreError::Unreachable("the API is shutting down".into())))
         .map_err(unavailable)?
         .ok_or_else(unauthorized)?;
     Ok(Caller {

@@ -1,11 +1,14 @@
 //! `interview.plan`: a session's questions — those of the question set it was started
 //! from, else predicted for its resume and target by the configured engine.
 
+use std::sync::Arc;
+
 use prepq_jobs::kinds::{InterviewPlan, Language, Question, QuestionSet, Target};
 use prepq_schema::{
     DbPool,
     analyses::{self, Analysis},
     interviews,
+    resume_parses::Readings,
 };
 
 use super::{Outcome, Run, record};
@@ -16,12 +19,12 @@ use crate::{
 };
 
 impl Run for InterviewPlan {
-    type Needs = (DbPool, Engine);
+    type Needs = (DbPool, Arc<Readings>, Engine);
 
     async fn run(
         self,
         ctx: &JobContext,
-        (db, engine): (DbPool, Engine),
+        (db, readings, engine): (DbPool, Arc<Readings>, Engine),
     ) -> Result<Outcome<u32>, JobError> {
         let mut conn = db.get().await?;
         let Some(session) = interviews::find(&mut conn, self.interview_id).await? else {
@@ -53,7 +56,8 @@ impl Run for InterviewPlan {
                         JobError::permanent(format!("the session's target is unreadable: {e}"))
                     })?;
                 let language = Language::from_tag(&session.language);
-                let input = Input::load(&db, session.resume_id, target, Some(language)).await?;
+                let input =
+                    Input::load(&readings, session.resume_id, target, Some(language)).await?;
                 ctx.progress(30);
                 engine.predict(&input, count).await?.questions
             }

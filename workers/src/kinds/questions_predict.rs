@@ -2,7 +2,9 @@
 //! job; the set is kept in its table with the job's success.
 
 use prepq_jobs::kinds::{QuestionSet, QuestionsPredict};
-use prepq_schema::{DbPool, analyses};
+use std::sync::Arc;
+
+use prepq_schema::{analyses, resume_parses::Readings};
 
 use super::{Outcome, Run, record};
 use crate::{
@@ -12,14 +14,14 @@ use crate::{
 };
 
 impl Run for QuestionsPredict {
-    type Needs = (DbPool, Engine);
+    type Needs = (Arc<Readings>, Engine);
 
     async fn run(
         self,
         ctx: &JobContext,
-        (db, engine): (DbPool, Engine),
+        (readings, engine): (Arc<Readings>, Engine),
     ) -> Result<Outcome<QuestionSet>, JobError> {
-        let input = Input::load(&db, self.resume_id, self.target, self.language).await?;
+        let input = Input::load(&readings, self.resume_id, self.target, self.language).await?;
         ctx.progress(20);
         let set = engine
             .predict(&input, usize::try_from(self.count).unwrap_or(10))

@@ -2,7 +2,9 @@
 //! engine; the diagnosis is kept in its table with the job's success.
 
 use prepq_jobs::kinds::{ResumeDiagnose, ResumeDiagnosis};
-use prepq_schema::{DbPool, analyses};
+use std::sync::Arc;
+
+use prepq_schema::{analyses, resume_parses::Readings};
 
 use super::{Outcome, Run, record};
 use crate::{
@@ -12,14 +14,14 @@ use crate::{
 };
 
 impl Run for ResumeDiagnose {
-    type Needs = (DbPool, Engine);
+    type Needs = (Arc<Readings>, Engine);
 
     async fn run(
         self,
         ctx: &JobContext,
-        (db, engine): (DbPool, Engine),
+        (readings, engine): (Arc<Readings>, Engine),
     ) -> Result<Outcome<ResumeDiagnosis>, JobError> {
-        let input = Input::load(&db, self.resume_id, self.target, self.language).await?;
+        let input = Input::load(&readings, self.resume_id, self.target, self.language).await?;
         ctx.progress(20);
         let diagnosis = engine.diagnose(&input).await?;
         let resume_id = self.resume_id;

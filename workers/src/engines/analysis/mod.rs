@@ -9,7 +9,7 @@ mod questions;
 mod requirements;
 
 use prepq_jobs::kinds::{Language, QuestionSet, ResumeDiagnosis, ResumeParse, Target};
-use prepq_schema::{DbPool, resume_parses};
+use prepq_schema::resume_parses::Readings;
 use uuid::Uuid;
 
 use super::engine::{Engine, builtin};
@@ -29,15 +29,19 @@ impl Input {
     /// The resume's stored reading and the target; the language asked for, else the
     /// resume's.
     pub async fn load(
-        db: &DbPool,
+        readings: &Readings,
         resume_id: Uuid,
         target: Target,
         language: Option<Language>,
     ) -> Result<Self, JobError> {
-        let mut conn = db.get().await?;
-        let read = resume_parses::find_many(&mut conn, &[resume_id])
-            .await?
-            .pop()
+        let read = readings
+            .run(resume_id)
+            .await
+            .unwrap_or_else(|| {
+                Err(prepq_schema::StoreError::Unreachable(
+                    "the worker is shutting down".to_owned(),
+                ))
+            })?
             .ok_or_else(|| {
                 JobError::permanent("the resume was deleted, or has not been read successfully")
             })?;
