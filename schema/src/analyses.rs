@@ -1,14 +1,15 @@
 //! Results of the paid analyses. The job is the analysis (its id, owner, input and status);
-//! each success adds a row to its kind's table, which history reads joined to the job.
+//! each success adds a row to its kind's table — written by the trigger of migration 000023
+//! with the job's success — which history reads joined to the job.
 
 use diesel::{
     prelude::*,
-    sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Uuid as SqlUuid},
+    sql_types::{BigInt, Jsonb, Nullable, Text, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
 use prepq_jobs::{
     Job,
-    kinds::{QuestionSet, QuestionsPredict, ResumeDiagnose, ResumeDiagnosis},
+    kinds::{QuestionsPredict, ResumeDiagnose},
 };
 use uuid::Uuid;
 
@@ -102,68 +103,4 @@ pub async fn count_owned(
         .count()
         .get_result(conn)
         .await?)
-}
-
-/// Stores job `job_id`'s diagnosis; in the transaction that marks the job succeeded.
-pub async fn record_diagnosis(
-    conn: &mut PooledConn,
-    job_id: Uuid,
-    resume_id: Uuid,
-    diagnosis: &ResumeDiagnosis,
-) -> Result<(), StoreError> {
-    record(
-        conn,
-        "INSERT INTO diagnoses (job_id, owner_id, resume_id, overall_score, language, engine, result)",
-        (job_id, resume_id),
-        i32::try_from(diagnosis.overall_score).unwrap_or(100),
-        (&diagnosis.language, &diagnosis.engine.engine),
-        diagnosis,
-    )
-    .await
-}
-
-/// Stores job `job_id`'s question set; in the transaction that marks the job succeeded.
-pub async fn record_question_set(
-    conn: &mut PooledConn,
-    job_id: Uuid,
-    resume_id: Uuid,
-    set: &QuestionSet,
-) -> Result<(), StoreError> {
-    record(
-        conn,
-        "INSERT INTO question_sets (job_id, owner_id, resume_id, questions, language, engine, result)",
-        (job_id, resume_id),
-        i32::try_from(set.questions.len()).unwrap_or(i32::MAX),
-        (&set.language, &set.engine.engine),
-        set,
-    )
-    .await
-}
-
-/// The statement both kinds share: the owner comes from the job, and a resume deleted
-/// meanwhile is recorded as none.
-async fn record(
-    conn: &mut PooledConn,
-    insert: &str,
-    (job_id, resume_id): (Uuid, Uuid),
-    figure: i32,
-    (language, engine): (&str, &str),
-    result: &impl serde::Serialize,
-) -> Result<(), StoreError> {
-    let result = serde_json::to_value(result)
-        .map_err(|e| StoreError::Corrupt(format!("encoding an analysis: {e}")))?;
-    diesel::sql_query(format!(
-        "{insert} SELECT jobs.id, jobs.owner_id, (SELECT id FROM resumes WHERE id = $2), $3, $4, $5, $6
-         FROM jobs WHERE jobs.id = $1 AND jobs.owner_id IS NOT NULL
-         ON CONFLICT (job_id) DO NOTHING"
-    ))
-    .bind::<SqlUuid, _>(job_id)
-    .bind::<SqlUuid, _>(resume_id)
-    .bind::<Int4, _>(figure)
-    .bind::<Text, _>(language)
-    .bind::<Text, _>(engine)
-    .bind::<Jsonb, _>(result)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -26,7 +26,7 @@ use crate::{
     kinds::{self, Outcome, Record},
     poll::ArmedInterval,
     services::Services,
-    store::{RecordedSuccess, Unreachable, Written},
+    store::{Success, Unreachable, Written},
 };
 
 /// How long, in leases, a write the store cannot take is tried again.
@@ -172,31 +172,8 @@ impl QueueWorker {
             tracing::warn!(%job_id, error = %e, "writing the last progress failed");
         }
         let setback = match result {
-            Ok(Outcome::Done {
-                output,
-                record: None,
-            }) => {
-                // A result is kept trying until it is written or another attempt owns the
-                // job: running the body again would repeat what it did.
-                let write = || async {
-                    let written =
-                        self.services
-                            .store
-                            .successes
-                            .run((job_id, attempt, output.clone()));
-                    written.await.unwrap_or(Ok(None))
-                };
-                let done = self.until_written(write).await.flatten();
-                return self.finished(job_id, attempt, started, Ok(done)).await;
-            }
-            Ok(Outcome::Done {
-                output,
-                record: Some(record),
-            }) => {
-                match self
-                    .succeed_with_record(job_id, attempt, output, record)
-                    .await
-                {
+            Ok(Outcome::Done { output, record }) => {
+                match self.succeed(job_id, attempt, output, record).await {
                     Err(e) if !e.is_transient() => {
                         // Such as a foreign key: the resume was deleted under the job.
                         Setback::Failed(format!("the result could not be stored: {e}"))
@@ -292,25 +269,27 @@ impl QueueWorker {
         }
     }
 
-    /// Records a success and its rows of record in one transaction, shared with the
-    /// process's other successes of the moment. A transaction that met a lost connection is
-    /// tried again (it either committed, and the guard refuses the repeat, or it did not);
-    /// one the store refuses for good is answered at once.
-    async fn succeed_with_record(
+    /// Records a success and its rows of record, if any, shared with the process's other
+    /// successes of the moment. A result is kept trying until it is written or another
+    /// attempt owns the job (running the body again would repeat what it did): a write
+    /// that met a lost connection is tried again (it either committed, and the guard
+    /// refuses the repeat, or it did not); one the store refuses for good is answered at
+    /// once.
+    async fn succeed(
         &self,
         job_id: Uuid,
         attempt: i32,
         result: serde_json::Value,
-        record: Record,
+        record: Option<Record>,
     ) -> Result<Option<jobs::JobRow>, StoreError> {
         let write = || async {
-            let success = RecordedSuccess {
+            let success = Success {
                 job: job_id,
                 attempt,
                 result: result.clone(),
-                record: Arc::clone(&record),
+                record: record.clone(),
             };
-            let written = self.services.store.recorded.run(success);
+            let written = self.services.store.successes.run(success);
             written.await.unwrap_or(Ok(Ok(None)))
         };
         self.until_written(write).await.unwrap_or(Ok(None))

@@ -23,20 +23,17 @@ pub struct JobStore {
     running: Mutex<HashSet<Uuid>>,
     /// Job id → the claimed row, or `None` when this delivery must be skipped.
     pub claims: Batcher<Uuid, Written<Option<JobRow>>>,
-    /// (job, attempt, result) → the finished row, or `None` when the attempt no longer
-    /// owns the job.
-    pub successes: Batcher<(Uuid, i32, serde_json::Value), Written<Option<JobRow>>>,
-    /// The same for successes with rows of record, written in the transaction that marks
-    /// their jobs succeeded; or the store's refusal of one's rows.
-    pub recorded: Batcher<RecordedSuccess, Written<Result<Option<JobRow>, StoreError>>>,
+    /// A success → the finished row, `None` when the attempt no longer owns the job, or
+    /// the store's refusal of its result or its rows of record.
+    pub successes: Batcher<Success, Written<Result<Option<JobRow>, StoreError>>>,
 }
 
-/// A success and the rows it keeps beside its job.
-pub struct RecordedSuccess {
+/// A success, and the rows it keeps beside its job if any.
+pub struct Success {
     pub job: Uuid,
     pub attempt: i32,
     pub result: serde_json::Value,
-    pub record: Record,
+    pub record: Option<Record>,
 }
 
 /// A batched statement's answer for one delivery, or word that the store could not be
@@ -72,35 +69,14 @@ impl JobStore {
                 }
             }
         });
-        let recorded_db = db.clone();
-        let recorded = Batcher::spawn(BATCH, move |done: Vec<RecordedSuccess>| {
-            let db = recorded_db.clone();
-            async move { succeed_recorded(&db, &done).await }
-        });
-        let successes = Batcher::spawn(BATCH, move |done: Vec<(Uuid, i32, serde_json::Value)>| {
+        let successes = Batcher::spawn(BATCH, move |done: Vec<Success>| {
             let db = db.clone();
-            async move {
-                let recorded = match db.get().await {
-                    Ok(mut conn) => jobs::succeed_many(&mut conn, &done).await,
-                    Err(e) => Err(e.into()),
-                };
-                match recorded {
-                    Ok(rows) => done
-                        .iter()
-                        .map(|(id, _, _)| Ok(rows.iter().find(|r| r.id == *id).cloned()))
-                        .collect(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, jobs = done.len(), "recording results failed; trying again");
-                        vec![Err(Unreachable); done.len()]
-                    }
-                }
-            }
+            async move { succeed(&db, &done).await }
         });
         Self {
             running: Mutex::default(),
             claims,
             successes,
-            recorded,
         }
     }
 
@@ -125,12 +101,12 @@ impl JobStore {
     }
 }
 
-/// Records successes and their rows in one transaction. One job's rows the store refuses
+/// Records successes and their rows together. One job's result or rows the store refuses
 /// (its resume deleted under it) undo the whole batch, which is then written one job at a
 /// time, so that only that job is refused.
-async fn succeed_recorded(
+async fn succeed(
     db: &DbPool,
-    done: &[RecordedSuccess],
+    done: &[Success],
 ) -> Vec<Written<Result<Option<JobRow>, StoreError>>> {
     let mut conn = match db.get().await {
         Ok(conn) => conn,
@@ -163,21 +139,28 @@ async fn succeed_recorded(
     answers
 }
 
-/// One transaction: the successes, then the rows of each job they changed. A job whose
-/// attempt no longer owns it writes nothing.
+/// The successes in one statement, then in the same transaction the rows of record of each
+/// job they changed. A job whose attempt no longer owns it writes nothing.
 async fn succeed_together(
     conn: &mut PooledConn,
-    done: &[RecordedSuccess],
+    done: &[Success],
 ) -> Result<Vec<JobRow>, StoreError> {
     let results: Vec<(Uuid, i32, serde_json::Value)> = done
         .iter()
         .map(|d| (d.job, d.attempt, d.result.clone()))
         .collect();
+    if done.iter().all(|d| d.record.is_none()) {
+        return jobs::succeed_many(conn, &results).await;
+    }
     conn.transaction(async |conn| {
         let rows = jobs::succeed_many(conn, &results).await?;
         for row in &rows {
-            if let Some(success) = done.iter().find(|d| d.job == row.id) {
-                (success.record)(conn, row.id).await?;
+            if let Some(record) = done
+                .iter()
+                .find(|d| d.job == row.id)
+                .and_then(|d| d.record.as_ref())
+            {
+                record(conn, row.id).await?;
             }
         }
         Ok(rows)

@@ -1,12 +1,13 @@
 //! `questions.predict`: the interview questions this resume will likely meet for the target
-//! job; the set is kept in its table with the job's success.
+//! job; the statement that marks the job succeeded keeps the set in its table (migration
+//! 000023's trigger).
 
-use prepq_jobs::kinds::{QuestionSet, QuestionsPredict};
 use std::sync::Arc;
 
-use prepq_schema::{analyses, resume_parses::Readings};
+use prepq_jobs::kinds::{QuestionSet, QuestionsPredict};
+use prepq_schema::resume_parses::Readings;
 
-use super::{Outcome, Run, record};
+use super::{Outcome, Run};
 use crate::{
     context::JobContext,
     engines::{Engine, analysis::Input},
@@ -23,15 +24,7 @@ impl Run for QuestionsPredict {
     ) -> Result<Outcome<QuestionSet>, JobError> {
         let input = Input::load(&readings, self.resume_id, self.target, self.language).await?;
         ctx.progress(20);
-        let set = engine
-            .predict(&input, usize::try_from(self.count).unwrap_or(10))
-            .await?;
-        let resume_id = self.resume_id;
-        Ok(Outcome::done_keeping(
-            set.clone(),
-            record(set, move |conn, job_id, set| {
-                Box::pin(analyses::record_question_set(conn, job_id, resume_id, set))
-            }),
-        ))
+        let count = usize::try_from(self.count).unwrap_or(10);
+        Ok(Outcome::done(engine.predict(&input, count).await?))
     }
 }

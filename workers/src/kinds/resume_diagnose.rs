@@ -1,12 +1,13 @@
 //! `resume.diagnose`: the resume's stored parse against the target job, by the configured
-//! engine; the diagnosis is kept in its table with the job's success.
+//! engine; the statement that marks the job succeeded keeps the diagnosis in its table
+//! (migration 000023's trigger).
 
-use prepq_jobs::kinds::{ResumeDiagnose, ResumeDiagnosis};
 use std::sync::Arc;
 
-use prepq_schema::{analyses, resume_parses::Readings};
+use prepq_jobs::kinds::{ResumeDiagnose, ResumeDiagnosis};
+use prepq_schema::resume_parses::Readings;
 
-use super::{Outcome, Run, record};
+use super::{Outcome, Run};
 use crate::{
     context::JobContext,
     engines::{Engine, analysis::Input},
@@ -23,15 +24,6 @@ impl Run for ResumeDiagnose {
     ) -> Result<Outcome<ResumeDiagnosis>, JobError> {
         let input = Input::load(&readings, self.resume_id, self.target, self.language).await?;
         ctx.progress(20);
-        let diagnosis = engine.diagnose(&input).await?;
-        let resume_id = self.resume_id;
-        Ok(Outcome::done_keeping(
-            diagnosis.clone(),
-            record(diagnosis, move |conn, job_id, diagnosis| {
-                Box::pin(analyses::record_diagnosis(
-                    conn, job_id, resume_id, diagnosis,
-                ))
-            }),
-        ))
+        Ok(Outcome::done(engine.diagnose(&input).await?))
     }
 }
