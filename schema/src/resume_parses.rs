@@ -123,16 +123,19 @@ pub async fn record(
     Ok(true)
 }
 
-/// The language of the resume's stored reading; `None` when it was never read
-/// successfully. A check before an analysis is accepted: the whole reading is the worker's
-/// to load. The caller has checked who owns it.
-pub async fn language_of(
+/// The owner's resume as an analysis checks it, in one statement: `None` when it is not
+/// theirs, else the language of its stored reading, `None` when it was never read
+/// successfully. The whole reading is the worker's to load.
+pub async fn language_of_owned(
     conn: &mut PooledConn,
+    owner_id: Uuid,
     resume_id: Uuid,
-) -> Result<Option<String>, StoreError> {
-    Ok(resume_parse_results::table
-        .find(resume_id)
-        .select(resume_parse_results::language)
+) -> Result<Option<Option<String>>, StoreError> {
+    Ok(resumes::table
+        .left_join(resume_parse_results::table.on(resume_parse_results::resume_id.eq(resumes::id)))
+        .filter(resumes::id.eq(resume_id))
+        .filter(resumes::owner_id.eq(owner_id))
+        .select(resume_parse_results::language.nullable())
         .first(conn)
         .await
         .optional()?)

@@ -366,11 +366,9 @@ pub(super) async fn resume_read(
     resume_id: Uuid,
 ) -> Result<Language, ApiError> {
     let mut conn = state.conn().await?;
-    prepq_schema::resumes::find_owned(&mut conn, owner, resume_id)
+    let language = resume_parses::language_of_owned(&mut conn, owner, resume_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("resume"))?;
-    let language = resume_parses::language_of(&mut conn, resume_id)
-        .await?
+        .ok_or_else(|| ApiError::not_found("resume"))?
         .ok_or_else(|| {
             ApiError::Conflict(ErrorBody::new(
                 "resume_not_read",
