@@ -7,12 +7,12 @@ use prepq_jobs::{NewJob, Priority, queue};
 use prepq_schema::{
     StoreError,
     jobs::{self, JobRow, Submitted},
-    memberships,
     submissions::ClientSubmission,
 };
 use uuid::Uuid;
 
 use crate::{
+    auth::Caller,
     error::{ApiError, ErrorBody},
     rate_limit,
     state::AppState,
@@ -35,34 +35,31 @@ pub async fn enqueue(
 /// ahead of other users' in its queue's backlog.
 pub async fn enqueue_paid(
     state: &AppState,
-    owner_id: Uuid,
+    caller: &Caller,
     job: &NewJob,
     idempotency_key: Option<&str>,
     price: i32,
 ) -> Result<JobRow, ApiError> {
-    let level = verified_spender(state, owner_id).await?;
+    let level = verified_spender(caller)?;
     let priority = if level > Level::Normal {
         Priority::MEMBER
     } else {
         Priority::NORMAL
     };
     let job = job.clone().at(priority);
-    accept(state, owner_id, &job, idempotency_key, Some(price)).await
+    accept(state, caller.user_id, &job, idempotency_key, Some(price)).await
 }
 
-/// Points are spent only from a verified address; answers the spender's membership level.
-pub async fn verified_spender(state: &AppState, owner_id: Uuid) -> Result<Level, ApiError> {
-    let mut conn = state.conn().await?;
-    let (user, membership) = memberships::with_user(&mut conn, owner_id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
-    if user.email_verified_at.is_none() {
+/// Points are spent only from a verified address; answers the spender's membership level
+/// (both read with the caller's session).
+pub fn verified_spender(caller: &Caller) -> Result<Level, ApiError> {
+    if !caller.verified {
         return Err(ApiError::Forbidden(ErrorBody::new(
             "email_not_verified",
             "verify your email address before spending points",
         )));
     }
-    Ok(membership.level_now())
+    Ok(caller.level)
 }
 
 async fn accept(

@@ -7,11 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use prepq_billing::{Level, Package, effective_level};
 use uuid::Uuid;
 
-use crate::{
-    PooledConn, StoreError,
-    schema::{memberships, users},
-    users::User,
-};
+use crate::{PooledConn, StoreError, schema::memberships};
 
 #[derive(Debug, Clone, Default, Queryable, Selectable)]
 #[diesel(table_name = memberships, check_for_backend(diesel::pg::Pg))]
@@ -41,21 +37,6 @@ pub async fn find(conn: &mut PooledConn, user_id: Uuid) -> Result<Membership, St
         .await
         .optional()?
         .unwrap_or_default())
-}
-
-/// The user with their membership, in one statement: what a spend checks.
-pub async fn with_user(
-    conn: &mut PooledConn,
-    user_id: Uuid,
-) -> Result<Option<(User, Membership)>, StoreError> {
-    let found: Option<(User, Option<Membership>)> = users::table
-        .left_join(memberships::table)
-        .filter(users::id.eq(user_id))
-        .select((User::as_select(), Option::<Membership>::as_select()))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found.map(|(user, membership)| (user, membership.unwrap_or_default())))
 }
 
 /// Records what a paid order bought: a top-up adds to the cumulative amount (and may lift

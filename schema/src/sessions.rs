@@ -2,6 +2,7 @@
 //! each refresh uses up its token and issues the next; presenting a used token again means
 //! it was copied, and the whole family is revoked.
 
+use chrono::{DateTime, Utc};
 use diesel::{dsl::now, pg::data_types::PgInterval, prelude::*};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -9,7 +10,8 @@ use uuid::Uuid;
 use crate::{
     DbPool, PooledConn, StoreError,
     batcher::Batcher,
-    schema::{refresh_tokens, sessions, users},
+    memberships::Membership,
+    schema::{memberships, refresh_tokens, sessions, users},
 };
 
 /// Opens a session with its first refresh token (stored as its hash only).
@@ -187,23 +189,47 @@ pub async fn live(
     user_id: Uuid,
     session_id: Uuid,
 ) -> Result<Option<String>, StoreError> {
-    Ok(live_many(conn, &[(user_id, session_id)])
+    let found = live_many(conn, &[(user_id, session_id)])
         .await?
         .pop()
-        .flatten())
+        .flatten();
+    Ok(found.map(|user| user.role))
 }
 
-/// `live` for many (user, session) pairs in one statement, answered in order.
+/// A live session's user as a request needs them: what they may do and spend.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub role: String,
+    pub verified: bool,
+    pub membership: Membership,
+}
+
+/// `live` for many (user, session) pairs in one statement, answered in order, with each
+/// user's verification and membership, so a paid request reads nothing more.
 pub async fn live_many(
     conn: &mut PooledConn,
     asked: &[(Uuid, Uuid)],
-) -> Result<Vec<Option<String>>, StoreError> {
+) -> Result<Vec<Option<SessionUser>>, StoreError> {
+    type Found = (
+        Uuid,
+        Uuid,
+        String,
+        Option<DateTime<Utc>>,
+        Option<Membership>,
+    );
     let ids: Vec<Uuid> = asked.iter().map(|(_, session)| *session).collect();
-    let found: Vec<(Uuid, Uuid, String)> = sessions::table
+    let found: Vec<Found> = sessions::table
         .inner_join(users::table)
+        .left_join(memberships::table.on(memberships::user_id.eq(users::id)))
         .filter(sessions::id.eq_any(&ids))
         .filter(sessions::revoked_at.is_null())
-        .select((sessions::id, sessions::user_id, users::role))
+        .select((
+            sessions::id,
+            sessions::user_id,
+            users::role,
+            users::email_verified_at,
+            Option::<Membership>::as_select(),
+        ))
         .load(conn)
         .await?;
     Ok(asked
@@ -211,15 +237,19 @@ pub async fn live_many(
         .map(|(user, session)| {
             found
                 .iter()
-                .find(|(id, owner, _)| id == session && owner == user)
-                .map(|(_, _, role)| role.clone())
+                .find(|(id, owner, ..)| id == session && owner == user)
+                .map(|(_, _, role, verified_at, membership)| SessionUser {
+                    role: role.clone(),
+                    verified: verified_at.is_some(),
+                    membership: membership.clone().unwrap_or_default(),
+                })
         })
         .collect())
 }
 
 /// Session checks of concurrent requests, made together: one statement a batch instead of
-/// one a request. Each asker gets its user's role while the session is live.
-pub type SessionChecks = Batcher<(Uuid, Uuid), Result<Option<String>, StoreError>>;
+/// one a request. Each asker gets its user while the session is live.
+pub type SessionChecks = Batcher<(Uuid, Uuid), Result<Option<SessionUser>, StoreError>>;
 
 /// Most checks one statement makes.
 const CHECKS_BATCH: usize = 64;

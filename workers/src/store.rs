@@ -111,7 +111,7 @@ async fn succeed(
     let mut conn = match db.get().await {
         Ok(conn) => conn,
         Err(e) => {
-            tracing::warn!(error = %e, jobs = done.len(), "the store is unreachable");
+            tracing::warn!(error = %e, jobs = done.len(), "recording results failed; trying again");
             return done.iter().map(|_| Err(Unreachable)).collect();
         }
     };
@@ -129,7 +129,7 @@ async fn succeed(
             match succeed_together(&mut conn, std::slice::from_ref(one)).await {
                 Ok(rows) => Ok(Ok(rows.into_iter().next())),
                 Err(e) if e.is_transient() => {
-                    tracing::warn!(job_id = %one.job, error = %e, "recording the result failed; trying again");
+                    tracing::warn!(job_id = %one.job, error = %e, "recording results failed; trying again");
                     Err(Unreachable)
                 }
                 Err(e) => Ok(Err(e)),

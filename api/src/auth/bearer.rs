@@ -2,6 +2,7 @@
 
 use poem::{Request, http::StatusCode};
 use poem_openapi::{SecurityScheme, auth::Bearer};
+use prepq_billing::Level;
 use prepq_schema::{StoreError, users::ADMIN};
 use uuid::Uuid;
 
@@ -13,6 +14,10 @@ pub struct Caller {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub is_admin: bool,
+    /// Their address is verified: they may spend points.
+    pub verified: bool,
+    /// Their membership level now.
+    pub level: Level,
 }
 
 impl Caller {
@@ -42,7 +47,7 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         tracing::error!(error = %e, "checking a session failed");
         poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE)
     };
-    let role = state
+    let user = state
         .sessions
         .run((claims.user_id, claims.session_id))
         .await
@@ -52,6 +57,8 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     Ok(Caller {
         user_id: claims.user_id,
         session_id: claims.session_id,
-        is_admin: role == ADMIN,
+        is_admin: user.role == ADMIN,
+        verified: user.verified,
+        level: user.membership.level_now(),
     })
 }

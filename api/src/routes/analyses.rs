@@ -23,7 +23,7 @@ use super::{
     paging::{Page, PageLimit, parse_cursor},
 };
 use crate::{
-    auth::Signed,
+    auth::{Caller, Signed},
     billing,
     enqueue::enqueue_paid,
     error::{ApiError, ErrorBody, FindError, ListError},
@@ -148,7 +148,7 @@ impl AnalysesApi {
         let price = me.state.config.points.price_resume_diagnose;
         submit::<DiagnosisView>(
             me.state,
-            me.caller.user_id,
+            &me.caller,
             resume_id,
             &job,
             price,
@@ -229,7 +229,7 @@ impl AnalysesApi {
         let price = me.state.config.points.price_questions_predict;
         submit::<QuestionSetView>(
             me.state,
-            me.caller.user_id,
+            &me.caller,
             resume_id,
             &job,
             price,
@@ -342,15 +342,15 @@ pub(super) async fn target(state: &AppState, target: TargetJob) -> Result<Target
 /// Checks the resume is theirs and read, then enqueues the paid job.
 async fn submit<V: AnalysisView>(
     state: &AppState,
-    owner: Uuid,
+    caller: &Caller,
     resume_id: Uuid,
     job: &impl Job,
     price: i32,
     idempotency_key: Option<String>,
 ) -> Result<AnalysisAccepted, ApiError> {
-    resume_read(state, owner, resume_id).await?;
+    resume_read(state, caller.user_id, resume_id).await?;
     let job = NewJob::of(job);
-    let row = enqueue_paid(state, owner, &job, idempotency_key.as_deref(), price).await?;
+    let row = enqueue_paid(state, caller, &job, idempotency_key.as_deref(), price).await?;
     let location = format!("{}/{}", V::PATH, row.id);
     Ok(AnalysisAccepted::Accepted(
         Json(JobView::from_row(row)?),

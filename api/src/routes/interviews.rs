@@ -205,7 +205,7 @@ impl InterviewsApi {
                 .seconds_per_question
                 .and_then(|s| i32::try_from(s).ok()),
         };
-        crate::enqueue::verified_spender(me.state, me.caller.user_id).await?;
+        crate::enqueue::verified_spender(&me.caller)?;
         let quota = me.state.config.limits.enqueue_user;
         rate_limit::hit(
             &me.state.redis,
