@@ -30,6 +30,9 @@ impl StoreError {
                 kind,
                 DatabaseErrorKind::SerializationFailure
                     | DatabaseErrorKind::ClosedConnection
+                    // What diesel-async reports for an error without an SQLSTATE: the
+                    // link lost mid-statement ("connection closed").
+                    | DatabaseErrorKind::UnableToSendCommand
                     | DatabaseErrorKind::Unknown
             ),
             Self::Query(Error::BrokenTransactionManager) => true,
@@ -91,5 +94,6 @@ mod tests {
         assert!(!StoreError::Query(Error::NotFound).is_transient());
         assert!(database(DatabaseErrorKind::SerializationFailure).is_transient());
         assert!(database(DatabaseErrorKind::ClosedConnection).is_transient());
+        assert!(database(DatabaseErrorKind::UnableToSendCommand).is_transient());
     }
 }

@@ -457,8 +457,8 @@ pub async fn cancel_queued(conn: &mut PooledConn, ids: &[Uuid]) -> Result<Vec<Jo
     Ok(rows)
 }
 
-/// Deletes the failed jobs among `ids`, except a resume's current reading. A failed priced job was refunded, so its ledger lines stay as they are.
-/// Returns how many went.
+/// Deletes the failed jobs among `ids`, except a resume's current reading. A failed priced
+/// job was refunded, so its ledger lines stay as they are. Returns how many went.
 pub async fn delete_failed(conn: &mut PooledConn, ids: &[Uuid]) -> Result<usize, StoreError> {
     let deleted = diesel::delete(jobs::table)
         .filter(jobs::id.eq_any(ids))

@@ -87,6 +87,23 @@ impl User {
         request.send().await.expect("POST")
     }
 
+    /// One queue as `GET /admin/queues` shows it to an administrator.
+    pub async fn queue(&self, kind: &str) -> Value {
+        let queues: Value = self
+            .get("/api/v1/admin/queues")
+            .await
+            .json()
+            .await
+            .expect("the queues");
+        queues
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|q| q["kind"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no queue {kind}"))
+    }
+
     /// Enqueues an echo job and returns it as accepted.
     pub async fn echo(&self, message: &str, sleep_ms: u64) -> JobView {
         self.enqueue_echo(json!({"message": message, "sleep_ms": sleep_ms}))

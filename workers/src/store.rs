@@ -132,7 +132,10 @@ async fn succeed(
                     tracing::warn!(job_id = %one.job, error = %e, "recording results failed; trying again");
                     Err(Unreachable)
                 }
-                Err(e) => Ok(Err(e)),
+                Err(e) => {
+                    tracing::warn!(job_id = %one.job, error = %e, "the store refused the result");
+                    Ok(Err(e))
+                }
             },
         );
     }

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use prepq_tests::{Browser, PASSWORD, TestApp, User, wait_until};
-use serde_json::Value;
 
 use crate::JOB_DEADLINE;
 
@@ -118,18 +117,7 @@ async fn an_administrator_retries_a_dead_letter_and_pauses_a_queue_from_the_cons
     let paused = format!("document.querySelector(\"{echo} .badge\")?.textContent === 'paused'");
     browser.wait_for("the paused badge", &paused).await;
     keep(&mut browser, &shots, "queues").await;
-    let queues: Value = admin
-        .get("/api/v1/admin/queues")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let echo_queue = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["kind"] == "platform.echo");
-    assert_eq!(echo_queue.unwrap()["paused"], true);
+    assert_eq!(admin.queue("platform.echo").await["paused"], true);
 
     visit(&mut browser, "workers").await;
     let alive = browser

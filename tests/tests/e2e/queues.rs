@@ -2,29 +2,13 @@
 //! every process and a Redis that lost its data, and drains once resumed; its depth shows
 //! on the dispatcher's metrics.
 
-use prepq_tests::{TestApp, User, wait_until};
+use prepq_tests::{TestApp, wait_until};
 use reqwest::Method;
 use serde_json::Value;
 
 use crate::JOB_DEADLINE;
 
 const DUE_ECHOES: &str = r#"prepq_queue_depth{kind="platform.echo",state="due"}"#;
-
-async fn echo_queue(admin: &User) -> Value {
-    let queues: Value = admin
-        .get("/api/v1/admin/queues")
-        .await
-        .json()
-        .await
-        .unwrap();
-    queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["kind"] == "platform.echo")
-        .cloned()
-        .expect("the echo queue")
-}
 
 /// Waits for `cycles` more dispatch cycles of the worker at `index`.
 async fn dispatch_cycles(app: &TestApp, index: usize, cycles: f64) {
@@ -65,7 +49,7 @@ async fn a_paused_queue_holds_its_jobs_across_restarts_and_drains_once_resumed()
         jobs.iter().all(|j| j.status == "queued" && j.attempt == 0)
     };
     assert!(held(app.jobs_of_kind("platform.echo").await));
-    let queue = echo_queue(&admin).await;
+    let queue = admin.queue("platform.echo").await;
     assert_eq!(
         (&queue["due"], &queue["window"]),
         (&20.into(), &0.into()),
@@ -79,7 +63,7 @@ async fn a_paused_queue_holds_its_jobs_across_restarts_and_drains_once_resumed()
     let worker = app.start_worker(&[]).await;
     dispatch_cycles(&app, worker, 10.0).await;
     assert!(held(app.jobs_of_kind("platform.echo").await));
-    assert_eq!(echo_queue(&admin).await["paused"], true);
+    assert_eq!(admin.queue("platform.echo").await["paused"], true);
     let normal = user
         .call(
             Method::POST,
