@@ -5,7 +5,6 @@
 use prepq_billing::Level;
 use prepq_jobs::{NewJob, Priority, queue};
 use prepq_schema::{
-    StoreError,
     jobs::{self, JobRow, Submitted},
     submissions::ClientSubmission,
 };
@@ -93,11 +92,7 @@ async fn accept(
         dispatch_id: dispatch_id.clone(),
         price,
     };
-    let submitted = state.submissions.run(submission).await.unwrap_or_else(|| {
-        Err(StoreError::Unreachable(
-            "the API is shutting down".to_owned(),
-        ))
-    });
+    let submitted = state.submissions.ask(submission).await;
     let row = match submitted {
         Ok(Submitted::Created(row)) => row,
         Ok(Submitted::Unaffordable(unaffordable)) => {

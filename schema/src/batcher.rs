@@ -7,6 +7,8 @@ use std::future::Future;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::StoreError;
+
 pub struct Batcher<I, O> {
     submit: mpsc::Sender<(I, oneshot::Sender<O>)>,
 }
@@ -45,6 +47,18 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         let (reply, answer) = oneshot::channel();
         self.submit.send((item, reply)).await.ok()?;
         answer.await.ok()
+    }
+}
+
+impl<I: Send + 'static, T: Send + 'static> Batcher<I, Result<T, StoreError>> {
+    /// `run` for a batch of the store's statements: a stopped batcher (the process is
+    /// shutting down) is a store that cannot be reached.
+    pub async fn ask(&self, item: I) -> Result<T, StoreError> {
+        self.run(item).await.unwrap_or_else(|| {
+            Err(StoreError::Unreachable(
+                "the process is shutting down".to_owned(),
+            ))
+        })
     }
 }
 

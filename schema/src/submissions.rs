@@ -55,11 +55,8 @@ pub async fn submit_together(
     let mut conn = match db.get().await {
         Ok(conn) => conn,
         Err(e) => {
-            let reason = e.to_string();
-            return batch
-                .iter()
-                .map(|_| Err(StoreError::Unreachable(reason.clone())))
-                .collect();
+            let e = StoreError::from(e);
+            return batch.iter().map(|_| Err(e.for_each_asker())).collect();
         }
     };
     if batch.len() > 1 {

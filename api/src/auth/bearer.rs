@@ -49,9 +49,8 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     };
     let user = state
         .sessions
-        .run((claims.user_id, claims.session_id))
+        .ask((claims.user_id, claims.session_id))
         .await
-        .unwrap_or_else(|| Err(StoreError::Unreachable("the API is shutting down".into())))
         .map_err(unavailable)?
         .ok_or_else(unauthorized)?;
     Ok(Caller {

@@ -34,17 +34,9 @@ impl Input {
         target: Target,
         language: Option<Language>,
     ) -> Result<Self, JobError> {
-        let read = readings
-            .run(resume_id)
-            .await
-            .unwrap_or_else(|| {
-                Err(prepq_schema::StoreError::Unreachable(
-                    "the worker is shutting down".to_owned(),
-                ))
-            })?
-            .ok_or_else(|| {
-                JobError::permanent("the resume was deleted, or has not been read successfully")
-            })?;
+        let read = readings.ask(resume_id).await?.ok_or_else(|| {
+            JobError::permanent("the resume was deleted, or has not been read successfully")
+        })?;
         let language = language.unwrap_or_else(|| Language::from_tag(&read.parse.language));
         Ok(Self {
             resume_text: read.text,
