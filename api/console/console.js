@@ -447,7 +447,11 @@ async function show() {
   }
   try {
     const render = PAGES[name] ?? overview;
-    page.replaceChildren(...[await render(new URLSearchParams(search), id)].flat(Infinity).filter(Boolean));
+    const asked = location.hash;
+    const shown = [await render(new URLSearchParams(search), id)].flat(Infinity).filter(Boolean);
+    // A page asked for meanwhile (a link followed while an action's page reloaded) wins.
+    if (location.hash !== asked) return;
+    page.replaceChildren(...shown);
     page.dataset.page = PAGES[name] ? name : 'overview';
   } catch (error) {
     if (error.status === 403) return refuse();
