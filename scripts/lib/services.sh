@@ -18,9 +18,12 @@ prepq_install_deps() {
     command -v cc >/dev/null || missing+=(gcc libc6-dev)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     command -v make >/dev/null || missing+=(make)
-    # OCR of images and scanned PDFs: tesseract with English and Simplified Chinese, and
-    # poppler's pdftoppm to rasterise pages.
-    command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+    # OCR of images and scanned PDFs: libtesseract with English and Simplified Chinese (the
+    # bindings are generated at build time, with libclang), and poppler's pdftoppm to
+    # rasterise pages.
+    pkg-config --exists tesseract 2>/dev/null || missing+=(libtesseract-dev)
+    pkg-config --exists lept 2>/dev/null || missing+=(libleptonica-dev)
+    ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || missing+=(libclang-dev)
     ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
     ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-chi-sim)
     command -v pdftoppm >/dev/null || missing+=(poppler-utils)

@@ -42,6 +42,9 @@ enum Command {
         max_pixels: u64,
         #[arg(long)]
         page_timeout_ms: u64,
+        /// Resolution a PDF page is rendered at for OCR.
+        #[arg(long, default_value_t = reading::OCR_DPI)]
+        dpi: u32,
         path: PathBuf,
     },
 }
@@ -59,10 +62,15 @@ fn main() -> ExitCode {
             pages,
             max_pixels,
             page_timeout_ms,
+            dpi,
             path,
         }) => {
-            let page_time = Duration::from_millis(page_timeout_ms);
-            return reading::ocr_command(&path, &media_type, pages, max_pixels, page_time);
+            let page = reading::OcrPage {
+                max_pixels,
+                dpi,
+                time: Duration::from_millis(page_timeout_ms),
+            };
+            return reading::ocr_command(&path, &media_type, pages, page);
         }
         None => {}
     }

@@ -14,6 +14,7 @@ use prepq_tests::{Memory, TestApp, wait_until};
 
 mod admin;
 mod interviews;
+mod ocr;
 
 #[derive(Parser)]
 struct Args {
@@ -37,14 +38,17 @@ struct Args {
     /// Only this many worker processes (default: runs with 1 and with 2).
     #[arg(long)]
     workers: Option<usize>,
-    /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract,
+    /// Which parts to run, comma-separated: throughput, latency, pickup, auth, extract, ocr,
     /// analysis, crawl, reconcile, quality, interviews; soak and admin (not run unless named).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "throughput,latency,pickup,auth,extract,analysis,crawl,reconcile,quality,interviews"
+        default_value = "throughput,latency,pickup,auth,extract,ocr,analysis,crawl,reconcile,quality,interviews"
     )]
     phases: Vec<String>,
+    /// Resolutions the ocr phase renders scanned pages at.
+    #[arg(long, value_delimiter = ',', default_value = "150,200,250,300")]
+    ocr_dpi: Vec<u32>,
     /// The labelled corpora the quality phase reads (`labels/` beside `resumes/` and `jd/`):
     /// the shared one and the project's own.
     #[arg(
@@ -115,6 +119,9 @@ async fn main() {
     }
     if phase("extract") {
         extract();
+    }
+    if phase("ocr") {
+        ocr::accuracy(&args.ocr_dpi, &args.corpus);
     }
     if phase("analysis") {
         analysis(&args).await;
@@ -610,14 +617,14 @@ fn extract() {
             50,
         ),
         (
-            "OCR, A4 photo at 300 dpi, eng+chi_sim",
+            "OCR, Chinese A4 photo at 300 dpi",
             page,
             "image/png",
             &ocr,
             3,
         ),
         (
-            "OCR, 1-page scanned PDF rendered at 300 dpi",
+            "OCR, Chinese 1-page scanned PDF",
             scan,
             "application/pdf",
             &ocr,
@@ -632,6 +639,8 @@ fn extract() {
         for _ in 0..runs {
             let started = Instant::now();
             let output = std::process::Command::new(prepq_tests::bin_dir().join("workers"))
+                // As the sandbox starts it: one core for tesseract.
+                .env("OMP_THREAD_LIMIT", "1")
                 .args(command)
                 .args(["--media-type", media_type])
                 .arg(&path)

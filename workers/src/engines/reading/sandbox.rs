@@ -72,6 +72,9 @@ pub async fn run_child(
     let mut command = tokio::process::Command::new(exe);
     command
         .args(args)
+        // libgomp reads this as it loads: one core per page, the workers' concurrency is the
+        // parallelism.
+        .env("OMP_THREAD_LIMIT", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
