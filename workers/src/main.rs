@@ -45,6 +45,9 @@ enum Command {
         /// Resolution a PDF page is rendered at for OCR.
         #[arg(long, default_value_t = reading::OCR_DPI)]
         dpi: u32,
+        /// The model the first page is read with.
+        #[arg(long, value_enum, default_value_t = reading::OcrModel::English)]
+        first_model: reading::OcrModel,
         path: PathBuf,
     },
 }
@@ -63,12 +66,14 @@ fn main() -> ExitCode {
             max_pixels,
             page_timeout_ms,
             dpi,
+            first_model,
             path,
         }) => {
             let page = reading::OcrPage {
                 max_pixels,
                 dpi,
                 time: Duration::from_millis(page_timeout_ms),
+                first: first_model,
             };
             return reading::ocr_command(&path, &media_type, pages, page);
         }

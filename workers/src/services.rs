@@ -53,6 +53,19 @@ impl<A: FromServices, B: FromServices, C: FromServices> FromServices for (A, B, 
     }
 }
 
+impl<A: FromServices, B: FromServices, C: FromServices, D: FromServices> FromServices
+    for (A, B, C, D)
+{
+    fn from_services(services: &Services) -> Self {
+        (
+            A::from_services(services),
+            B::from_services(services),
+            C::from_services(services),
+            D::from_services(services),
+        )
+    }
+}
+
 macro_rules! service {
     ($type:ty, $field:ident) => {
         impl FromServices for $type {

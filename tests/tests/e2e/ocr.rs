@@ -1,4 +1,5 @@
 use prepq_tests::{JobView, TestApp, User, files, fixture, wait_until};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::JOB_DEADLINE;
@@ -57,10 +58,22 @@ async fn chinese_resumes_are_read_from_fonts_without_unicode_maps_from_images_an
 
     let photo = files::render_page(&pdf, 1, 300);
     let scan = files::scanned_pdf(std::slice::from_ref(&photo));
-    for (bytes, name) in [(photo, "page.png"), (scan, "scan.pdf")] {
+    for (bytes, name) in [(photo.clone(), "page.png"), (scan, "scan.pdf")] {
         let text = extracted(&user, bytes, name).await;
         assert_contains(&text, &["西安电子科技大学", "在读硕士研究生"], name);
     }
+
+    // A reader of Chinese: OCR starts with the Chinese model.
+    let chinese = json!({"language": "zh-CN"});
+    let profile = user
+        .call(Method::PUT, "/api/v1/auth/profile", Some(&chinese))
+        .await;
+    assert_eq!(profile.status(), 200);
+    let mut photo = photo;
+    // Another file: the same bytes would be the reading already made.
+    photo.extend_from_slice(b"\0");
+    let text = extracted(&user, photo, "page-again.png").await;
+    assert_contains(&text, &["西安电子科技大学", "在读硕士研究生"], "the photo");
 }
 
 #[tokio::test(flavor = "multi_thread")]

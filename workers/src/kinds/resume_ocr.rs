@@ -4,7 +4,8 @@
 use std::{ffi::OsString, time::Duration};
 
 use prepq_jobs::kinds::{ResumeOcr, ResumeText};
-use prepq_schema::BlobStore;
+use prepq_schema::{BlobStore, DbPool, users};
+use uuid::Uuid;
 
 use super::{
     Outcome, Run,
@@ -14,7 +15,7 @@ use crate::{
     config::ExtractLimits,
     context::JobContext,
     engines::reading::{
-        ChildSlots,
+        ChildSlots, OcrModel,
         sandbox::{self, ChildLimits, ChildOutcome},
     },
     error::JobError,
@@ -24,14 +25,15 @@ use crate::{
 const OVERHEAD: Duration = Duration::from_secs(10);
 
 impl Run for ResumeOcr {
-    type Needs = (BlobStore, ExtractLimits, ChildSlots);
+    type Needs = (BlobStore, ExtractLimits, ChildSlots, DbPool);
 
     async fn run(
         self,
         ctx: &JobContext,
-        (blobs, limits, slots): Self::Needs,
+        (blobs, limits, slots, db): Self::Needs,
     ) -> Result<Outcome<ResumeText>, JobError> {
         let path = stored_file(&blobs, &self.sha256).await?;
+        let first = first_model(&db, ctx.owner).await;
         let page_time = limits.ocr_page_time();
         let args: Vec<OsString> = vec![
             "ocr".into(),
@@ -43,6 +45,8 @@ impl Run for ResumeOcr {
             limits.image_max_pixels.to_string().into(),
             "--page-timeout-ms".into(),
             limits.ocr_page_timeout_ms.to_string().into(),
+            "--first-model".into(),
+            first.as_str().into(),
             path.into(),
         ];
         let child = ChildLimits {
@@ -57,5 +61,22 @@ impl Run for ResumeOcr {
                 "the OCR reader answered that the file needs OCR",
             )),
         }
+    }
+}
+
+/// The model OCR tries first: Chinese for an owner who reads Chinese, whose scans are most
+/// likely Chinese (an English page is then read again in English). Only a hint: when the
+/// store cannot say, English.
+async fn first_model(db: &DbPool, owner: Option<Uuid>) -> OcrModel {
+    let Some(owner) = owner else {
+        return OcrModel::English;
+    };
+    let owner = match db.get().await {
+        Ok(mut conn) => users::find(&mut conn, owner).await.ok().flatten(),
+        Err(_) => None,
+    };
+    match owner {
+        Some(user) if user.language == "zh-CN" => OcrModel::Chinese,
+        _ => OcrModel::English,
     }
 }

@@ -592,9 +592,10 @@ fn extract() {
         "--page-timeout-ms",
         "30000",
     ];
+    let ocr_for_chinese_reader = [&ocr[..], &["--first-model", "chinese"]].concat();
     // (what, file, media type, arguments, runs)
     type Case<'a> = (&'a str, Vec<u8>, &'a str, &'a [&'a str], usize);
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
         (
             "2-page text PDF (rm_john_doe)",
             prepq_tests::fixture("rm_john_doe.pdf"),
@@ -618,9 +619,16 @@ fn extract() {
         ),
         (
             "OCR, Chinese A4 photo at 300 dpi",
-            page,
+            page.clone(),
             "image/png",
             &ocr,
+            3,
+        ),
+        (
+            "OCR, Chinese A4 photo, its owner reading Chinese",
+            page,
+            "image/png",
+            &ocr_for_chinese_reader,
             3,
         ),
         (

@@ -12,6 +12,7 @@ mod slots;
 mod tool;
 mod watchdog;
 
+pub use ocr::OcrModel;
 pub use slots::{ChildSlot, ChildSlots};
 
 use std::{path::Path, process::ExitCode, time::Duration};
@@ -82,6 +83,8 @@ pub struct OcrPage {
     pub dpi: u32,
     /// Time to render and read it.
     pub time: Duration,
+    /// The model the first page is read with.
+    pub first: OcrModel,
 }
 
 /// `workers ocr`: the text of an image, or of a PDF's first `pages` pages, by OCR, each
@@ -91,8 +94,8 @@ pub fn ocr_command(path: &Path, media_type: &str, pages: u32, page: OcrPage) -> 
         ChildReport::Progress { done, total }.emit();
     };
     let extracted = match media_type {
-        "application/pdf" => ocr::pdf_text(path, pages, page.dpi, page.time, progress),
-        "image/png" | "image/jpeg" => ocr::image_text(path, page.max_pixels, page.time),
+        "application/pdf" => ocr::pdf_text(path, pages, page, progress),
+        "image/png" | "image/jpeg" => ocr::image_text(path, page),
         other => Err(format!("OCR of {other} is not supported")),
     };
     // Only a PDF says when it was written: an image's bytes are not read again for it.

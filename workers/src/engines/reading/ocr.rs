@@ -15,13 +15,14 @@ use std::{
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Luma, imageops::FilterType};
 use tesseract::{PageSegMode, Tesseract};
 
-use super::{ExtractedText, tool, watchdog::Watchdog};
+use super::{ExtractedText, OcrPage, tool, watchdog::Watchdog};
 
 /// Images narrower than this are scaled up before OCR.
 const MIN_WIDTH: u32 = 1600;
 
 /// Text of one image file (PNG or JPEG).
-pub fn image_text(path: &Path, max_pixels: u64, time: Duration) -> Result<ExtractedText, String> {
+pub fn image_text(path: &Path, read: OcrPage) -> Result<ExtractedText, String> {
+    let time = read.time;
     let watchdog = Watchdog::start();
     watchdog.arm(
         time,
@@ -30,8 +31,8 @@ pub fn image_text(path: &Path, max_pixels: u64, time: Duration) -> Result<Extrac
             seconds(time)
         ),
     );
-    let page = prepare(path, max_pixels)?;
-    let text = Reader::new()?.read(&page, None)?;
+    let page = prepare(path, read.max_pixels)?;
+    let text = Reader::new(read.first)?.read(&page, None)?;
     watchdog.disarm();
     if text.is_empty() {
         return Err("no text was found in the image".into());
@@ -39,19 +40,24 @@ pub fn image_text(path: &Path, max_pixels: u64, time: Duration) -> Result<Extrac
     Ok(ExtractedText { text, pages: 1 })
 }
 
-/// Text of a PDF's first `pages` pages by OCR, one page at a time: rendered at `dpi` in grey
-/// by poppler (raw PGM), then read, each page within `page_time`. `progress` hears of each page.
+/// Text of a PDF's first `pages` pages by OCR, one page at a time: rendered in grey by
+/// poppler (raw PGM) at the resolution `read` says, then read, each page within its time.
+/// `progress` hears of each page.
 pub fn pdf_text(
     path: &Path,
     pages: u32,
-    dpi: u32,
-    page_time: Duration,
+    read: OcrPage,
     mut progress: impl FnMut(u32, u32),
 ) -> Result<ExtractedText, String> {
+    let OcrPage {
+        dpi,
+        time: page_time,
+        ..
+    } = read;
     let dir = scratch("pages");
     std::fs::create_dir_all(&dir).map_err(|e| format!("preparing OCR: {e}"))?;
     let watchdog = Watchdog::start();
-    let outcome = Reader::new().and_then(|mut reader| {
+    let outcome = Reader::new(read.first).and_then(|mut reader| {
         let mut text = String::new();
         progress(0, pages);
         for page in 1..=pages {
@@ -79,18 +85,40 @@ pub fn pdf_text(
 /// The models of a document's pages, loaded once. A page is read with one model, not both:
 /// given `eng+chi_sim`, tesseract reads nearly every line twice, once per language, for text
 /// no better than one model's on a page of one script (CER on the corpus scans). A page is
-/// read first with the model the previous page was best read with (English for the first);
+/// read first with the model the previous page was best read with (the first page with the
+/// one its owner's language suggests);
 /// when tesseract is not confident of that reading, or the Chinese model found no Chinese,
 /// it is read with the other model too, and the more confident reading is kept. `chi_sim`
 /// reads Latin letters as well, so Chinese resumes keep their English terms.
 struct Reader {
-    /// English, then Chinese; which of them read the last page best.
-    models: [Model; 2],
-    last: usize,
+    english: Model,
+    chinese: Model,
+    /// The model that read the last page best.
+    last: OcrModel,
 }
 
-const ENGLISH: usize = 0;
-const CHINESE: usize = 1;
+/// One of the two models a page can be read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OcrModel {
+    English,
+    Chinese,
+}
+
+impl OcrModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::English => "english",
+            Self::Chinese => "chinese",
+        }
+    }
+
+    fn other(self) -> Self {
+        match self {
+            Self::English => Self::Chinese,
+            Self::Chinese => Self::English,
+        }
+    }
+}
 
 struct Model {
     /// The crate's calls take the engine and give it back; `None` only within a reading.
@@ -106,21 +134,30 @@ const CONFIDENT: i32 = 80;
 const CHINESE_SHARE: f64 = 0.2;
 
 impl Reader {
-    fn new() -> Result<Self, String> {
+    /// `first`: the model the first page is read with.
+    fn new(first: OcrModel) -> Result<Self, String> {
         Ok(Self {
-            models: [Model::load("eng")?, Model::load("chi_sim")?],
-            last: ENGLISH,
+            english: Model::load("eng")?,
+            chinese: Model::load("chi_sim")?,
+            last: first,
         })
+    }
+
+    fn model(&mut self, which: OcrModel) -> &mut Model {
+        match which {
+            OcrModel::English => &mut self.english,
+            OcrModel::Chinese => &mut self.chinese,
+        }
     }
 
     /// The text of `page`; `dpi` when the page's resolution is known.
     fn read(&mut self, page: &GrayImage, dpi: Option<u32>) -> Result<String, String> {
         let first = self.last;
-        let (mut text, confidence) = self.models[first].read(page, dpi)?;
-        let chinese_found = first == ENGLISH || han_share(&text) >= CHINESE_SHARE;
+        let (mut text, confidence) = self.model(first).read(page, dpi)?;
+        let chinese_found = first == OcrModel::English || han_share(&text) >= CHINESE_SHARE;
         if confidence < CONFIDENT || !chinese_found {
-            let other = if first == ENGLISH { CHINESE } else { ENGLISH };
-            let (other_text, other_confidence) = self.models[other].read(page, dpi)?;
+            let other = first.other();
+            let (other_text, other_confidence) = self.model(other).read(page, dpi)?;
             if other_confidence > confidence {
                 text = other_text;
                 self.last = other;
@@ -321,18 +358,36 @@ mod tests {
 
     #[test]
     fn each_page_is_read_with_the_model_of_its_script() {
-        let mut reader = Reader::new().unwrap();
+        let mut reader = Reader::new(OcrModel::English).unwrap();
         let chinese = reader
             .read(&rendered("billryan_resume-zh_CN.pdf", 1), Some(OCR_DPI))
             .unwrap();
         assert!(chinese.contains("西安电子科技大学"), "{chinese}");
-        assert_eq!(reader.last, CHINESE);
+        assert_eq!(reader.last, OcrModel::Chinese);
         // The next page starts with the Chinese model, which finds no Chinese in it.
         let english = reader
             .read(&rendered("rm_john_doe.pdf", 1), Some(OCR_DPI))
             .unwrap();
         assert!(english.contains("PROFESSIONAL SUMMARY"), "{english}");
-        assert_eq!(reader.last, ENGLISH);
+        assert_eq!(reader.last, OcrModel::English);
+    }
+
+    #[test]
+    fn a_reader_told_to_start_in_chinese_keeps_to_the_script_of_each_page() {
+        let mut reader = Reader::new(OcrModel::Chinese).unwrap();
+        let chinese = reader
+            .read(&rendered("billryan_resume-zh_CN.pdf", 1), Some(OCR_DPI))
+            .unwrap();
+        assert!(chinese.contains("在读硕士研究生"), "{chinese}");
+        assert_eq!(reader.last, OcrModel::Chinese);
+        let english = reader
+            .read(&rendered("rm_john_doe.pdf", 2), Some(OCR_DPI))
+            .unwrap();
+        assert!(
+            english.contains("Oracle Certified Professional"),
+            "{english}"
+        );
+        assert_eq!(reader.last, OcrModel::English);
     }
 
     #[test]
