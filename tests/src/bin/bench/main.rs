@@ -583,15 +583,7 @@ fn extract() {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let scan = prepq_tests::files::scanned_pdf(std::slice::from_ref(&page));
     let text = ["extract", "--max-pages", "50"];
-    let ocr = [
-        "ocr",
-        "--pages",
-        "1",
-        "--max-pixels",
-        "40000000",
-        "--page-timeout-ms",
-        "30000",
-    ];
+    let ocr = ocr::ONE_PAGE;
     let ocr_for_chinese_reader = [&ocr[..], &["--first-model", "chinese"]].concat();
     // (what, file, media type, arguments, runs)
     type Case<'a> = (&'a str, Vec<u8>, &'a str, &'a [&'a str], usize);

@@ -15,6 +15,17 @@ const PAGES: [(&str, &[u32]); 5] = [
     ("rm_barry_allen_fe.pdf", &[1]),
 ];
 
+/// `workers ocr` for a one-page file, as a worker starts it.
+pub const ONE_PAGE: [&str; 7] = [
+    "ocr",
+    "--pages",
+    "1",
+    "--max-pixels",
+    "40000000",
+    "--page-timeout-ms",
+    "60000",
+];
+
 struct Page {
     name: String,
     truth: Vec<char>,
@@ -123,17 +134,10 @@ fn text_layer(pdf: &Path, page: u32) -> String {
 fn read(input: &Path, media_type: &str, dpi: Option<u32>) -> String {
     let mut command = Command::new(prepq_tests::bin_dir().join("workers"));
     // As the sandbox starts it: one core for tesseract.
-    command.env("OMP_THREAD_LIMIT", "1").args([
-        "ocr",
-        "--pages",
-        "1",
-        "--max-pixels",
-        "40000000",
-        "--page-timeout-ms",
-        "60000",
-        "--media-type",
-        media_type,
-    ]);
+    command
+        .env("OMP_THREAD_LIMIT", "1")
+        .args(ONE_PAGE)
+        .args(["--media-type", media_type]);
     if let Some(dpi) = dpi {
         command.args(["--dpi", &dpi.to_string()]);
     }

@@ -356,38 +356,47 @@ mod tests {
         image
     }
 
+    /// Reads `page` of `fixture` and checks it holds `expected`, read best by `model`.
+    fn assert_read(
+        reader: &mut Reader,
+        (fixture, page): (&str, u32),
+        expected: &str,
+        model: OcrModel,
+    ) {
+        let text = reader
+            .read(&rendered(fixture, page), Some(OCR_DPI))
+            .unwrap();
+        assert!(text.contains(expected), "{fixture} p{page}: {text}");
+        assert_eq!(reader.last, model, "{fixture} p{page}");
+    }
+
     #[test]
     fn each_page_is_read_with_the_model_of_its_script() {
         let mut reader = Reader::new(OcrModel::English).unwrap();
-        let chinese = reader
-            .read(&rendered("billryan_resume-zh_CN.pdf", 1), Some(OCR_DPI))
-            .unwrap();
-        assert!(chinese.contains("西安电子科技大学"), "{chinese}");
-        assert_eq!(reader.last, OcrModel::Chinese);
+        let chinese = ("billryan_resume-zh_CN.pdf", 1);
+        assert_read(&mut reader, chinese, "西安电子科技大学", OcrModel::Chinese);
         // The next page starts with the Chinese model, which finds no Chinese in it.
-        let english = reader
-            .read(&rendered("rm_john_doe.pdf", 1), Some(OCR_DPI))
-            .unwrap();
-        assert!(english.contains("PROFESSIONAL SUMMARY"), "{english}");
-        assert_eq!(reader.last, OcrModel::English);
+        let english = ("rm_john_doe.pdf", 1);
+        assert_read(
+            &mut reader,
+            english,
+            "PROFESSIONAL SUMMARY",
+            OcrModel::English,
+        );
     }
 
     #[test]
     fn a_reader_told_to_start_in_chinese_keeps_to_the_script_of_each_page() {
         let mut reader = Reader::new(OcrModel::Chinese).unwrap();
-        let chinese = reader
-            .read(&rendered("billryan_resume-zh_CN.pdf", 1), Some(OCR_DPI))
-            .unwrap();
-        assert!(chinese.contains("在读硕士研究生"), "{chinese}");
-        assert_eq!(reader.last, OcrModel::Chinese);
-        let english = reader
-            .read(&rendered("rm_john_doe.pdf", 2), Some(OCR_DPI))
-            .unwrap();
-        assert!(
-            english.contains("Oracle Certified Professional"),
-            "{english}"
+        let chinese = ("billryan_resume-zh_CN.pdf", 1);
+        assert_read(&mut reader, chinese, "在读硕士研究生", OcrModel::Chinese);
+        let english = ("rm_john_doe.pdf", 2);
+        assert_read(
+            &mut reader,
+            english,
+            "Oracle Certified Professional",
+            OcrModel::English,
         );
-        assert_eq!(reader.last, OcrModel::English);
     }
 
     #[test]
