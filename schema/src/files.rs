@@ -7,7 +7,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::{BlobStore, PooledConn, StoreError, schema::files};
+use crate::{
+    BlobStore, PooledConn, StoreError,
+    schema::{files, users},
+};
 
 /// A file you uploaded.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -50,6 +53,32 @@ pub async fn insert(
 }
 
 owned_rows!(files, StoredFile);
+
+/// What suggests the language a file is written in, before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanguageHints {
+    /// The owner's profile language: `zh-CN` or `en`.
+    pub owner_language: String,
+    pub original_name: Option<String>,
+}
+
+/// The hints for file `id`; `None` when it is gone.
+pub async fn language_hints(
+    conn: &mut PooledConn,
+    id: Uuid,
+) -> Result<Option<LanguageHints>, StoreError> {
+    let found: Option<(String, Option<String>)> = files::table
+        .inner_join(users::table)
+        .filter(files::id.eq(id))
+        .select((users::language, files::original_name))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found.map(|(owner_language, original_name)| LanguageHints {
+        owner_language,
+        original_name,
+    }))
+}
 
 /// Deletes one of the owner's files, and its blob if no other file uses it. False when
 /// there is no such file of theirs.
