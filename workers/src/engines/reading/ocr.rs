@@ -1,10 +1,10 @@
-//! OCR with libtesseract (English and Simplified Chinese models), for images and for PDF pages without a text layer.
-//! Runs inside the sandbox child, under its memory and CPU limits; the models load once per
-//! document, and pages are handed over as decoded grey pixels. Images are checked for their
-//! pixel count before anything is decoded (a 20,000 × 20,000 PNG is a few kilobytes and 400
-//! million pixels), turned upright by their EXIF orientation, laid on white where
-//! transparent, made grey, and scaled up when small: tesseract reads capital letters around
-//! 30 px tall best.
+//! OCR with libtesseract (English and Simplified Chinese models), for images and for PDF
+//! pages without a text layer. Runs inside the sandbox child, under its memory and CPU
+//! limits; the models load once per document, and pages are handed over as decoded grey
+//! pixels. Images are checked for their pixel count before anything is decoded (a 20,000 ×
+//! 20,000 PNG is a few kilobytes and 400 million pixels), turned upright by their EXIF
+//! orientation, laid on white where transparent, made grey, and scaled up when small:
+//! tesseract reads capital letters around 30 px tall best.
 
 use std::{
     path::{Path, PathBuf},
@@ -86,10 +86,10 @@ pub fn pdf_text(
 /// given `eng+chi_sim`, tesseract reads nearly every line twice, once per language, for text
 /// no better than one model's on a page of one script (CER on the corpus scans). A page is
 /// read first with the model the previous page was best read with (the first page with the
-/// one its owner's language suggests);
-/// when tesseract is not confident of that reading, or the Chinese model found no Chinese,
-/// it is read with the other model too, and the more confident reading is kept. `chi_sim`
-/// reads Latin letters as well, so Chinese resumes keep their English terms.
+/// one its name or its owner's language suggests); when tesseract is not confident of that
+/// reading, or the Chinese model found no Chinese, it is read with the other model too, and
+/// the more confident reading is kept. `chi_sim` reads Latin letters as well, so Chinese
+/// resumes keep their English terms.
 struct Reader {
     english: Model,
     chinese: Model,
