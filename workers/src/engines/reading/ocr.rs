@@ -31,9 +31,10 @@ pub fn image_text(path: &Path, read: OcrPage) -> Result<ExtractedText, String> {
             seconds(time)
         ),
     );
-    let page = prepare(path, read.max_pixels)?;
-    let text = Reader::new(read.first)?.read(&page, None)?;
+    let text =
+        prepare(path, read.max_pixels).and_then(|page| Reader::new(read.first).read(&page, None));
     watchdog.disarm();
+    let text = text?;
     if text.is_empty() {
         return Err("no text was found in the image".into());
     }
@@ -57,35 +58,45 @@ pub fn pdf_text(
     let dir = scratch("pages");
     std::fs::create_dir_all(&dir).map_err(|e| format!("preparing OCR: {e}"))?;
     let watchdog = Watchdog::start();
-    let outcome = Reader::new(read.first).and_then(|mut reader| {
-        let mut text = String::new();
-        progress(0, pages);
-        for page in 1..=pages {
-            let late = format!(
-                "OCR of page {page} took longer than the {} limit per page",
-                seconds(page_time)
-            );
-            watchdog.arm(page_time, late.clone());
-            let image = render(path, page, dpi, page_time, &dir).map_err(|e| e.unwrap_or(late))?;
-            text.push_str(&reader.read(&image, Some(dpi))?);
-            watchdog.disarm();
-            text.push_str("\n\n");
-            progress(page, pages);
+    let mut reader = Reader::new(read.first);
+    let mut text = String::new();
+    let mut outcome = Ok(());
+    progress(0, pages);
+    for page in 1..=pages {
+        let late = format!(
+            "OCR of page {page} took longer than the {} limit per page",
+            seconds(page_time)
+        );
+        watchdog.arm(page_time, late.clone());
+        let read_page = render(path, page, dpi, page_time, &dir)
+            .map_err(|e| e.unwrap_or(late))
+            .and_then(|image| reader.read(&image, Some(dpi)));
+        watchdog.disarm();
+        match read_page {
+            Ok(read) => {
+                text.push_str(&read);
+                text.push_str("\n\n");
+                progress(page, pages);
+            }
+            Err(reason) => {
+                outcome = Err(reason);
+                break;
+            }
         }
-        Ok(text)
-    });
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    let text = outcome?.trim().to_owned();
+    outcome?;
+    let text = text.trim().to_owned();
     if text.is_empty() {
         return Err("the PDF has no text layer and no text was found by OCR".into());
     }
     Ok(ExtractedText { text, pages })
 }
 
-/// The models of a document's pages, loaded once. A page is read with one model, not both:
-/// given `eng+chi_sim`, tesseract reads nearly every line twice, once per language, for text
-/// no better than one model's on a page of one script (CER on the corpus scans). A page is
-/// read first with the model the previous page was best read with (the first page with the
+/// The models of a document's pages, each loaded once, when first needed. A page is read
+/// with one model, not both: given `eng+chi_sim`, tesseract reads nearly every line twice,
+/// once per language, for text no better than one model's on a page of one script (CER on
+/// the corpus scans). A page is read first with the model the previous page was best read with (the first page with the
 /// one its name or its owner's language suggests); when tesseract is not confident of that
 /// reading, or the Chinese model found no Chinese, it is read with the other model too, and
 /// the more confident reading is kept. `chi_sim` reads Latin letters as well, so Chinese
@@ -120,8 +131,11 @@ impl OcrModel {
     }
 }
 
+/// A model, loaded when a page first needs it: most files are read with one.
 struct Model {
-    /// The crate's calls take the engine and give it back; `None` only within a reading.
+    language: &'static str,
+    /// The crate's calls take the engine and give it back; `None` until loaded, within a
+    /// reading, and after a reading that failed.
     engine: Option<Tesseract>,
 }
 
@@ -135,12 +149,12 @@ const CHINESE_SHARE: f64 = 0.2;
 
 impl Reader {
     /// `first`: the model the first page is read with.
-    fn new(first: OcrModel) -> Result<Self, String> {
-        Ok(Self {
-            english: Model::load("eng")?,
-            chinese: Model::load("chi_sim")?,
+    fn new(first: OcrModel) -> Self {
+        Self {
+            english: Model::new("eng"),
+            chinese: Model::new("chi_sim"),
             last: first,
-        })
+        }
     }
 
     fn model(&mut self, which: OcrModel) -> &mut Model {
@@ -180,22 +194,28 @@ fn han_share(text: &str) -> f64 {
 }
 
 impl Model {
-    fn load(language: &str) -> Result<Self, String> {
+    fn new(language: &'static str) -> Self {
+        Self {
+            language,
+            engine: None,
+        }
+    }
+
+    fn load(&self) -> Result<Tesseract, String> {
+        let language = self.language;
         let mut engine = Tesseract::new(None, Some(language))
             .map_err(|e| format!("OCR is not available here (tesseract {language}: {e})"))?;
         engine.set_page_seg_mode(PageSegMode::PsmAuto);
-        Ok(Self {
-            engine: Some(engine),
-        })
+        Ok(engine)
     }
 
     /// What the model reads in `page`, and its mean confidence.
     fn read(&mut self, page: &GrayImage, dpi: Option<u32>) -> Result<(String, i32), String> {
         let failed = |e: &dyn std::fmt::Display| format!("OCR failed: {e}");
-        let engine = self
-            .engine
-            .take()
-            .ok_or("OCR failed earlier in this file")?;
+        let engine = match self.engine.take() {
+            Some(engine) => engine,
+            None => self.load()?,
+        };
         let (width, height) = (to_int(page.width())?, to_int(page.height())?);
         let mut engine = engine
             .set_frame(page.as_raw(), width, height, 1, width)
@@ -372,7 +392,7 @@ mod tests {
 
     #[test]
     fn each_page_is_read_with_the_model_of_its_script() {
-        let mut reader = Reader::new(OcrModel::English).unwrap();
+        let mut reader = Reader::new(OcrModel::English);
         let chinese = ("billryan_resume-zh_CN.pdf", 1);
         assert_read(&mut reader, chinese, "西安电子科技大学", OcrModel::Chinese);
         // The next page starts with the Chinese model, which finds no Chinese in it.
@@ -387,7 +407,7 @@ mod tests {
 
     #[test]
     fn a_reader_told_to_start_in_chinese_keeps_to_the_script_of_each_page() {
-        let mut reader = Reader::new(OcrModel::Chinese).unwrap();
+        let mut reader = Reader::new(OcrModel::Chinese);
         let chinese = ("billryan_resume-zh_CN.pdf", 1);
         assert_read(&mut reader, chinese, "在读硕士研究生", OcrModel::Chinese);
         let english = ("rm_john_doe.pdf", 2);
