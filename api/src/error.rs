@@ -182,6 +182,12 @@ macro_rules! answers {
                 Self::BadRequest(InvalidCursor::body())
             }
         }
+
+        impl $name {
+            pub fn invalid(message: impl Into<String>) -> Self {
+                Self::BadRequest(ErrorBody::new("invalid_request", message))
+            }
+        }
     };
     (@impl $name:ident Forbidden) => {
         impl From<NotAdmin> for $name {
@@ -224,6 +230,16 @@ answers! {
 answers! {
     /// The answers of a change to one resource of the caller's that its state may refuse.
     pub enum ChangeError { BadRequest, Unauthorized, NotFound, Conflict, Unavailable }
+}
+
+answers! {
+    /// The answers of a change to the caller's own settings, whose input can be refused.
+    pub enum InputError { BadRequest, Unauthorized, Unavailable }
+}
+
+answers! {
+    /// The answers of making a resource of the caller's, of which one may hold only so many.
+    pub enum CreateError { BadRequest, Unauthorized, Conflict, Unavailable }
 }
 
 answers! {

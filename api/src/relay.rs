@@ -1,5 +1,5 @@
-//! Relays job events from Redis pub/sub to this instance's event streams, so a client
-//! connected to any API instance hears about jobs finished anywhere.
+//! Relays job events and new inbox messages from Redis pub/sub to this instance's event
+//! streams, so a client connected to any API instance hears about jobs finished anywhere.
 
 use std::{
     sync::{
@@ -10,7 +10,11 @@ use std::{
 };
 
 use futures::StreamExt;
-use prepq_jobs::{JobEvent, queue::EVENTS_CHANNEL};
+use prepq_jobs::{
+    JobEvent,
+    queue::{EVENTS_CHANNEL, MESSAGES_CHANNEL},
+};
+use prepq_schema::messages::Message;
 use tokio::sync::broadcast;
 
 /// Whether the relay is subscribed right now (part of `/readyz`).
@@ -23,8 +27,24 @@ impl RelayStatus {
     }
 }
 
+/// What the relay hears, for its owner's streams.
+#[derive(Debug, Clone)]
+pub enum Published {
+    Job(JobEvent),
+    Message(Box<Message>),
+}
+
+impl Published {
+    pub fn owner_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Job(event) => event.owner_id,
+            Self::Message(message) => Some(message.owner_id),
+        }
+    }
+}
+
 /// Runs forever, resubscribing after any Redis failure.
-pub async fn run(client: redis::Client, events: broadcast::Sender<JobEvent>, status: RelayStatus) {
+pub async fn run(client: redis::Client, events: broadcast::Sender<Published>, status: RelayStatus) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match relay(&client, &events, &status).await {
@@ -39,19 +59,26 @@ pub async fn run(client: redis::Client, events: broadcast::Sender<JobEvent>, sta
 
 async fn relay(
     client: &redis::Client,
-    events: &broadcast::Sender<JobEvent>,
+    events: &broadcast::Sender<Published>,
     status: &RelayStatus,
 ) -> redis::RedisResult<()> {
     let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(EVENTS_CHANNEL).await?;
+    pubsub
+        .subscribe(&[EVENTS_CHANNEL, MESSAGES_CHANNEL])
+        .await?;
     status.0.store(true, Ordering::Relaxed);
     let mut messages = pubsub.on_message();
     while let Some(message) = messages.next().await {
         let payload: String = message.get_payload()?;
-        match serde_json::from_str::<JobEvent>(&payload) {
+        let published = if message.get_channel_name() == MESSAGES_CHANNEL {
+            serde_json::from_str(&payload).map(|m| Published::Message(Box::new(m)))
+        } else {
+            serde_json::from_str(&payload).map(Published::Job)
+        };
+        match published {
             // No receivers is fine: nobody is listening on this instance.
-            Ok(event) => drop(events.send(event)),
-            Err(e) => tracing::warn!(error = %e, "ignoring a malformed job event"),
+            Ok(published) => drop(events.send(published)),
+            Err(e) => tracing::warn!(error = %e, "ignoring a malformed event"),
         }
     }
     Ok(())

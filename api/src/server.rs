@@ -18,14 +18,16 @@ use crate::{
     request_guard::guard_requests,
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, DeadLettersApi, EventsApi,
-        FilesApi, InterviewsApi, JobsApi, OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi,
-        ReconciliationsApi, ResumesApi, SchedulesApi, SourcesApi, StatsApi, WorkersApi,
+        FilesApi, InterviewsApi, JobsApi, MessagesApi, OrdersApi, PointsApi, PostingsApi,
+        ProfileApi, QueuesApi, ReconciliationsApi, ResumesApi, SchedulesApi, SourcesApi, StatsApi,
+        WebhooksApi, WorkersApi,
     },
     security,
     state::AppState,
 };
 
-/// Every operation, in the order the spec lists them: the users' and the administrators'.
+/// Every operation, in the order the spec lists them: the users', how they are told of
+/// what happened, and the administrators'.
 type Apis = (
     (
         AccountsApi,
@@ -41,6 +43,7 @@ type Apis = (
         EventsApi,
         OrdersApi,
     ),
+    (MessagesApi, WebhooksApi),
     (
         AdminApi,
         DeadLettersApi,

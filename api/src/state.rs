@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use prepq_billing::provider::Provider;
-use prepq_jobs::JobEvent;
 use prepq_schema::{
     BlobStore, DbPool, PooledConn, StoreError,
     batcher::Batcher,
@@ -27,8 +26,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub blobs: BlobStore,
     pub config: Arc<ApiConfig>,
-    /// Job events relayed from Redis to this instance's event streams.
-    pub events: broadcast::Sender<JobEvent>,
+    /// Job events and new messages relayed from Redis to this instance's event streams.
+    pub events: broadcast::Sender<crate::relay::Published>,
     /// Each user's open event streams on this instance.
     pub streams: OpenStreams,
     /// The payment provider; `None` when payments are not configured.

@@ -11,7 +11,7 @@ mod text;
 
 pub use crawl::{CrawlReport, PageError, PageRecord, crawl};
 pub use fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
-pub use prepq_outbound::OutboundPolicy;
+pub use prepq_outbound::{OutboundPolicy, refusal};
 pub use prepq_postings::{Posting, Salary};
 pub use sources::SourceSpec;
 pub use text::clean_html;

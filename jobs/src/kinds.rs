@@ -8,6 +8,7 @@ mod interview;
 mod postings_crawl;
 mod resume_extract;
 mod resume_ocr;
+mod webhook_deliver;
 
 pub use analysis::{
     DimensionScores, EngineRun, Keywords, Question, QuestionSet, QuestionsPredict,
@@ -25,6 +26,7 @@ pub use resume_extract::{
     Contact, Education, Experience, ResumeExtract, ResumeParse, ResumeText, Section, SkillMention,
 };
 pub use resume_ocr::ResumeOcr;
+pub use webhook_deliver::{WebhookDeliver, WebhookDelivered};
 
 use crate::Job;
 
@@ -44,6 +46,7 @@ pub const KINDS: &[&str] = &[
     InterviewPlan::KIND,
     InterviewFeedback::KIND,
     InterviewReport::KIND,
+    WebhookDeliver::KIND,
 ];
 
 /// What each kind says of itself beyond its name: its secret payload fields (see
@@ -75,6 +78,7 @@ const FACTS: &[Facts] = &[
     facts::<InterviewPlan>(),
     facts::<InterviewFeedback>(),
     facts::<InterviewReport>(),
+    facts::<WebhookDeliver>(),
 ];
 
 /// The kinds whose finished rows are pruned after the retention window.
@@ -119,6 +123,7 @@ mod tests {
                 InterviewPlan::KIND,
                 InterviewFeedback::KIND,
                 InterviewReport::KIND,
+                WebhookDeliver::KIND,
             ]
         );
     }

@@ -17,6 +17,8 @@ use crate::{Dispatch, JobEvent};
 
 /// The channel every job state change is published on.
 pub const EVENTS_CHANNEL: &str = "prepq:events";
+/// Where new inbox messages are published, for their owners' event streams.
+pub const MESSAGES_CHANNEL: &str = "prepq:messages";
 /// Present while Redis keeps its data; its absence tells the dispatcher Redis was wiped.
 pub const EPOCH_KEY: &str = "prepq:epoch";
 

@@ -187,17 +187,35 @@ pub async fn insert_system_as(
     id: Uuid,
     job: &NewJob,
 ) -> Result<Uuid, StoreError> {
+    insert_system_many(conn, &[(id, job)]).await?;
+    Ok(id)
+}
+
+/// System jobs under ids chosen beforehand, in one statement.
+pub async fn insert_system_many(
+    conn: &mut diesel_async::AsyncPgConnection,
+    new: &[(Uuid, &NewJob)],
+) -> Result<(), StoreError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = new
+        .iter()
+        .map(|(id, job)| {
+            (
+                jobs::id.eq(*id),
+                jobs::kind.eq(job.kind),
+                jobs::max_attempts.eq(job.max_attempts),
+                jobs::priority.eq(job.priority.value()),
+                jobs::payload.eq(&job.payload),
+            )
+        })
+        .collect();
     diesel::insert_into(jobs::table)
-        .values((
-            jobs::id.eq(id),
-            jobs::kind.eq(job.kind),
-            jobs::max_attempts.eq(job.max_attempts),
-            jobs::priority.eq(job.priority.value()),
-            jobs::payload.eq(&job.payload),
-        ))
+        .values(rows)
         .execute(conn)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 pub async fn find_owned(

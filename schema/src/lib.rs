@@ -17,6 +17,8 @@ pub mod job_attempts;
 pub mod jobs;
 pub mod leaderships;
 pub mod memberships;
+pub mod messages;
+pub mod notices;
 pub mod orders;
 pub mod points;
 pub mod posting_searches;
@@ -30,6 +32,7 @@ pub mod sessions;
 pub mod stats;
 pub mod submissions;
 pub mod users;
+pub mod webhooks;
 pub mod worker_processes;
 
 pub use blobs::BlobStore;

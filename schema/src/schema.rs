@@ -184,6 +184,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Nullable<Text>,
+        dedupe_key -> Text,
+        read_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Int8,
+        owner_id -> Uuid,
+        event -> Text,
+        subject_id -> Uuid,
+        detail -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        fanned_at -> Nullable<Timestamptz>,
+        mailed -> Bool,
+    }
+}
+
+diesel::table! {
+    notification_preferences (owner_id, topic) {
+        owner_id -> Uuid,
+        topic -> Text,
+        channel -> Text,
+    }
+}
+
+diesel::table! {
     orders (id) {
         id -> Uuid,
         owner_id -> Nullable<Uuid>,
@@ -396,6 +431,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        job_id -> Uuid,
+        attempt -> Int4,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int4,
+        response -> Text,
+        succeeded -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_type -> Text,
+        body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        url -> Text,
+        description -> Text,
+        event_types -> Array<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failures -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     worker_processes (id) {
         id -> Text,
         host -> Text,
@@ -423,6 +500,9 @@ diesel::joinable!(interviews -> users (owner_id));
 diesel::joinable!(job_attempts -> jobs (job_id));
 diesel::joinable!(jobs -> users (owner_id));
 diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(messages -> users (owner_id));
+diesel::joinable!(notices -> users (owner_id));
+diesel::joinable!(notification_preferences -> users (owner_id));
 diesel::joinable!(orders -> users (owner_id));
 diesel::joinable!(point_balances -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
@@ -442,6 +522,9 @@ diesel::joinable!(resumes -> jobs (job_id));
 diesel::joinable!(resumes -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(skill_matches -> resumes (resume_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -456,6 +539,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     leaderships,
     memberships,
+    messages,
+    notices,
+    notification_preferences,
     orders,
     point_balances,
     points_ledger,
@@ -471,5 +557,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     skill_matches,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
     worker_processes,
 );

@@ -20,6 +20,7 @@ mod site;
 mod smtp;
 mod sse;
 mod wait;
+mod webhook_receiver;
 
 pub use analyses::{GO_AND_KUBERNETES, PLAIN_RESUME, analysed, ledger, read_resume, strings};
 pub use app::{PASSWORD, TestApp, TestAppBuilder};
@@ -37,6 +38,7 @@ pub use site::{Page, Site};
 pub use smtp::{ReceivedMail, SmtpServer, SmtpStage};
 pub use sse::SseReader;
 pub use wait::wait_until;
+pub use webhook_receiver::{Answer, Received, WebhookReceiver, verify};
 
 /// How long a scenario waits for one job: generous, as the machine may be busy.
 pub const JOB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);

@@ -18,6 +18,11 @@ impl SseReader {
 
     /// The next event's data, or `None` when the stream ends; panics after `deadline`.
     pub async fn next(&mut self, deadline: Duration) -> Option<serde_json::Value> {
+        Some(self.next_typed(deadline).await?.1)
+    }
+
+    /// The next event's type (`message` when it names none) and data.
+    pub async fn next_typed(&mut self, deadline: Duration) -> Option<(String, serde_json::Value)> {
         tokio::time::timeout(deadline, self.next_event())
             .await
             .unwrap_or_else(|_| panic!("no server-sent event within {deadline:?}"))
@@ -57,7 +62,7 @@ impl SseReader {
         events
     }
 
-    async fn next_event(&mut self) -> Option<serde_json::Value> {
+    async fn next_event(&mut self) -> Option<(String, serde_json::Value)> {
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
@@ -66,8 +71,13 @@ impl SseReader {
                     .filter_map(|line| line.strip_prefix("data:"))
                     .map(str::trim_start)
                     .collect();
+                let kind = block
+                    .lines()
+                    .find_map(|line| line.strip_prefix("event:"))
+                    .map_or("message", str::trim);
                 if !data.is_empty() {
-                    return serde_json::from_str(&data.join("\n")).ok();
+                    let data = serde_json::from_str(&data.join("\n")).ok()?;
+                    return Some((kind.to_owned(), data));
                 }
             }
             let chunk = self.bytes.next().await?.ok()?;

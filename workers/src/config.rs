@@ -70,6 +70,13 @@ pub struct WorkerConfig {
     pub llm: LlmConfig,
     #[command(flatten)]
     pub crawl: CrawlConfig,
+    /// What requests to addresses users chose (crawl sources, webhooks) may reach.
+    #[command(flatten)]
+    pub outbound: prepq_crawler::OutboundPolicy,
+    #[command(flatten)]
+    pub notify: NotifyConfig,
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
     #[command(flatten)]
     pub payments: prepq_billing::provider::MerchantConfig,
     /// When the billing audit of the previous day runs (cron with seconds, UTC; default
@@ -80,6 +87,34 @@ pub struct WorkerConfig {
         default_value = "0 30 18 * * *"
     )]
     pub reconcile_schedule: String,
+}
+
+/// Telling users what happened: which finished jobs are news, and where links point.
+#[derive(Debug, Clone, Args)]
+pub struct NotifyConfig {
+    /// A job that took at least this long from submission to its end is told of in its
+    /// owner's inbox and by mail (as they prefer); quicker ones were watched as they ran.
+    #[arg(long, env = "PREPQ_NOTIFY_AFTER_SECS", default_value_t = 30.0)]
+    pub notify_after_secs: f64,
+    /// The web app: links in messages and mail point here.
+    #[arg(long, env = "PREPQ_APP_URL", default_value = "http://127.0.0.1:8080")]
+    pub app_url: String,
+}
+
+/// Webhook deliveries: how long an endpoint may take, how much of its answer is kept, and
+/// when it is given up on.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookConfig {
+    #[arg(long, env = "PREPQ_WEBHOOK_TIMEOUT_MS", default_value_t = 15_000)]
+    pub webhook_timeout_ms: u64,
+    /// The waits of the retry schedule (5 s … 24 h) are multiplied by this: below 1 only
+    /// to test the schedule in seconds.
+    #[arg(long, env = "PREPQ_WEBHOOK_SCHEDULE_SCALE", default_value_t = 1.0)]
+    pub webhook_schedule_scale: f64,
+    /// Requests failed in a row (across deliveries) that turn an endpoint off; about five
+    /// deliveries that used all their attempts.
+    #[arg(long, env = "PREPQ_WEBHOOK_DISABLE_AFTER", default_value_t = 50)]
+    pub webhook_disable_after: i32,
 }
 
 /// Crawling: how politely, and the scheduler that starts crawls on their cron schedules.
@@ -110,12 +145,10 @@ pub struct CrawlConfig {
     /// Most listing pages followed in one crawl.
     #[arg(long, env = "PREPQ_CRAWL_MAX_PAGES", default_value_t = 50)]
     pub crawl_max_pages: usize,
-    #[command(flatten)]
-    pub outbound: prepq_crawler::OutboundPolicy,
 }
 
 impl CrawlConfig {
-    pub fn fetch(&self) -> prepq_crawler::FetchConfig {
+    pub fn fetch(&self, outbound: &prepq_crawler::OutboundPolicy) -> prepq_crawler::FetchConfig {
         prepq_crawler::FetchConfig {
             user_agent: self.crawl_user_agent.clone(),
             timeout: Duration::from_millis(self.crawl_timeout_ms),
@@ -123,7 +156,7 @@ impl CrawlConfig {
             retries: self.crawl_retries,
             retry_base: Duration::from_millis(self.crawl_retry_base_ms),
             max_body_bytes: self.crawl_max_body_bytes,
-            outbound: self.outbound.clone(),
+            outbound: outbound.clone(),
         }
     }
 }

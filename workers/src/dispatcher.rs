@@ -15,7 +15,7 @@ use redis::aio::ConnectionManager;
 use tokio::{sync::watch, time::Instant};
 use uuid::Uuid;
 
-use crate::{config::WorkerConfig, housekeeping};
+use crate::{config::WorkerConfig, housekeeping, notices};
 
 const ROLE: &str = "dispatcher";
 /// The share of the lease a holder acts in after a renewal: the rest is the margin for
@@ -179,6 +179,8 @@ impl Dispatcher {
             self.repush_lost(&mut conn, &mut redis, self.config.redispatch_after_secs)
                 .await?;
         }
+        // Before the queues fill: the mail and deliveries it makes go out in this cycle.
+        notices::fan_out(&mut conn, &self.redis, &self.config.notify).await?;
         for kind in KINDS {
             if repairs {
                 let handed = queue::hand_back_orphans(&mut redis, kind).await?;
@@ -196,6 +198,7 @@ impl Dispatcher {
             gauge_queues(&mut conn).await?;
             let retention = Duration::from_secs(self.config.job_retention_secs);
             pruner.prune(&mut conn, retention).await?;
+            housekeeping::prune_notices(&mut conn, retention).await?;
         }
         if purge {
             housekeeping::purge_expired(&mut conn).await?;

@@ -15,12 +15,14 @@ pub enum JobError {
         #[source]
         source: Option<Source>,
     },
-    /// May work later (a dependency is down); retried with backoff.
+    /// May work later (a dependency is down); retried with backoff, or after `after`
+    /// when the kind keeps a schedule of its own.
     #[error("{reason}")]
     Transient {
         reason: String,
         #[source]
         source: Option<Source>,
+        after: Option<std::time::Duration>,
     },
 }
 
@@ -36,6 +38,16 @@ impl JobError {
         Self::Transient {
             reason: reason.into(),
             source: None,
+            after: None,
+        }
+    }
+
+    /// Transient, tried again after `after` whatever the process's backoff.
+    pub fn transient_after(reason: impl Into<String>, after: std::time::Duration) -> Self {
+        Self::Transient {
+            reason: reason.into(),
+            source: None,
+            after: Some(after),
         }
     }
 
@@ -51,7 +63,11 @@ impl From<StoreError> for JobError {
         let (reason, transient) = (e.to_string(), e.is_transient());
         let source = Some(Box::new(e) as Source);
         if transient {
-            Self::Transient { reason, source }
+            Self::Transient {
+                reason,
+                source,
+                after: None,
+            }
         } else {
             Self::Permanent { reason, source }
         }

@@ -3,7 +3,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
-use prepq_schema::{PooledConn, StoreError, account_tokens, jobs, sessions};
+use prepq_schema::{PooledConn, StoreError, account_tokens, jobs, notices, sessions};
 use redis::{AsyncCommands, aio::ConnectionManager};
 
 use prepq_jobs::queue;
@@ -41,8 +41,7 @@ impl Pruner {
         conn: &mut PooledConn,
         retention: Duration,
     ) -> Result<usize, StoreError> {
-        let before =
-            Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        let before = cutoff(retention);
         self.passes += 1;
         if self.passes.is_multiple_of(PRUNE_SWEEP_EVERY) {
             self.reached.clear();
@@ -67,6 +66,22 @@ impl Pruner {
         }
         Ok(pruned)
     }
+}
+
+/// The start of the retention window.
+fn cutoff(retention: Duration) -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Notices told longer ago than the retention window; what they became has its own rows.
+pub async fn prune_notices(conn: &mut PooledConn, retention: Duration) -> Result<(), StoreError> {
+    let before = cutoff(retention);
+    for _ in 0..PRUNE_BATCHES {
+        if notices::prune(conn, before, PRUNE_BATCH).await? < PRUNE_BATCH as usize {
+            break;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]

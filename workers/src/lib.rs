@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod housekeeping;
 pub mod kinds;
+mod notices;
 mod poll;
 mod process;
 mod registry;

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::{
     config::{EngineChoice, WorkerConfig},
     dispatcher::Dispatcher,
-    engines::{Engine, email::Mailer, llm::Llm, reading::ChildSlots},
+    engines::{Engine, email::Mailer, llm::Llm, reading::ChildSlots, webhook::WebhookSender},
     health,
     registry::Registration,
     runner, scheduler,
@@ -92,6 +92,15 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             )),
         },
         crawl: config.crawl.clone(),
+        outbound: config.outbound.clone(),
+        webhook_sender: Arc::new(
+            WebhookSender::new(
+                &config.outbound,
+                Duration::from_millis(config.webhooks.webhook_timeout_ms),
+            )
+            .context("building the webhook client")?,
+        ),
+        webhooks: config.webhooks.clone(),
         payments: config
             .payments
             .provider()

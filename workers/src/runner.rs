@@ -188,9 +188,11 @@ impl QueueWorker {
                 }
                 match error {
                     JobError::Permanent { reason, .. } => Setback::Failed(reason),
-                    JobError::Transient { reason, .. } => Setback::Retry {
+                    JobError::Transient { reason, after, .. } => Setback::Retry {
                         reason,
-                        backoff_secs: self.config.backoff(attempt).as_secs_f64(),
+                        backoff_secs: after
+                            .unwrap_or_else(|| self.config.backoff(attempt))
+                            .as_secs_f64(),
                     },
                 }
             }

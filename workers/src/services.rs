@@ -6,9 +6,11 @@ use std::sync::Arc;
 use prepq_billing::provider::Provider;
 use prepq_schema::{BlobStore, DbPool, resume_parses::Readings};
 
+use prepq_crawler::OutboundPolicy;
+
 use crate::{
-    config::{CrawlConfig, ExtractLimits},
-    engines::{Engine, email::Mailer, reading::ChildSlots},
+    config::{CrawlConfig, ExtractLimits, WebhookConfig},
+    engines::{Engine, email::Mailer, reading::ChildSlots, webhook::WebhookSender},
     store::JobStore,
 };
 
@@ -21,6 +23,9 @@ pub struct Services {
     pub mailer: Arc<Mailer>,
     pub engine: Engine,
     pub crawl: CrawlConfig,
+    pub outbound: OutboundPolicy,
+    pub webhook_sender: Arc<WebhookSender>,
+    pub webhooks: WebhookConfig,
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
     pub store: Arc<JobStore>,
@@ -83,5 +88,8 @@ service!(ChildSlots, children);
 service!(Arc<Mailer>, mailer);
 service!(Engine, engine);
 service!(CrawlConfig, crawl);
+service!(OutboundPolicy, outbound);
+service!(Arc<WebhookSender>, webhook_sender);
+service!(WebhookConfig, webhooks);
 service!(Option<Arc<Provider>>, payments);
 service!(Arc<Readings>, readings);

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 pub use messages::*;
 
-use crate::{auth::SecretToken, error::ErrorBody, rate_limit, state::AppState};
+use crate::{auth::SecretToken, error::ErrorBody, rate_limit, relay::Published, state::AppState};
 
 /// A ticket's life: long enough to open the socket it was asked for.
 pub const TICKET_SECS: u64 = 60;
@@ -208,7 +208,7 @@ impl Live {
                     }
                 }
                 event = events.recv() => match event {
-                    Ok(event) if event.owner_id == Some(self.owner) && event.kind.starts_with("interview.") => self.sync().await,
+                    Ok(Published::Job(event)) if event.owner_id == Some(self.owner) && event.kind.starts_with("interview.") => self.sync().await,
                     Ok(_) => Vec::new(),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.sync().await,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use futures::{StreamExt, stream::BoxStream};
-use poem_openapi::{OpenApi, param::Path, payload::EventStream};
-use prepq_jobs::JobEvent;
-use prepq_schema::{jobs, sessions};
+use poem::web::sse::Event;
+use poem_openapi::{Object, OpenApi, Union, param::Path, payload::EventStream, types::ToJSON};
+use prepq_schema::{jobs, messages::Message, sessions};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use super::ApiTags;
 use crate::{
     auth::{Caller, Signed},
     error::{JobStreamError, StreamError},
+    relay::Published,
     state::AppState,
     streams::StreamSlot,
     views::JobEventView,
@@ -23,15 +24,48 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 type Events = EventStream<BoxStream<'static, JobEventView>>;
 
+/// What your stream carries: a job's state change (the default event type), or a new
+/// message in your inbox (event type `inbox`).
+#[derive(Debug, Clone, Union)]
+#[oai(one_of)]
+pub enum StreamEvent {
+    Job(JobEventView),
+    Inbox(InboxEvent),
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct InboxEvent {
+    pub message: Message,
+}
+
+/// The SSE event type of new messages.
+const INBOX_EVENT: &str = "inbox";
+
 #[OpenApi(tag = "ApiTags::Events")]
 impl EventsApi {
-    /// Every state change of your jobs, as they happen.
+    /// Every state change of your jobs, as they happen, and every new message of your
+    /// inbox (as `inbox` events).
     #[oai(path = "/events", method = "get")]
-    async fn all(&self, me: Signed<'_>) -> Result<Events, StreamError> {
+    async fn all(
+        &self,
+        me: Signed<'_>,
+    ) -> Result<EventStream<BoxStream<'static, StreamEvent>>, StreamError> {
         let slot = me.state.streams.open(me.caller.user_id)?;
-        let stream = owner_events(me.state, me.caller.user_id);
+        let stream =
+            owner_published(me.state, me.caller.user_id).map(|published| match published {
+                Published::Job(event) => StreamEvent::Job(event.into()),
+                Published::Message(message) => StreamEvent::Inbox(InboxEvent { message: *message }),
+            });
         let stream = while_signed_in(me.state, me.caller, slot, stream);
-        Ok(EventStream::new(stream).keep_alive(KEEP_ALIVE))
+        Ok(EventStream::new(stream)
+            .keep_alive(KEEP_ALIVE)
+            .to_event(|event| {
+                let data = event.to_json_string();
+                match event {
+                    StreamEvent::Job(_) => Event::message(data),
+                    StreamEvent::Inbox(_) => Event::message(data).event_type(INBOX_EVENT),
+                }
+            }))
     }
 
     /// One job's state changes: its current state first, then each change; the stream
@@ -41,8 +75,12 @@ impl EventsApi {
         let slot = me.state.streams.open(me.caller.user_id)?;
         let owner = me.caller.user_id;
         // Subscribed before reading the current state, so no change falls in between.
-        let changes =
-            owner_events(me.state, owner).filter(move |e| std::future::ready(e.job_id == id.0));
+        let changes = owner_published(me.state, owner).filter_map(move |published| {
+            std::future::ready(match published {
+                Published::Job(event) if event.job_id == id.0 => Some(JobEventView::from(event)),
+                _ => None,
+            })
+        });
         let mut conn = me.state.conn().await?;
         let row = jobs::find_owned(&mut conn, owner, id.0)
             .await?
@@ -60,12 +98,12 @@ impl EventsApi {
 /// Ends the stream when the caller's session ends (sign-out, a new password, the account
 /// deleted), checked every `PREPQ_STREAM_CHECK_SECS`; a failed check keeps it open, as a
 /// database blip is not a sign-out. The slot is held as long as the stream.
-fn while_signed_in(
+fn while_signed_in<T: Send + 'static>(
     state: &AppState,
     caller: Caller,
     slot: StreamSlot,
-    events: impl futures::Stream<Item = JobEventView> + Send + 'static,
-) -> BoxStream<'static, JobEventView> {
+    events: impl futures::Stream<Item = T> + Send + 'static,
+) -> BoxStream<'static, T> {
     let state = state.clone();
     let every = Duration::from_secs(state.config.stream_check_secs.max(1));
     let ended = async move {
@@ -88,18 +126,14 @@ fn while_signed_in(
         .boxed()
 }
 
-fn owner_events(
+/// What is published for `owner`. A lagging client skips what it missed: a job's state
+/// and the inbox are always one GET away.
+fn owner_published(
     state: &AppState,
     owner: Uuid,
-) -> impl futures::Stream<Item = JobEventView> + Send + 'static {
-    BroadcastStream::new(state.events.subscribe()).filter_map(move |event: Result<JobEvent, _>| {
-        // A lagging client skips what it missed; the job's own state is always one GET away.
-        std::future::ready(
-            event
-                .ok()
-                .filter(|e| e.owner_id == Some(owner))
-                .map(JobEventView::from),
-        )
+) -> impl futures::Stream<Item = Published> + Send + 'static {
+    BroadcastStream::new(state.events.subscribe()).filter_map(move |event| {
+        std::future::ready(event.ok().filter(|e| e.owner_id() == Some(owner)))
     })
 }
 

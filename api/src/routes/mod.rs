@@ -10,6 +10,7 @@ mod events;
 mod files;
 mod interviews;
 mod jobs;
+mod messages;
 mod orders;
 mod paging;
 pub mod payment_notify;
@@ -22,6 +23,7 @@ mod resumes;
 mod schedules;
 mod sources;
 mod stats;
+mod webhooks;
 mod workers;
 
 pub use accounts::AccountsApi;
@@ -33,6 +35,7 @@ pub use events::EventsApi;
 pub use files::FilesApi;
 pub use interviews::InterviewsApi;
 pub use jobs::JobsApi;
+pub use messages::MessagesApi;
 pub use orders::OrdersApi;
 pub use points::PointsApi;
 pub use postings::PostingsApi;
@@ -43,6 +46,7 @@ pub use resumes::ResumesApi;
 pub use schedules::SchedulesApi;
 pub use sources::SourcesApi;
 pub use stats::StatsApi;
+pub use webhooks::WebhooksApi;
 pub use workers::WorkersApi;
 
 #[derive(poem_openapi::Tags)]
@@ -65,8 +69,12 @@ pub enum ApiTags {
     Postings,
     /// Files you uploaded.
     Files,
-    /// Server-sent events of job state changes.
+    /// Server-sent events of job state changes and new messages.
     Events,
+    /// Your inbox, and where you hear of what happens.
+    Messages,
+    /// Endpoints of yours that events are posted to, signed; their delivery logs.
+    Webhooks,
     /// For administrators only.
     Admin,
 }

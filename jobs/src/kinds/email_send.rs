@@ -57,6 +57,20 @@ pub enum Email {
         status: String,
         link: String,
     },
+    /// An order was paid and its points credited.
+    OrderPaid {
+        order_id: Uuid,
+        product: String,
+        amount_fen: i64,
+        points: i32,
+        link: String,
+    },
+    /// A webhook endpoint was turned off after its answers.
+    WebhookDisabled {
+        url: String,
+        reason: String,
+        link: String,
+    },
     /// Something an operator must look at.
     AdminAlert { subject: String, body: String },
 }

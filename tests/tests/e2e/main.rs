@@ -15,6 +15,7 @@ mod exhaustion;
 mod fencing;
 mod fleet;
 mod idempotency;
+mod inbox;
 mod interviews;
 mod interviews_llm;
 mod job_detail;
@@ -39,5 +40,6 @@ mod startup;
 mod stats;
 mod submissions;
 mod uploads;
+mod webhooks;
 
 pub use prepq_tests::JOB_DEADLINE;

@@ -13,6 +13,7 @@ mod questions_predict;
 mod resume_diagnose;
 mod resume_extract;
 mod resume_ocr;
+mod webhook_deliver;
 
 use std::{future::Future, sync::Arc};
 
@@ -21,7 +22,7 @@ use prepq_jobs::{
     Job, NewJob,
     kinds::{
         BillingReconcile, Echo, EmailSend, InterviewFeedback, InterviewPlan, InterviewReport,
-        PostingsCrawl, QuestionsPredict, ResumeDiagnose, ResumeExtract, ResumeOcr,
+        PostingsCrawl, QuestionsPredict, ResumeDiagnose, ResumeExtract, ResumeOcr, WebhookDeliver,
     },
 };
 use prepq_schema::{PooledConn, StoreError};
@@ -47,6 +48,7 @@ pub const REGISTRY: &[Registration] = &[
     register::<InterviewPlan>(),
     register::<InterviewFeedback>(),
     register::<InterviewReport>(),
+    register::<WebhookDeliver>(),
 ];
 
 /// A job kind the workers know how to run.

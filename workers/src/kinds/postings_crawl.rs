@@ -5,7 +5,7 @@
 
 use std::{collections::HashMap, time::Instant};
 
-use prepq_crawler::{Fetcher, PageRecord, SourceSpec, Validators};
+use prepq_crawler::{Fetcher, OutboundPolicy, PageRecord, SourceSpec, Validators};
 use prepq_jobs::kinds::{CrawlCounts, PostingsCrawl};
 use prepq_schema::{
     DbPool,
@@ -20,12 +20,12 @@ use crate::{config::CrawlConfig, context::JobContext, error::JobError};
 const SAMPLES: usize = 20;
 
 impl Run for PostingsCrawl {
-    type Needs = (DbPool, CrawlConfig);
+    type Needs = (DbPool, CrawlConfig, OutboundPolicy);
 
     async fn run(
         self,
         _: &JobContext,
-        (db, crawl): (DbPool, CrawlConfig),
+        (db, crawl, outbound): (DbPool, CrawlConfig, OutboundPolicy),
     ) -> Result<Outcome<CrawlCounts>, JobError> {
         let started = Instant::now();
         let mut conn = db.get().await?;
@@ -50,7 +50,7 @@ impl Run for PostingsCrawl {
             })
             .collect();
         drop(conn);
-        let fetcher = Fetcher::new(crawl.fetch())
+        let fetcher = Fetcher::new(crawl.fetch(&outbound))
             .map_err(|e| JobError::transient(format!("building the HTTP client: {e}")))?;
         let report = prepq_crawler::crawl(&spec, &fetcher, &known, crawl.crawl_max_pages).await;
 

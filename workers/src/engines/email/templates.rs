@@ -55,6 +55,38 @@ pub fn render(language: Language, email: &Email) -> Rendered {
                 ("link", link.clone()),
             ],
         ),
+        Email::OrderPaid {
+            order_id,
+            product,
+            amount_fen,
+            points,
+            link,
+        } => (
+            pick(
+                zh,
+                include_str!("../../../templates/email/order_paid.zh-CN.txt"),
+                include_str!("../../../templates/email/order_paid.en.txt"),
+            ),
+            vec![
+                ("order_id", order_id.to_string()),
+                ("product", product.clone()),
+                ("amount", yuan(*amount_fen)),
+                ("points", points.to_string()),
+                ("link", link.clone()),
+            ],
+        ),
+        Email::WebhookDisabled { url, reason, link } => (
+            pick(
+                zh,
+                include_str!("../../../templates/email/webhook_disabled.zh-CN.txt"),
+                include_str!("../../../templates/email/webhook_disabled.en.txt"),
+            ),
+            vec![
+                ("url", url.clone()),
+                ("reason", reason.clone()),
+                ("link", link.clone()),
+            ],
+        ),
         Email::AdminAlert { subject, body } => (
             pick(
                 zh,
@@ -70,6 +102,11 @@ pub fn render(language: Language, email: &Email) -> Rendered {
         subject: fill(subject, &values),
         body: fill(body.trim_start_matches('\n'), &values),
     }
+}
+
+/// An amount in fen as yuan, `¥12.50`.
+fn yuan(fen: i64) -> String {
+    format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
 fn pick(zh: bool, zh_template: &'static str, en_template: &'static str) -> &'static str {
@@ -143,6 +180,18 @@ mod tests {
                 subject: "3 mismatches".into(),
                 body: "order {x} was paid twice".into(),
             },
+            Email::OrderPaid {
+                order_id: Uuid::nil(),
+                product: "points_100".into(),
+                amount_fen: 1250,
+                points: 100,
+                link: "https://prepq.test/orders/0".into(),
+            },
+            Email::WebhookDisabled {
+                url: "https://hooks.example/in".into(),
+                reason: "the endpoint answered 410 Gone".into(),
+                link: "https://prepq.test/webhooks/0".into(),
+            },
         ]
     }
 
@@ -159,6 +208,10 @@ mod tests {
                     "{kind}",
                     "{subject}",
                     "{body}",
+                    "{amount}",
+                    "{product}",
+                    "{url}",
+                    "{reason}",
                 ] {
                     assert!(!mail.body.contains(leftover), "{leftover} in {mail:?}");
                     assert!(!mail.subject.contains(leftover), "{leftover} in {mail:?}");

@@ -1,0 +1,11 @@
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+DROP TABLE notification_preferences;
+DROP TABLE messages;
+DROP TRIGGER orders_record_notice ON orders;
+DROP FUNCTION record_order_notice();
+DROP TRIGGER jobs_record_notice ON jobs;
+DROP FUNCTION record_job_notice();
+DROP TABLE notices;
+DROP FUNCTION uuid_v7();
