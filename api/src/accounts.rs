@@ -9,7 +9,7 @@ use prepq_jobs::{
 use prepq_schema::{
     StoreError,
     account_tokens::{self, Grant, Purpose},
-    files, jobs,
+    files, invitations, jobs,
     sessions::{self, Rotation},
     users::{self, NewUser, ProfileChange, User},
 };
@@ -45,6 +45,8 @@ pub enum AccountError {
     InvalidLinkToken,
     #[error("the email address is already verified")]
     AlreadyVerified,
+    #[error("no user has that invitation code; check the link you were sent")]
+    UnknownInvitation,
     #[error("no such account")]
     Gone,
     #[error(transparent)]
@@ -73,6 +75,7 @@ pub async fn register(
     email: &str,
     password: &str,
     language: Language,
+    invitation_code: Option<&str>,
 ) -> Result<User> {
     rate_limit::hit(
         &state.redis,
@@ -85,6 +88,18 @@ pub async fn register(
     if let Some(reason) = weakness(password, &email) {
         return Err(AccountError::WeakPassword(reason));
     }
+    // Cheap before expensive: an unknown code costs no hash.
+    let invited_by = match invitation_code {
+        Some(code) => {
+            let mut conn = state.conn().await?;
+            Some(
+                invitations::inviter_of(&mut conn, code)
+                    .await?
+                    .ok_or(AccountError::UnknownInvitation)?,
+            )
+        }
+        None => None,
+    };
     let hash = state.passwords.hash(password).await?;
     let token = SecretToken::generate();
     let mail = verification_mail(state, &email, language, &token);
@@ -94,6 +109,7 @@ pub async fn register(
         password_hash: &hash,
         language: language.as_str(),
         points: state.config.points.signup_grant,
+        invited_by,
     };
     users::create(&mut conn, new, verification_grant(state, &token), &mail)
         .await?
@@ -204,7 +220,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<User> {
     )
     .await?
     .ok_or(AccountError::InvalidLinkToken)?;
-    users::mark_verified(&mut conn, user_id).await?;
+    users::mark_verified(&mut conn, user_id, state.config.points.invitation_grant).await?;
     users::find(&mut conn, user_id)
         .await?
         .ok_or(AccountError::Gone)
@@ -311,7 +327,7 @@ pub async fn reset_password(
         .ok_or(AccountError::InvalidLinkToken)?;
     users::replace_password(&mut conn, user_id, &hash, "password reset").await?;
     // The reset mail reached the inbox, which proves the address too.
-    users::mark_verified(&mut conn, user_id).await?;
+    users::mark_verified(&mut conn, user_id, state.config.points.invitation_grant).await?;
     Ok(())
 }
 

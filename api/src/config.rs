@@ -103,6 +103,9 @@ pub struct ApiConfig {
 pub struct PointsConfig {
     #[arg(long, env = "PREPQ_POINTS_SIGNUP_GRANT", default_value_t = 50)]
     pub signup_grant: i32,
+    /// Credited to an inviter once per invitee, when the invitee verifies their address.
+    #[arg(long, env = "PREPQ_POINTS_INVITATION_GRANT", default_value_t = 30)]
+    pub invitation_grant: i32,
     #[arg(long, env = "PREPQ_PRICE_RESUME_DIAGNOSE", default_value_t = 10)]
     pub price_resume_diagnose: i32,
     #[arg(long, env = "PREPQ_PRICE_QUESTIONS_PREDICT", default_value_t = 10)]

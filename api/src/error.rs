@@ -148,6 +148,13 @@ macro_rules! answers {
             Conflict(Json<ErrorBody>),
         ] $($rest)*);
     };
+    (@enum $meta:tt $name:ident [$($body:tt)*] UnsupportedMediaType $($rest:ident)*) => {
+        answers!(@enum $meta $name [$($body)*
+            #[doc = "The body is not `application/json`."]
+            #[oai(status = 415)]
+            UnsupportedMediaType(Json<ErrorBody>),
+        ] $($rest)*);
+    };
     (@enum $meta:tt $name:ident [$($body:tt)*] TooManyRequests $($rest:ident)*) => {
         answers!(@enum $meta $name [$($body)*
             #[doc = "Over a limit: try again after `Retry-After` seconds."]
@@ -234,12 +241,17 @@ answers! {
 
 answers! {
     /// The answers of a change to the caller's own settings, whose input can be refused.
-    pub enum InputError { BadRequest, Unauthorized, Unavailable }
+    pub enum InputError { BadRequest, Unauthorized, UnsupportedMediaType, Unavailable }
 }
 
 answers! {
     /// The answers of making a resource of the caller's, of which one may hold only so many.
-    pub enum CreateError { BadRequest, Unauthorized, Conflict, Unavailable }
+    pub enum CreateError { BadRequest, Unauthorized, Conflict, UnsupportedMediaType, Unavailable }
+}
+
+answers! {
+    /// The answers of a change to one resource of the caller's, sent as a JSON body.
+    pub enum UpdateError { BadRequest, Unauthorized, NotFound, UnsupportedMediaType, Unavailable }
 }
 
 answers! {
@@ -365,9 +377,9 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         let message = e.to_string();
         match e {
-            AccountError::InvalidEmail | AccountError::WeakPassword(_) => {
-                Self::unprocessable(message)
-            }
+            AccountError::InvalidEmail
+            | AccountError::WeakPassword(_)
+            | AccountError::UnknownInvitation => Self::unprocessable(message),
             AccountError::EmailTaken => Self::Conflict(ErrorBody::new("email_taken", message)),
             AccountError::AlreadyVerified => {
                 Self::Conflict(ErrorBody::new("already_verified", message))

@@ -17,17 +17,17 @@ use crate::{
     health, relay,
     request_guard::guard_requests,
     routes::{
-        self, AccountsApi, AdminApi, AnalysesApi, DashboardApi, DeadLettersApi, EventsApi,
-        FilesApi, InterviewsApi, JobsApi, MessagesApi, OrdersApi, PointsApi, PostingsApi,
-        ProfileApi, QueuesApi, ReconciliationsApi, ResumesApi, SchedulesApi, SourcesApi, StatsApi,
-        WebhooksApi, WorkersApi,
+        self, AccountsApi, AdminApi, AnalysesApi, AnnouncementsApi, DashboardApi, DeadLettersApi,
+        EventsApi, FilesApi, InterviewsApi, InvitationsApi, JobsApi, MessagesApi, OrdersApi,
+        PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi, ResumesApi,
+        SchedulesApi, SourcesApi, StatsApi, WebhooksApi, WorkersApi,
     },
     security,
     state::AppState,
 };
 
 /// Every operation, in the order the spec lists them: the users', how they are told of
-/// what happened, and the administrators'.
+/// what happened and spread the word, and the administrators'.
 type Apis = (
     (
         AccountsApi,
@@ -43,7 +43,7 @@ type Apis = (
         EventsApi,
         OrdersApi,
     ),
-    (MessagesApi, WebhooksApi),
+    (MessagesApi, WebhooksApi, InvitationsApi),
     (
         AdminApi,
         DeadLettersApi,
@@ -53,6 +53,7 @@ type Apis = (
         SourcesApi,
         SchedulesApi,
         ReconciliationsApi,
+        AnnouncementsApi,
     ),
 );
 

@@ -1,6 +1,7 @@
 //! Every job kind, and the one list of them.
 
 mod analysis;
+mod announcement_deliver;
 mod billing_reconcile;
 mod echo;
 mod email_send;
@@ -14,6 +15,7 @@ pub use analysis::{
     DimensionScores, EngineRun, Keywords, Question, QuestionSet, QuestionsPredict,
     RequirementCheck, ResumeDiagnose, ResumeDiagnosis, Suggestion, Target,
 };
+pub use announcement_deliver::{AnnouncementDeliver, AnnouncementDelivered};
 pub use billing_reconcile::{BillingReconcile, MismatchKind, ReconcileSummary};
 pub use echo::{Echo, EchoOutput};
 pub use email_send::{Email, EmailSend, EmailSent, Language};
@@ -47,6 +49,7 @@ pub const KINDS: &[&str] = &[
     InterviewFeedback::KIND,
     InterviewReport::KIND,
     WebhookDeliver::KIND,
+    AnnouncementDeliver::KIND,
 ];
 
 /// What each kind says of itself beyond its name: its secret payload fields (see
@@ -79,6 +82,7 @@ const FACTS: &[Facts] = &[
     facts::<InterviewFeedback>(),
     facts::<InterviewReport>(),
     facts::<WebhookDeliver>(),
+    facts::<AnnouncementDeliver>(),
 ];
 
 /// The kinds whose finished rows are pruned after the retention window.
@@ -124,6 +128,7 @@ mod tests {
                 InterviewFeedback::KIND,
                 InterviewReport::KIND,
                 WebhookDeliver::KIND,
+                AnnouncementDeliver::KIND,
             ]
         );
     }

@@ -191,6 +191,27 @@ pub async fn insert_system_as(
     Ok(id)
 }
 
+/// `insert_system_as`, due at `run_after` rather than now.
+pub async fn insert_system_at(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+    job: &NewJob,
+    run_after: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id),
+            jobs::kind.eq(job.kind),
+            jobs::max_attempts.eq(job.max_attempts),
+            jobs::priority.eq(job.priority.value()),
+            jobs::payload.eq(&job.payload),
+            jobs::run_after.eq(run_after),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
 /// System jobs under ids chosen beforehand, in one statement.
 pub async fn insert_system_many(
     conn: &mut diesel_async::AsyncPgConnection,

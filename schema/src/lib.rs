@@ -6,6 +6,7 @@ mod paging;
 
 pub mod account_tokens;
 pub mod analyses;
+pub mod announcements;
 pub mod batcher;
 pub mod blobs;
 pub mod crawls;
@@ -13,6 +14,7 @@ mod db;
 mod error;
 pub mod files;
 pub mod interviews;
+pub mod invitations;
 pub mod job_attempts;
 pub mod jobs;
 pub mod leaderships;

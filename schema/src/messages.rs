@@ -286,12 +286,20 @@ impl Preferences {
     }
 }
 
-/// Sets the owner's channel for each of `choices`, in one statement.
+/// Sets the owner's channel for each of `choices`, in one statement; of a topic named
+/// twice, the last choice holds.
 pub async fn set_preferences(
     conn: &mut PooledConn,
     owner_id: Uuid,
     choices: &[(Topic, Channel)],
 ) -> Result<(), StoreError> {
+    let mut last: Vec<(Topic, Channel)> = Vec::new();
+    for &(topic, channel) in choices.iter().rev() {
+        if !last.iter().any(|(t, _)| *t == topic) {
+            last.push((topic, channel));
+        }
+    }
+    let choices = last;
     diesel::sql_query(
         "INSERT INTO notification_preferences (owner_id, topic, channel)
          SELECT $1, * FROM unnest($2::text[], $3::text[])

@@ -18,6 +18,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    announcements (id) {
+        id -> Uuid,
+        title -> Text,
+        body -> Text,
+        min_level -> Nullable<Text>,
+        language -> Nullable<Text>,
+        send_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        job_id -> Uuid,
+        reached_user -> Nullable<Uuid>,
+        delivered -> Int4,
+        finished_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     crawl_pages (source_id, url) {
         source_id -> Uuid,
         url -> Text,
@@ -121,6 +138,16 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    invitation_credits (invitee_email_key) {
+        invitee_email_key -> Text,
+        inviter_id -> Uuid,
+        invitee_id -> Nullable<Uuid>,
+        points -> Int4,
+        created_at -> Timestamptz,
     }
 }
 
@@ -427,6 +454,8 @@ diesel::table! {
         difficulty -> Text,
         updated_at -> Timestamptz,
         email_key -> Text,
+        invitation_code -> Text,
+        invited_by -> Nullable<Uuid>,
     }
 }
 
@@ -489,6 +518,7 @@ diesel::table! {
 }
 
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(announcements -> users (created_by));
 diesel::joinable!(crawl_pages -> crawl_sources (source_id));
 diesel::joinable!(crawl_runs -> crawl_sources (source_id));
 diesel::joinable!(diagnoses -> jobs (job_id));
@@ -528,6 +558,7 @@ diesel::joinable!(webhook_endpoints -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
+    announcements,
     crawl_pages,
     crawl_runs,
     crawl_sources,
@@ -535,6 +566,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     files,
     interview_turns,
     interviews,
+    invitation_credits,
     job_attempts,
     jobs,
     leaderships,

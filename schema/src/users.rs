@@ -55,6 +55,8 @@ pub struct NewUser<'a> {
     pub language: &'a str,
     /// Points to start with.
     pub points: i32,
+    /// The user whose invitation code they registered with.
+    pub invited_by: Option<Uuid>,
 }
 
 /// Inserts a user with their verification token and its mail, in one transaction; `None`
@@ -73,8 +75,11 @@ pub async fn create(
                 users::email_key.eq(email_key(new.email)),
                 users::password_hash.eq(new.password_hash),
                 users::language.eq(new.language),
+                users::invited_by.eq(new.invited_by),
             ))
-            .on_conflict_do_nothing()
+            // The address only: a clash of invitation codes is an error, not "taken".
+            .on_conflict(users::email_key)
+            .do_nothing()
             .returning(User::as_returning())
             .get_result(conn)
             .await
@@ -154,13 +159,25 @@ pub async fn replace_password(
     .await
 }
 
-pub async fn mark_verified(conn: &mut PooledConn, id: Uuid) -> Result<(), StoreError> {
-    diesel::update(users::table.find(id))
-        .filter(users::email_verified_at.is_null())
-        .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Records that the user proved their address; the first time, their inviter (if any) is
+/// credited `invitation_points`, in the same transaction.
+pub async fn mark_verified(
+    conn: &mut PooledConn,
+    id: Uuid,
+    invitation_points: i32,
+) -> Result<(), StoreError> {
+    conn.transaction(async |conn| {
+        let verified = diesel::update(users::table.find(id))
+            .filter(users::email_verified_at.is_null())
+            .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+        if verified > 0 {
+            crate::invitations::credit_in(conn, id, invitation_points).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Makes the address an admin: promotes the existing account, keeping its password, or

@@ -335,7 +335,8 @@ impl TestApp {
             .await
             .expect("finding the user")
             .expect("the user exists");
-        prepq_schema::users::mark_verified(&mut conn, found.id)
+        // No inviter to credit: the harness's users register without a code.
+        prepq_schema::users::mark_verified(&mut conn, found.id, 0)
             .await
             .expect("verifying");
         user

@@ -99,6 +99,9 @@ pub struct NotifyConfig {
     /// The web app: links in messages and mail point here.
     #[arg(long, env = "PREPQ_APP_URL", default_value = "http://127.0.0.1:8080")]
     pub app_url: String,
+    /// Users an announcement reaches per transaction.
+    #[arg(long, env = "PREPQ_ANNOUNCEMENT_BATCH", default_value_t = 5_000)]
+    pub announcement_batch: i64,
 }
 
 /// Webhook deliveries: how long an endpoint may take, how much of its answer is kept, and

@@ -18,7 +18,7 @@ use prepq_schema::{
     notices::{self, PendingNotice},
     webhooks::{self, Delivery, JobEventData, OrderEventData, WebhookEvent, WebhookEventData},
 };
-use redis::{AsyncCommands, aio::ConnectionManager};
+use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::{config::NotifyConfig, engines::email::render};
@@ -216,16 +216,20 @@ fn webhook_data(notice: &PendingNotice) -> Option<WebhookEventData> {
     }
 }
 
-/// Publishes new messages for their owners' open streams. Best effort: the inbox has them.
-async fn publish(redis: &ConnectionManager, messages: &[Message]) {
-    let mut redis = redis.clone();
+/// Publishes new messages for their owners' open streams, in one round trip. Best effort:
+/// the inbox has them.
+pub async fn publish(redis: &ConnectionManager, messages: &[Message]) {
+    if messages.is_empty() {
+        return;
+    }
+    let mut pipe = redis::pipe();
     for message in messages {
-        let published: redis::RedisResult<i64> = match serde_json::to_string(message) {
-            Ok(json) => redis.publish(queue::MESSAGES_CHANNEL, json).await,
-            Err(_) => continue,
-        };
-        if let Err(e) = published {
-            tracing::warn!(message_id = %message.id, error = %e, "publishing a message failed");
+        if let Ok(json) = serde_json::to_string(message) {
+            pipe.publish(queue::MESSAGES_CHANNEL, json).ignore();
         }
+    }
+    let published: redis::RedisResult<()> = pipe.query_async(&mut redis.clone()).await;
+    if let Err(e) = published {
+        tracing::warn!(messages = messages.len(), error = %e, "publishing messages failed");
     }
 }

@@ -101,6 +101,8 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             .context("building the webhook client")?,
         ),
         webhooks: config.webhooks.clone(),
+        notify: config.notify.clone(),
+        redis: redis.clone(),
         payments: config
             .payments
             .provider()

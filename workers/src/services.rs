@@ -7,9 +7,10 @@ use prepq_billing::provider::Provider;
 use prepq_schema::{BlobStore, DbPool, resume_parses::Readings};
 
 use prepq_crawler::OutboundPolicy;
+use redis::aio::ConnectionManager;
 
 use crate::{
-    config::{CrawlConfig, ExtractLimits, WebhookConfig},
+    config::{CrawlConfig, ExtractLimits, NotifyConfig, WebhookConfig},
     engines::{Engine, email::Mailer, reading::ChildSlots, webhook::WebhookSender},
     store::JobStore,
 };
@@ -26,6 +27,9 @@ pub struct Services {
     pub outbound: OutboundPolicy,
     pub webhook_sender: Arc<WebhookSender>,
     pub webhooks: WebhookConfig,
+    pub notify: NotifyConfig,
+    /// For publishing what clients' streams carry.
+    pub redis: ConnectionManager,
     /// The payment provider; `None` when payments are not configured.
     pub payments: Option<Arc<Provider>>,
     pub store: Arc<JobStore>,
@@ -91,5 +95,7 @@ service!(CrawlConfig, crawl);
 service!(OutboundPolicy, outbound);
 service!(Arc<WebhookSender>, webhook_sender);
 service!(WebhookConfig, webhooks);
+service!(NotifyConfig, notify);
+service!(ConnectionManager, redis);
 service!(Option<Arc<Provider>>, payments);
 service!(Arc<Readings>, readings);

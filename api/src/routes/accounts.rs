@@ -31,6 +31,10 @@ pub struct Registration {
     /// Language of mail and of interview material. Default: from `Accept-Language`,
     /// else `zh-CN`.
     pub language: Option<Language>,
+    /// The code of the user who invited you (from their link); they are credited points
+    /// once you verify your address.
+    #[oai(validator(max_length = 32))]
+    pub invitation_code: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -140,7 +144,15 @@ impl AccountsApi {
             .language
             .unwrap_or_else(|| Language::from_tag(accept_language.0.as_deref().unwrap_or("zh-CN")));
         let ip = client_ip(req, state.config.trust_forwarded_for);
-        let user = accounts::register(&state, &ip, &body.email, &body.password, language).await?;
+        let user = accounts::register(
+            &state,
+            &ip,
+            &body.email,
+            &body.password,
+            language,
+            body.invitation_code.as_deref(),
+        )
+        .await?;
         Ok(Registered::Created(Json(Account {
             id: user.id,
             email: user.email,

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     auth::Signed,
-    error::{ChangeError, CreateError, ErrorBody, FindError, ListError},
+    error::{CreateError, ErrorBody, FindError, ListError, UpdateError},
 };
 
 /// Endpoints one user may hold.
@@ -169,13 +169,13 @@ impl WebhooksApi {
         me: Signed<'_>,
         id: Path<Uuid>,
         request: Json<EndpointUpdate>,
-    ) -> Result<Json<Endpoint>, ChangeError> {
+    ) -> Result<Json<Endpoint>, UpdateError> {
         let request = request.0;
         if let Some(url) = &request.url {
-            check_url(url).map_err(ChangeError::invalid)?;
+            check_url(url).map_err(UpdateError::invalid)?;
         }
         if let Some(types) = &request.event_types {
-            check_event_types(types).map_err(ChangeError::invalid)?;
+            check_event_types(types).map_err(UpdateError::invalid)?;
         }
         let change = EndpointChange {
             url: request.url,
@@ -190,7 +190,7 @@ impl WebhooksApi {
         let mut conn = me.state.conn().await?;
         let endpoint = webhooks::update_owned(&mut conn, me.caller.user_id, id.0, &change)
             .await?
-            .ok_or_else(|| ChangeError::not_found("webhook endpoint"))?;
+            .ok_or_else(|| UpdateError::not_found("webhook endpoint"))?;
         Ok(Json(endpoint))
     }
 

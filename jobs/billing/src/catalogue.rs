@@ -46,6 +46,21 @@ impl Level {
             .map_or(Level::Normal, |(level, _)| *level)
     }
 
+    pub fn parse(name: &str) -> Option<Self> {
+        LEVELS
+            .iter()
+            .map(|(level, _)| *level)
+            .find(|l| l.as_str() == name)
+    }
+
+    /// The cumulative top-up (fen) from which the level holds.
+    pub fn from_fen(self) -> i64 {
+        LEVELS
+            .iter()
+            .find(|(level, _)| *level == self)
+            .map_or(0, |(_, from)| *from)
+    }
+
     /// The next level up and the cumulative top-up it starts at.
     pub fn next(self) -> Option<(Level, i64)> {
         LEVELS.iter().copied().find(|(level, _)| *level > self)

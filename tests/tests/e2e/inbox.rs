@@ -187,12 +187,19 @@ async fn a_job_watched_to_its_end_is_news_to_webhooks_only_and_preferences_choos
         .call(
             Method::PUT,
             "/api/v1/notification-preferences",
-            Some(&json!({ "items": [{ "topic": "job_finished", "channel": "mail" }] })),
+            Some(&json!({ "items": [
+                { "topic": "job_finished", "channel": "none" },
+                { "topic": "job_finished", "channel": "mail" },
+            ] })),
         )
         .await;
     assert_eq!(changed.status(), 200);
     let changed: Value = changed.json().await.unwrap();
-    assert_eq!(channel_of(&changed, "job_finished"), "mail");
+    assert_eq!(
+        channel_of(&changed, "job_finished"),
+        "mail",
+        "the last choice holds"
+    );
     assert_eq!(channel_of(&changed, "announcement"), "inbox");
     let refused = user
         .call(

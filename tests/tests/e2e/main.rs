@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod analyses;
+mod announcements;
 mod backlog;
 mod billing;
 mod clients;
@@ -18,6 +19,7 @@ mod idempotency;
 mod inbox;
 mod interviews;
 mod interviews_llm;
+mod invitations;
 mod job_detail;
 mod lifecycle;
 mod limits;

@@ -2,6 +2,7 @@
 //! module holds its `run`, names the services it needs, and says what its success writes
 //! beside the result; `REGISTRY` is the only list, and a test holds it to the contract's.
 
+mod announcement_deliver;
 mod billing_reconcile;
 mod echo;
 mod email_send;
@@ -21,8 +22,9 @@ use futures::future::BoxFuture;
 use prepq_jobs::{
     Job, NewJob,
     kinds::{
-        BillingReconcile, Echo, EmailSend, InterviewFeedback, InterviewPlan, InterviewReport,
-        PostingsCrawl, QuestionsPredict, ResumeDiagnose, ResumeExtract, ResumeOcr, WebhookDeliver,
+        AnnouncementDeliver, BillingReconcile, Echo, EmailSend, InterviewFeedback, InterviewPlan,
+        InterviewReport, PostingsCrawl, QuestionsPredict, ResumeDiagnose, ResumeExtract, ResumeOcr,
+        WebhookDeliver,
     },
 };
 use prepq_schema::{PooledConn, StoreError};
@@ -49,6 +51,7 @@ pub const REGISTRY: &[Registration] = &[
     register::<InterviewFeedback>(),
     register::<InterviewReport>(),
     register::<WebhookDeliver>(),
+    register::<AnnouncementDeliver>(),
 ];
 
 /// A job kind the workers know how to run.
