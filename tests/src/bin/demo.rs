@@ -4,7 +4,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
-use prepq_tests::{User, wait_until};
+use prepq_tests::{User, WebhookReceiver, verify, wait_until};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -62,6 +62,23 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("registered and signed in as {email}");
     verify_from_outbox(&user, &args.outbox).await?;
+    // A receiver of our own, as another system would run one.
+    let receiver = WebhookReceiver::start().await;
+    let endpoint: Value = user
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({ "url": receiver.url("/prepq"), "event_types": ["job.succeeded", "job.failed"] }),
+            None,
+        )
+        .await
+        .error_for_status()?
+        .json()
+        .await?;
+    let secret = endpoint["secret"].as_str().unwrap_or_default().to_owned();
+    println!(
+        "webhook endpoint {} listens for job.succeeded and job.failed",
+        receiver.url("/prepq")
+    );
 
     let mut events = user.events("/api/v1/events").await;
     let bytes = std::fs::read(&args.file)?;
@@ -133,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
                 parse["years_of_experience"],
                 parse["confidence"]
             );
+            told(&user, &receiver, &secret, &job["id"]).await?;
             diagnose(&user, &done["id"]).await?;
             interview(&user, &done["id"]).await?;
             match &args.pay {
@@ -142,6 +160,45 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("the job did not succeed: {}", done["error"]),
     }
+}
+
+/// What the platform told of the finished reading: the signed webhook our receiver got
+/// (its signature checked as any Standard Webhooks library would) and the inbox message.
+async fn told(
+    user: &User,
+    receiver: &WebhookReceiver,
+    secret: &str,
+    job_id: &Value,
+) -> anyhow::Result<()> {
+    let hook = wait_until("the webhook", Duration::from_secs(60), || async {
+        receiver
+            .received()
+            .into_iter()
+            .find(|r| r.json()["data"]["job_id"] == *job_id)
+    })
+    .await;
+    println!(
+        "webhook {}: {} for job {}; signature {}",
+        hook.id,
+        hook.json()["type"],
+        job_id,
+        if verify(secret, &hook) {
+            "verified"
+        } else {
+            "WRONG"
+        }
+    );
+    let inbox = wait_until("the inbox message", Duration::from_secs(60), || async {
+        let page: Value = user.get("/api/v1/messages").await.json().await.ok()?;
+        page["items"].get(0).cloned()
+    })
+    .await;
+    println!(
+        "inbox: \"{}\" ({})",
+        inbox["title"].as_str().unwrap_or_default(),
+        inbox["kind"]
+    );
+    Ok(())
 }
 
 /// A paid diagnosis of the resume against a real job description, by the configured engine.
