@@ -404,9 +404,11 @@ async function stats(params) {
   return [
     el('h2', {}, 'Statistics'),
     filterForm([['days', 'Days', ['7', '30', '90']]], params, 'stats'),
-    cards([['users', s.users], ['signed in now', s.signed_in_now], ['paying users', s.paying_users], ['revenue', yuan(s.revenue_fen)]]),
+    cards([['users', s.users], ['invited', s.invited_users], ['signed in now', s.signed_in_now], ['paying users', s.paying_users], ['revenue', yuan(s.revenue_fen)]]),
+    cards(s.feedback.map((f) => [`${f.module} rating`, `${f.average.toFixed(1)} (${f.ratings})`])),
     el('div', { class: 'charts' },
       barChart('New users per day', series('new_users')),
+      barChart('Registrations by invitation per day', series('invited_users')),
       barChart('Active users per day', series('active_users')),
       barChart('Paying users per day', series('paying_users')),
       barChart('Revenue per day (yuan)', revenue),

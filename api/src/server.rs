@@ -18,9 +18,9 @@ use crate::{
     request_guard::guard_requests,
     routes::{
         self, AccountsApi, AdminApi, AnalysesApi, AnnouncementsApi, DashboardApi, DeadLettersApi,
-        EventsApi, FilesApi, InterviewsApi, InvitationsApi, JobsApi, MessagesApi, OrdersApi,
-        PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi, ResumesApi,
-        SchedulesApi, SourcesApi, StatsApi, WebhooksApi, WorkersApi,
+        EventsApi, FeedbackApi, FilesApi, InterviewsApi, InvitationsApi, JobsApi, MessagesApi,
+        OrdersApi, PointsApi, PostingsApi, ProfileApi, QueuesApi, ReconciliationsApi, ResumesApi,
+        SchedulesApi, SourcesApi, StatsApi, TicketsApi, WebhooksApi, WorkersApi,
     },
     security,
     state::AppState,
@@ -43,7 +43,13 @@ type Apis = (
         EventsApi,
         OrdersApi,
     ),
-    (MessagesApi, WebhooksApi, InvitationsApi),
+    (
+        MessagesApi,
+        WebhooksApi,
+        InvitationsApi,
+        FeedbackApi,
+        TicketsApi,
+    ),
     (
         AdminApi,
         DeadLettersApi,

@@ -90,6 +90,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    feedback (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        module -> Text,
+        subject_id -> Uuid,
+        rating -> Int2,
+        comment -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     files (id) {
         id -> Uuid,
         owner_id -> Uuid,
@@ -442,6 +455,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_posts (id) {
+        id -> Uuid,
+        ticket_id -> Uuid,
+        author_id -> Nullable<Uuid>,
+        from_staff -> Bool,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        subject -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -524,6 +559,7 @@ diesel::joinable!(crawl_runs -> crawl_sources (source_id));
 diesel::joinable!(diagnoses -> jobs (job_id));
 diesel::joinable!(diagnoses -> resumes (resume_id));
 diesel::joinable!(diagnoses -> users (owner_id));
+diesel::joinable!(feedback -> users (owner_id));
 diesel::joinable!(files -> users (owner_id));
 diesel::joinable!(interview_turns -> interviews (interview_id));
 diesel::joinable!(interviews -> users (owner_id));
@@ -552,6 +588,9 @@ diesel::joinable!(resumes -> jobs (job_id));
 diesel::joinable!(resumes -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(skill_matches -> resumes (resume_id));
+diesel::joinable!(ticket_posts -> tickets (ticket_id));
+diesel::joinable!(ticket_posts -> users (author_id));
+diesel::joinable!(tickets -> users (owner_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_endpoints -> users (owner_id));
@@ -563,6 +602,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     crawl_runs,
     crawl_sources,
     diagnoses,
+    feedback,
     files,
     interview_turns,
     interviews,
@@ -588,6 +628,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     resumes,
     sessions,
     skill_matches,
+    ticket_posts,
+    tickets,
     users,
     webhook_attempts,
     webhook_deliveries,

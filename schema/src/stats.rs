@@ -17,6 +17,9 @@ pub struct DayStats {
     pub day: NaiveDate,
     #[diesel(sql_type = BigInt)]
     pub new_users: i64,
+    /// Of the new users, those who registered with an invitation code.
+    #[diesel(sql_type = BigInt)]
+    pub invited_users: i64,
     /// Users who signed in that day.
     #[diesel(sql_type = BigInt)]
     pub active_users: i64,
@@ -41,6 +44,9 @@ pub struct DayStats {
 pub struct Totals {
     #[diesel(sql_type = BigInt)]
     pub users: i64,
+    /// Users who registered with an invitation code.
+    #[diesel(sql_type = BigInt)]
+    pub invited_users: i64,
     /// Users with a session renewed within the access token's life.
     #[diesel(sql_type = BigInt)]
     pub signed_in_now: i64,
@@ -66,6 +72,8 @@ pub async fn daily(
          )
          SELECT day,
              (SELECT count(*) FROM users WHERE created_at >= from_at AND created_at < to_at) AS new_users,
+             (SELECT count(*) FROM users WHERE created_at >= from_at AND created_at < to_at
+              AND invited_by IS NOT NULL) AS invited_users,
              (SELECT count(DISTINCT user_id) FROM sessions
               WHERE created_at >= from_at AND created_at < to_at) AS active_users,
              (SELECT count(DISTINCT owner_id) FROM orders
@@ -90,6 +98,7 @@ pub async fn daily(
 pub async fn totals(conn: &mut PooledConn, live_secs: i32) -> Result<Totals, StoreError> {
     Ok(diesel::sql_query(
         "SELECT (SELECT count(*) FROM users) AS users,
+                (SELECT count(*) FROM users WHERE invited_by IS NOT NULL) AS invited_users,
                 (SELECT count(DISTINCT user_id) FROM sessions
                  WHERE revoked_at IS NULL
                    AND refreshed_at > now() - make_interval(secs => $1)) AS signed_in_now,

@@ -179,8 +179,11 @@ impl Dispatcher {
             self.repush_lost(&mut conn, &mut redis, self.config.redispatch_after_secs)
                 .await?;
         }
-        // Before the queues fill: the mail and deliveries it makes go out in this cycle.
-        notices::fan_out(&mut conn, &self.redis, &self.config.notify).await?;
+        // Before the queues fill: the mail and deliveries it makes go out in this cycle. Its
+        // failure is its own: dispatching goes on, and the notices wait for the next cycle.
+        if let Err(e) = notices::fan_out(&mut conn, &self.redis, &self.config.notify).await {
+            tracing::warn!(error = %e, "telling notices failed; trying again next cycle");
+        }
         for kind in KINDS {
             if repairs {
                 let handed = queue::hand_back_orphans(&mut redis, kind).await?;

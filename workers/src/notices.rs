@@ -25,6 +25,8 @@ use crate::{config::NotifyConfig, engines::email::render};
 
 /// Notices taken in one transaction.
 const BATCH: i64 = 500;
+/// Characters of a ticket reply quoted in its message; the thread has it all.
+const REPLY_SHOWN: usize = 1_000;
 
 /// Fans out pending notices until none are left or a batch is short; returns how many.
 pub async fn fan_out(
@@ -186,6 +188,24 @@ impl News {
                     email: Email::WebhookDisabled {
                         url: detail["url"].as_str()?.to_owned(),
                         reason: detail["reason"].as_str()?.to_owned(),
+                        link: link.clone(),
+                    },
+                    link,
+                })
+            }
+            "ticket.replied" => {
+                let detail = notice.detail.as_ref()?;
+                let link = format!("{app}/tickets/{}", detail["ticket_id"].as_str()?);
+                let reply: String = detail["reply"]
+                    .as_str()?
+                    .chars()
+                    .take(REPLY_SHOWN)
+                    .collect();
+                Some(Self {
+                    topic: Topic::TicketReply,
+                    email: Email::TicketReply {
+                        subject: detail["subject"].as_str()?.to_owned(),
+                        reply,
                         link: link.clone(),
                     },
                     link,

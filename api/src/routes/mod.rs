@@ -8,6 +8,7 @@ mod announcements;
 mod dashboard;
 mod dead_letters;
 mod events;
+mod feedback;
 mod files;
 mod interviews;
 mod invitations;
@@ -25,6 +26,7 @@ mod resumes;
 mod schedules;
 mod sources;
 mod stats;
+mod tickets;
 mod webhooks;
 mod workers;
 
@@ -35,6 +37,7 @@ pub use announcements::AnnouncementsApi;
 pub use dashboard::DashboardApi;
 pub use dead_letters::DeadLettersApi;
 pub use events::EventsApi;
+pub use feedback::FeedbackApi;
 pub use files::FilesApi;
 pub use interviews::InterviewsApi;
 pub use invitations::InvitationsApi;
@@ -50,6 +53,7 @@ pub use resumes::ResumesApi;
 pub use schedules::SchedulesApi;
 pub use sources::SourcesApi;
 pub use stats::StatsApi;
+pub use tickets::TicketsApi;
 pub use webhooks::WebhooksApi;
 pub use workers::WorkersApi;
 
@@ -75,7 +79,7 @@ pub enum ApiTags {
     Files,
     /// Server-sent events of job state changes and new messages.
     Events,
-    /// Your inbox, and where you hear of what happens.
+    /// Your inbox, where you hear of what happens, your feedback and your tickets.
     Messages,
     /// Endpoints of yours that events are posted to, signed; their delivery logs.
     Webhooks,

@@ -1,6 +1,9 @@
 use chrono::{NaiveDate, Utc};
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
-use prepq_schema::stats::{self, DayStats, Totals};
+use prepq_schema::{
+    feedback,
+    stats::{self, DayStats, Totals},
+};
 
 use super::ApiTags;
 use crate::{auth::Signed, error::AdminListError};
@@ -14,6 +17,8 @@ pub struct StatsApi;
 pub struct StatsDay {
     pub day: NaiveDate,
     pub new_users: i64,
+    /// Of the new users, those who registered with an invitation code.
+    pub invited_users: i64,
     /// Users who signed in that day.
     pub active_users: i64,
     /// Users who paid an order that day, and what they paid (fen).
@@ -31,12 +36,25 @@ pub struct StatsDay {
 #[derive(Debug, Object)]
 pub struct PlatformStats {
     pub users: i64,
+    /// Users who registered with an invitation code.
+    pub invited_users: i64,
     /// Users whose session was renewed within an access token's life.
     pub signed_in_now: i64,
     pub paying_users: i64,
     pub revenue_fen: i64,
+    /// Users' ratings of each module, all time.
+    pub feedback: Vec<FeedbackStats>,
     /// Oldest first.
     pub days: Vec<StatsDay>,
+}
+
+/// Ratings of one module (`diagnosis`, `question_set`, `interview`).
+#[derive(Debug, Object)]
+pub struct FeedbackStats {
+    pub module: String,
+    pub ratings: i64,
+    /// The mean rating, 1–5.
+    pub average: f64,
 }
 
 #[OpenApi(prefix_path = "/admin", tag = "ApiTags::Admin")]
@@ -61,13 +79,24 @@ impl StatsApi {
         let mut conn = me.state.conn().await?;
         let Totals {
             users,
+            invited_users,
             signed_in_now,
             paying_users,
             revenue_fen,
         } = stats::totals(&mut conn, live).await?;
         let days = stats::daily(&mut conn, until, days.0).await?;
+        let feedback = feedback::ratings_by_module(&mut conn).await?;
         Ok(Json(PlatformStats {
             users,
+            invited_users,
+            feedback: feedback
+                .into_iter()
+                .map(|r| FeedbackStats {
+                    module: r.module,
+                    ratings: r.ratings,
+                    average: r.average,
+                })
+                .collect(),
             signed_in_now,
             paying_users,
             revenue_fen,
@@ -85,6 +114,7 @@ impl From<DayStats> for StatsDay {
         Self {
             day: d.day,
             new_users: d.new_users,
+            invited_users: d.invited_users,
             active_users: d.active_users,
             paying_users: d.paying_users,
             revenue_fen: d.revenue_fen,

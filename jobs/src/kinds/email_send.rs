@@ -71,6 +71,12 @@ pub enum Email {
         reason: String,
         link: String,
     },
+    /// The operators replied to a ticket.
+    TicketReply {
+        subject: String,
+        reply: String,
+        link: String,
+    },
     /// Something an operator must look at.
     AdminAlert { subject: String, body: String },
 }

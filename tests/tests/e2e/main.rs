@@ -41,6 +41,7 @@ mod security;
 mod startup;
 mod stats;
 mod submissions;
+mod tickets;
 mod uploads;
 mod webhooks;
 

@@ -87,6 +87,22 @@ pub fn render(language: Language, email: &Email) -> Rendered {
                 ("link", link.clone()),
             ],
         ),
+        Email::TicketReply {
+            subject,
+            reply,
+            link,
+        } => (
+            pick(
+                zh,
+                include_str!("../../../templates/email/ticket_reply.zh-CN.txt"),
+                include_str!("../../../templates/email/ticket_reply.en.txt"),
+            ),
+            vec![
+                ("subject", subject.clone()),
+                ("reply", reply.clone()),
+                ("link", link.clone()),
+            ],
+        ),
         Email::AdminAlert { subject, body } => (
             pick(
                 zh,
@@ -192,6 +208,11 @@ mod tests {
                 reason: "the endpoint answered 410 Gone".into(),
                 link: "https://prepq.test/webhooks/0".into(),
             },
+            Email::TicketReply {
+                subject: "refund".into(),
+                reply: "done".into(),
+                link: "https://prepq.test/tickets/0".into(),
+            },
         ]
     }
 
@@ -212,6 +233,7 @@ mod tests {
                     "{product}",
                     "{url}",
                     "{reason}",
+                    "{reply}",
                 ] {
                     assert!(!mail.body.contains(leftover), "{leftover} in {mail:?}");
                     assert!(!mail.subject.contains(leftover), "{leftover} in {mail:?}");

@@ -1,0 +1,3 @@
+DROP TABLE ticket_posts;
+DROP TABLE tickets;
+DROP TABLE feedback;
