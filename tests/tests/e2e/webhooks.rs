@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use prepq_tests::{
-    Answer, PLAIN_RESUME, TestApp, User, WebhookReceiver, read_resume, verify, wait_until,
+    Answer, PLAIN_RESUME, PayProvider, TestApp, User, WebhookReceiver, read_resume, verify,
+    wait_until,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -340,4 +341,53 @@ async fn bad_endpoints_are_refused_and_nothing_is_stored() {
         )
         .await;
     assert_eq!(eleventh.status(), 409);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paid_order_is_told_once_to_the_inbox_and_to_an_order_paid_endpoint() {
+    let provider = PayProvider::start().await;
+    let receiver = WebhookReceiver::start().await;
+    let app = TestApp::builder()
+        .payments(&provider)
+        .workers(1)
+        .start()
+        .await;
+    let user = app.user().await;
+    let (_, secret) = add_endpoint(&user, &receiver.url("/hook"), &["order.paid"]).await;
+    let order: Value = user
+        .post_json(
+            "/api/v1/orders",
+            &json!({ "client_order_key": "k1", "amount_fen": 1000 }),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let trade_no = order["out_trade_no"].as_str().unwrap();
+    // Notified twice, as providers do: paid once, told once.
+    for _ in 0..2 {
+        assert_eq!(
+            provider.pay(trade_no).await,
+            reqwest::StatusCode::NO_CONTENT
+        );
+    }
+    let hook = &receiver.wait_for(1, JOB_DEADLINE).await[0];
+    assert!(verify(&secret, hook));
+    let body = hook.json();
+    assert_eq!(body["type"], "order.paid");
+    assert_eq!(body["data"]["order_id"], order["id"]);
+    assert_eq!(body["data"]["amount_fen"], 1000);
+    assert_eq!(body["data"]["points"], 20);
+    deliveries_finished(&app, 1).await;
+    let inbox: Value = user.get("/api/v1/messages").await.json().await.unwrap();
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["kind"], "order_paid");
+    assert!(
+        items[0]["body"].as_str().unwrap().contains("¥10.00"),
+        "{}",
+        items[0]
+    );
+    assert_eq!(receiver.received().len(), 1);
 }
