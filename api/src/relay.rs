@@ -12,7 +12,7 @@ use std::{
 use futures::StreamExt;
 use prepq_jobs::{
     JobEvent,
-    queue::{EVENTS_CHANNEL, MESSAGES_CHANNEL},
+    queue::{ANNOUNCEMENTS_CHANNEL, AnnouncementBatch, EVENTS_CHANNEL, MESSAGES_CHANNEL},
 };
 use prepq_schema::messages::Message;
 use tokio::sync::broadcast;
@@ -32,13 +32,17 @@ impl RelayStatus {
 pub enum Published {
     Job(JobEvent),
     Message(Box<Message>),
+    /// An announcement reached a range of users: each stream of theirs reads its message.
+    Announcement(AnnouncementBatch),
 }
 
 impl Published {
-    pub fn owner_id(&self) -> Option<uuid::Uuid> {
+    /// Whether `user`'s streams carry it.
+    pub fn concerns(&self, user: uuid::Uuid) -> bool {
         match self {
-            Self::Job(event) => event.owner_id,
-            Self::Message(message) => Some(message.owner_id),
+            Self::Job(event) => event.owner_id == Some(user),
+            Self::Message(message) => message.owner_id == user,
+            Self::Announcement(batch) => batch.reached(user),
         }
     }
 }
@@ -64,16 +68,18 @@ async fn relay(
 ) -> redis::RedisResult<()> {
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub
-        .subscribe(&[EVENTS_CHANNEL, MESSAGES_CHANNEL])
+        .subscribe(&[EVENTS_CHANNEL, MESSAGES_CHANNEL, ANNOUNCEMENTS_CHANNEL])
         .await?;
     status.0.store(true, Ordering::Relaxed);
     let mut messages = pubsub.on_message();
     while let Some(message) = messages.next().await {
         let payload: String = message.get_payload()?;
-        let published = if message.get_channel_name() == MESSAGES_CHANNEL {
-            serde_json::from_str(&payload).map(|m| Published::Message(Box::new(m)))
-        } else {
-            serde_json::from_str(&payload).map(Published::Job)
+        let published = match message.get_channel_name() {
+            MESSAGES_CHANNEL => {
+                serde_json::from_str(&payload).map(|m| Published::Message(Box::new(m)))
+            }
+            ANNOUNCEMENTS_CHANNEL => serde_json::from_str(&payload).map(Published::Announcement),
+            _ => serde_json::from_str(&payload).map(Published::Job),
         };
         match published {
             // No receivers is fine: nobody is listening on this instance.

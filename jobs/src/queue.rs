@@ -19,6 +19,24 @@ use crate::{Dispatch, JobEvent};
 pub const EVENTS_CHANNEL: &str = "prepq:events";
 /// Where new inbox messages are published, for their owners' event streams.
 pub const MESSAGES_CHANNEL: &str = "prepq:messages";
+/// Where each batch of an announcement's delivery is published: one event for thousands of
+/// inboxes, which each API instance hands to the streams of the users it reached.
+pub const ANNOUNCEMENTS_CHANNEL: &str = "prepq:announcements";
+
+/// A batch of an announcement delivered: to the users with ids after `after` (all when
+/// none) up to `through`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AnnouncementBatch {
+    pub announcement_id: uuid::Uuid,
+    pub after: Option<uuid::Uuid>,
+    pub through: uuid::Uuid,
+}
+
+impl AnnouncementBatch {
+    pub fn reached(&self, user: uuid::Uuid) -> bool {
+        self.after.is_none_or(|after| user > after) && user <= self.through
+    }
+}
 /// Present while Redis keeps its data; its absence tells the dispatcher Redis was wiped.
 pub const EPOCH_KEY: &str = "prepq:epoch";
 

@@ -8,9 +8,17 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use prepq_billing::{Level, PACKAGE_LEVEL};
+use prepq_jobs::{
+    NewJob,
+    kinds::{Email, EmailSend, Language},
+};
 use uuid::Uuid;
 
-use crate::{PooledConn, StoreError, messages::Message, schema::announcements};
+use crate::{
+    PooledConn, StoreError,
+    messages::{Channel, Message},
+    schema::announcements,
+};
 
 /// An announcement, and how far its delivery got.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -86,14 +94,47 @@ pub async fn list(
 pub struct Batch {
     /// Users of the audience the batch went through; fewer than asked: the last batch.
     pub reached: usize,
-    /// Messages written (users who take announcements in their inbox and had none yet).
-    pub written: Vec<Message>,
+    /// Messages written (users who take announcements in their inbox and had none yet);
+    /// those who take them by mail have a mail job.
+    pub written: usize,
+    /// The users it went through: ids after the first and up to the second.
+    pub users: Option<(Option<Uuid>, Uuid)>,
 }
 
+/// What names an announcement's message in each inbox.
+pub fn dedupe_key(id: Uuid) -> String {
+    format!("announcement:{id}")
+}
+
+/// The announcement's message in `owner`'s inbox, if it reached them.
+pub async fn message_of(
+    conn: &mut PooledConn,
+    owner: Uuid,
+    id: Uuid,
+) -> Result<Option<Message>, StoreError> {
+    use crate::schema::messages;
+    Ok(messages::table
+        .filter(messages::owner_id.eq(owner))
+        .filter(messages::dedupe_key.eq(dedupe_key(id)))
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// A user of the audience, and how they take announcements.
 #[derive(QueryableByName)]
 struct Reached {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
+    #[diesel(sql_type = Text)]
+    email: String,
+    #[diesel(sql_type = Text)]
+    language: String,
+    #[diesel(sql_type = Bool)]
+    verified: bool,
+    #[diesel(sql_type = Text)]
+    channel: String,
 }
 
 /// Delivers the announcement to the next `size` users of its audience after the last batch
@@ -113,7 +154,11 @@ pub async fn deliver_batch(
             .await?;
         let level = announcement.min_level.as_deref().and_then(Level::parse);
         let users: Vec<Reached> = diesel::sql_query(
-            "SELECT u.id FROM users u
+            "SELECT u.id, u.email, u.language, u.email_verified_at IS NOT NULL AS verified,
+                    coalesce((SELECT channel FROM notification_preferences p
+                              WHERE p.owner_id = u.id AND p.topic = 'announcement'), 'inbox')
+                        AS channel
+             FROM users u
              WHERE u.id > coalesce($1, '00000000-0000-0000-0000-000000000000'::uuid)
                AND ($2::text IS NULL OR u.language = $2)
                AND ($3::bigint IS NULL OR EXISTS (
@@ -128,35 +173,59 @@ pub async fn deliver_batch(
         .bind::<BigInt, _>(size)
         .load(conn)
         .await?;
-        let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
-        let written: Vec<Message> = diesel::sql_query(
+        let channel = |u: &Reached| Channel::parse(&u.channel).unwrap_or(Channel::Inbox);
+        let inbox: Vec<Uuid> = users
+            .iter()
+            .filter(|u| channel(u).inbox())
+            .map(|u| u.id)
+            .collect();
+        let written = diesel::sql_query(
             "INSERT INTO messages (owner_id, kind, title, body, dedupe_key)
-             SELECT u, 'announcement', $2, $3, 'announcement:' || $4::text
+             SELECT u, 'announcement', $2, $3, $4
              FROM unnest($1::uuid[]) AS u
-             WHERE coalesce((SELECT channel FROM notification_preferences p
-                             WHERE p.owner_id = u AND p.topic = 'announcement'), 'inbox')
-                   IN ('inbox', 'both')
-             ON CONFLICT (owner_id, dedupe_key) DO NOTHING
-             RETURNING id, owner_id, kind, title, body, link, read_at, created_at",
+             ON CONFLICT (owner_id, dedupe_key) DO NOTHING",
         )
-        .bind::<diesel::sql_types::Array<SqlUuid>, _>(&ids)
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(&inbox)
         .bind::<Text, _>(&announcement.title)
         .bind::<Text, _>(&announcement.body)
-        .bind::<Text, _>(id.to_string())
-        .load(conn)
+        .bind::<Text, _>(dedupe_key(id))
+        .execute(conn)
         .await?;
-        let finished = (ids.len() as i64) < size;
+        // Mail to those who asked for it, committed with the batch's high-water mark, so a
+        // run after a kill sends none twice.
+        let mails: Vec<(Uuid, NewJob)> = users
+            .iter()
+            .filter(|u| channel(u).mail() && u.verified)
+            .map(|u| {
+                let mail = EmailSend {
+                    to: u.email.clone(),
+                    language: Language::from_tag(&u.language),
+                    message: Email::Announcement {
+                        title: announcement.title.clone(),
+                        body: announcement.body.clone(),
+                    },
+                };
+                (Uuid::now_v7(), NewJob::of(&mail))
+            })
+            .collect();
+        let mails: Vec<(Uuid, &NewJob)> = mails.iter().map(|(id, job)| (*id, job)).collect();
+        crate::jobs::insert_system_many(conn, &mails).await?;
+        let finished = (users.len() as i64) < size;
         diesel::update(announcements::table.find(id))
             .set((
-                announcements::reached_user.eq(ids.last().copied().or(announcement.reached_user)),
-                announcements::delivered.eq(announcements::delivered + written.len() as i32),
+                announcements::reached_user
+                    .eq(users.last().map(|u| u.id).or(announcement.reached_user)),
+                announcements::delivered.eq(announcements::delivered + written as i32),
                 announcements::finished_at.eq(finished.then(Utc::now)),
             ))
             .execute(conn)
             .await?;
         Ok(Batch {
-            reached: ids.len(),
+            reached: users.len(),
             written,
+            users: users
+                .last()
+                .map(|last| (announcement.reached_user, last.id)),
         })
     })
     .await

@@ -40,10 +40,12 @@ pub async fn find(conn: &mut PooledConn, user_id: Uuid) -> Result<Membership, St
 }
 
 /// Records what a paid order bought: a top-up adds to the cumulative amount (and may lift
-/// the level), a package sets or extends the package's end.
+/// the level), a package sets or extends the package's end. A level that changes writes
+/// the notice that tells its holder, in the same transaction.
 pub(crate) async fn record_in(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
+    order_id: Uuid,
     product: &str,
     amount_fen: i64,
     paid_at: DateTime<Utc>,
@@ -74,5 +76,24 @@ pub(crate) async fn record_in(
         ))
         .execute(conn)
         .await?;
+    let before = current.level_now();
+    let after = Membership {
+        paid_fen,
+        package_until,
+    }
+    .level_now();
+    if after != before {
+        diesel::sql_query(
+            "INSERT INTO notices (owner_id, event, subject_id, detail)
+             VALUES ($1, 'membership.changed', $2, $3)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(user_id)
+        .bind::<diesel::sql_types::Uuid, _>(order_id)
+        .bind::<diesel::sql_types::Jsonb, _>(
+            serde_json::json!({ "from": before.as_str(), "to": after.as_str() }),
+        )
+        .execute(conn)
+        .await?;
+    }
     Ok(())
 }

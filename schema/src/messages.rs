@@ -230,21 +230,7 @@ pub async fn mark_all_read(conn: &mut PooledConn, owner_id: Uuid) -> Result<usiz
     .await?)
 }
 
-/// Deletes the owner's message; false when it is not theirs.
-pub async fn delete_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    id: Uuid,
-) -> Result<bool, StoreError> {
-    let gone = diesel::delete(
-        messages::table
-            .find(id)
-            .filter(messages::owner_id.eq(owner_id)),
-    )
-    .execute(conn)
-    .await?;
-    Ok(gone > 0)
-}
+owned_delete!(messages);
 
 /// The owner's choice for every topic, defaults filled in.
 pub async fn preferences(

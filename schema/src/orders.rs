@@ -181,6 +181,7 @@ pub async fn record_payment(
             memberships::record_in(
                 conn,
                 owner,
+                order.id,
                 &order.product,
                 order.amount_fen,
                 payment.paid_at,

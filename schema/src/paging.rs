@@ -52,3 +52,22 @@ macro_rules! owned_rows {
         }
     };
 }
+
+/// `delete_owned` (deletes the owner's row by id; false when there is no such row of
+/// theirs) of a table keyed by `id` with an `owner_id`, whose rows take nothing with them
+/// that the store must clear by hand.
+macro_rules! owned_delete {
+    ($table:ident) => {
+        /// Deletes the owner's row `id`; false when there is no such row of theirs.
+        pub async fn delete_owned(
+            conn: &mut $crate::PooledConn,
+            owner_id: uuid::Uuid,
+            id: uuid::Uuid,
+        ) -> Result<bool, $crate::StoreError> {
+            let gone = diesel::delete($table::table.find(id).filter($table::owner_id.eq(owner_id)))
+                .execute(conn)
+                .await?;
+            Ok(gone > 0)
+        }
+    };
+}

@@ -191,20 +191,7 @@ pub async fn rotate_secret(
     .optional()?)
 }
 
-pub async fn delete_owned(
-    conn: &mut PooledConn,
-    owner_id: Uuid,
-    id: Uuid,
-) -> Result<bool, StoreError> {
-    let gone = diesel::delete(
-        webhook_endpoints::table
-            .find(id)
-            .filter(webhook_endpoints::owner_id.eq(owner_id)),
-    )
-    .execute(conn)
-    .await?;
-    Ok(gone > 0)
-}
+owned_delete!(webhook_endpoints);
 
 /// The owners' enabled endpoints, for a fan-out.
 pub async fn enabled_of(

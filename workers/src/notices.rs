@@ -193,6 +193,17 @@ impl News {
                     link,
                 })
             }
+            "membership.changed" => {
+                let link = format!("{app}/membership");
+                Some(Self {
+                    topic: Topic::MembershipChanged,
+                    email: Email::MembershipChanged {
+                        level: notice.detail.as_ref()?["to"].as_str()?.to_owned(),
+                        link: link.clone(),
+                    },
+                    link,
+                })
+            }
             "ticket.replied" => {
                 let detail = notice.detail.as_ref()?;
                 let link = format!("{app}/tickets/{}", detail["ticket_id"].as_str()?);
@@ -238,7 +249,7 @@ fn webhook_data(notice: &PendingNotice) -> Option<WebhookEventData> {
 
 /// Publishes new messages for their owners' open streams, in one round trip. Best effort:
 /// the inbox has them.
-pub async fn publish(redis: &ConnectionManager, messages: &[Message]) {
+async fn publish(redis: &ConnectionManager, messages: &[Message]) {
     if messages.is_empty() {
         return;
     }

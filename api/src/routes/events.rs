@@ -3,7 +3,7 @@ use std::time::Duration;
 use futures::{StreamExt, stream::BoxStream};
 use poem::web::sse::Event;
 use poem_openapi::{Object, OpenApi, Union, param::Path, payload::EventStream, types::ToJSON};
-use prepq_schema::{jobs, messages::Message, sessions};
+use prepq_schema::{announcements, jobs, messages::Message, sessions};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
@@ -51,11 +51,20 @@ impl EventsApi {
         me: Signed<'_>,
     ) -> Result<EventStream<BoxStream<'static, StreamEvent>>, StreamError> {
         let slot = me.state.streams.open(me.caller.user_id)?;
-        let stream =
-            owner_published(me.state, me.caller.user_id).map(|published| match published {
-                Published::Job(event) => StreamEvent::Job(event.into()),
-                Published::Message(message) => StreamEvent::Inbox(InboxEvent { message: *message }),
-            });
+        let (state, owner) = (me.state.clone(), me.caller.user_id);
+        let stream = owner_published(me.state, owner).filter_map(move |published| {
+            let state = state.clone();
+            async move {
+                let message = match published {
+                    Published::Job(event) => return Some(StreamEvent::Job(event.into())),
+                    Published::Message(message) => *message,
+                    Published::Announcement(batch) => {
+                        announcement_for(&state, owner, batch.announcement_id).await?
+                    }
+                };
+                Some(StreamEvent::Inbox(InboxEvent { message }))
+            }
+        });
         let stream = while_signed_in(me.state, me.caller, slot, stream);
         Ok(EventStream::new(stream)
             .keep_alive(KEEP_ALIVE)
@@ -132,9 +141,18 @@ fn owner_published(
     state: &AppState,
     owner: Uuid,
 ) -> impl futures::Stream<Item = Published> + Send + 'static {
-    BroadcastStream::new(state.events.subscribe()).filter_map(move |event| {
-        std::future::ready(event.ok().filter(|e| e.owner_id() == Some(owner)))
-    })
+    BroadcastStream::new(state.events.subscribe())
+        .filter_map(move |event| std::future::ready(event.ok().filter(|e| e.concerns(owner))))
+}
+
+/// The announcement's message in `owner`'s inbox; none when they turned announcements off
+/// (or the store cannot say now: the inbox still has it).
+async fn announcement_for(state: &AppState, owner: Uuid, id: Uuid) -> Option<Message> {
+    let mut conn = state.conn().await.ok()?;
+    announcements::message_of(&mut conn, owner, id)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Skips repeats and ends right after a final state, without waiting for another event.

@@ -65,12 +65,16 @@ pub enum Email {
         points: i32,
         link: String,
     },
+    /// A payment moved the membership to another level.
+    MembershipChanged { level: String, link: String },
     /// A webhook endpoint was turned off after its answers.
     WebhookDisabled {
         url: String,
         reason: String,
         link: String,
     },
+    /// An announcement from the operators, to those who take them by mail.
+    Announcement { title: String, body: String },
     /// The operators replied to a ticket.
     TicketReply {
         subject: String,

@@ -2,14 +2,16 @@
 //! delivery is interrupted.
 
 use prepq_tests::{TestApp, User, wait_until};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::JOB_DEADLINE;
 
 const SEEDED: i64 = 100_000;
-/// Of the seeded users: these turned announcements off, these write in English, and these
-/// paid into the gold level.
+/// Of the seeded users: these turned announcements off, these take them by mail, these
+/// write in English, and these paid into the gold level.
 const OPTED_OUT: i64 = 1_000;
+const BY_MAIL: i64 = 50;
 const ENGLISH: i64 = 300;
 const GOLD: i64 = 7;
 
@@ -67,16 +69,33 @@ async fn an_announcement_reaches_each_of_100000_users_once_though_its_worker_is_
         .await;
     let admin = app.admin().await;
     let reader = app.user().await;
+    let english_reader = reader
+        .call(
+            Method::PUT,
+            "/api/v1/auth/profile",
+            Some(&json!({ "language": "en" })),
+        )
+        .await;
+    assert_eq!(english_reader.status(), 200);
+    // Each group a separate range of the seeded users in id order.
     app.sql(&format!(
-        "INSERT INTO users (id, email, email_key, password_hash, language)
+        "INSERT INTO users (id, email, email_key, password_hash)
          SELECT uuid_v7(), 'seeded-' || n || '@example.com', 'seeded-' || n || '@example.com',
-                'not a hash', CASE WHEN n <= {ENGLISH} THEN 'en' ELSE 'zh-CN' END
+                'not a hash'
          FROM generate_series(1, {SEEDED}) AS n;
+         CREATE TEMP TABLE seeded AS SELECT id, row_number() OVER (ORDER BY id) AS n
+         FROM users WHERE email LIKE 'seeded-%';
+         INSERT INTO memberships (user_id, paid_fen) SELECT id, 20000 FROM seeded WHERE n <= {GOLD};
+         UPDATE users SET email_verified_at = now()
+         WHERE id IN (SELECT id FROM seeded WHERE n BETWEEN 101 AND {mail_to});
          INSERT INTO notification_preferences (owner_id, topic, channel)
-         SELECT id, 'announcement', 'none' FROM users WHERE email LIKE 'seeded-%'
-         ORDER BY id DESC LIMIT {OPTED_OUT};
-         INSERT INTO memberships (user_id, paid_fen)
-         SELECT id, 20000 FROM users WHERE email LIKE 'seeded-%' ORDER BY id LIMIT {GOLD};"
+         SELECT id, 'announcement', 'mail' FROM seeded WHERE n BETWEEN 101 AND {mail_to};
+         UPDATE users SET language = 'en'
+         WHERE id IN (SELECT id FROM seeded WHERE n BETWEEN 1001 AND {english_to});
+         INSERT INTO notification_preferences (owner_id, topic, channel)
+         SELECT id, 'announcement', 'none' FROM seeded WHERE n > {SEEDED} - {OPTED_OUT};",
+        mail_to = 100 + BY_MAIL,
+        english_to = 1000 + ENGLISH,
     ))
     .await;
     let everyone = app.sql_figure("SELECT count(*) FROM users").await;
@@ -100,30 +119,36 @@ async fn an_announcement_reaches_each_of_100000_users_once_though_its_worker_is_
         partway < done["delivered"].as_i64().unwrap(),
         "killed part way: {partway}"
     );
-    let expected = everyone - OPTED_OUT;
+    let expected = everyone - OPTED_OUT - BY_MAIL;
     assert_eq!(done["delivered"], expected);
     assert_eq!(reach(&app, &id).await, (expected, expected), "once each");
+    let mails = app
+        .sql_figure(
+            "SELECT count(DISTINCT payload->>'to') + count(*) FROM jobs
+             WHERE kind = 'email.send' AND payload->'message'->>'template' = 'announcement'",
+        )
+        .await;
+    assert_eq!(mails, 2 * BY_MAIL, "one mail each to those who chose mail");
 
-    // The reader was told as it happened.
-    let (kind, event) = loop {
-        let (kind, event) = stream
-            .next_typed(JOB_DEADLINE)
-            .await
-            .expect("the stream is open");
-        if kind == "inbox" {
-            break (kind, event);
-        }
-    };
-    assert_eq!(kind, "inbox");
-    assert_eq!(event["message"]["kind"], "announcement");
-    assert_eq!(event["message"]["title"], "维护通知");
-
+    // The English announcement reaches the reader, told on their stream as it happens (the
+    // first one may or may not have been: its worker was killed).
     let english = publish(
         &admin,
         json!({ "title": "Maintenance", "body": "Tonight.", "language": "en" }),
     )
     .await;
-    assert_eq!(delivered(&admin, &english).await["delivered"], ENGLISH);
+    assert_eq!(delivered(&admin, &english).await["delivered"], ENGLISH + 1);
+    let told = loop {
+        let (kind, event) = stream
+            .next_typed(JOB_DEADLINE)
+            .await
+            .expect("the stream is open");
+        if kind == "inbox" && event["message"]["title"] == "Maintenance" {
+            break event["message"].clone();
+        }
+    };
+    assert_eq!(told["kind"], "announcement");
+    assert_eq!(told["body"], "Tonight.");
     let gold = publish(
         &admin,
         json!({ "title": "金卡专享", "body": "…", "min_level": "gold" }),

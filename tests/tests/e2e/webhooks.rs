@@ -344,7 +344,7 @@ async fn bad_endpoints_are_refused_and_nothing_is_stored() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_paid_order_is_told_once_to_the_inbox_and_to_an_order_paid_endpoint() {
+async fn a_paid_order_and_the_level_it_reaches_are_told_once_and_to_an_order_paid_endpoint() {
     let provider = PayProvider::start().await;
     let receiver = WebhookReceiver::start().await;
     let app = TestApp::builder()
@@ -380,14 +380,27 @@ async fn a_paid_order_is_told_once_to_the_inbox_and_to_an_order_paid_endpoint() 
     assert_eq!(body["data"]["amount_fen"], 1000);
     assert_eq!(body["data"]["points"], 20);
     deliveries_finished(&app, 1).await;
+    // 10 yuan lift a normal member to bronze: that is news of its own.
     let inbox: Value = user.get("/api/v1/messages").await.json().await.unwrap();
     let items = inbox["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{items:?}");
-    assert_eq!(items[0]["kind"], "order_paid");
+    let of_kind = |kind: &str| {
+        items
+            .iter()
+            .filter(|m| m["kind"] == kind)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(items.len(), 2, "{items:?}");
+    let (paid, lifted) = (of_kind("order_paid"), of_kind("membership_changed"));
+    assert_eq!((paid.len(), lifted.len()), (1, 1), "{items:?}");
     assert!(
-        items[0]["body"].as_str().unwrap().contains("¥10.00"),
+        paid[0]["body"].as_str().unwrap().contains("¥10.00"),
         "{}",
-        items[0]
+        paid[0]
+    );
+    assert!(
+        lifted[0]["title"].as_str().unwrap().contains("青铜会员"),
+        "{}",
+        lifted[0]
     );
     assert_eq!(receiver.received().len(), 1);
 }

@@ -75,6 +75,17 @@ pub fn render(language: Language, email: &Email) -> Rendered {
                 ("link", link.clone()),
             ],
         ),
+        Email::MembershipChanged { level, link } => (
+            pick(
+                zh,
+                include_str!("../../../templates/email/membership_changed.zh-CN.txt"),
+                include_str!("../../../templates/email/membership_changed.en.txt"),
+            ),
+            vec![
+                ("level", level_words(zh, level).to_owned()),
+                ("link", link.clone()),
+            ],
+        ),
         Email::WebhookDisabled { url, reason, link } => (
             pick(
                 zh,
@@ -86,6 +97,14 @@ pub fn render(language: Language, email: &Email) -> Rendered {
                 ("reason", reason.clone()),
                 ("link", link.clone()),
             ],
+        ),
+        Email::Announcement { title, body } => (
+            pick(
+                zh,
+                include_str!("../../../templates/email/announcement.zh-CN.txt"),
+                include_str!("../../../templates/email/announcement.en.txt"),
+            ),
+            vec![("title", title.clone()), ("body", body.clone())],
         ),
         Email::TicketReply {
             subject,
@@ -117,6 +136,16 @@ pub fn render(language: Language, email: &Email) -> Rendered {
     Rendered {
         subject: fill(subject, &values),
         body: fill(body.trim_start_matches('\n'), &values),
+    }
+}
+
+fn level_words(zh: bool, level: &str) -> &str {
+    match (zh, level) {
+        (true, "normal") => "普通会员",
+        (true, "bronze") => "青铜会员",
+        (true, "silver") => "白银会员",
+        (true, "gold") => "黄金会员",
+        _ => level,
     }
 }
 
@@ -208,6 +237,14 @@ mod tests {
                 reason: "the endpoint answered 410 Gone".into(),
                 link: "https://prepq.test/webhooks/0".into(),
             },
+            Email::Announcement {
+                title: "Maintenance".into(),
+                body: "Tonight, 23:00 to 23:30.".into(),
+            },
+            Email::MembershipChanged {
+                level: "silver".into(),
+                link: "https://prepq.test/membership".into(),
+            },
             Email::TicketReply {
                 subject: "refund".into(),
                 reply: "done".into(),
@@ -234,6 +271,8 @@ mod tests {
                     "{url}",
                     "{reason}",
                     "{reply}",
+                    "{level}",
+                    "{title}",
                 ] {
                     assert!(!mail.body.contains(leftover), "{leftover} in {mail:?}");
                     assert!(!mail.subject.contains(leftover), "{leftover} in {mail:?}");
