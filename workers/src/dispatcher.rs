@@ -179,10 +179,13 @@ impl Dispatcher {
             self.repush_lost(&mut conn, &mut redis, self.config.redispatch_after_secs)
                 .await?;
         }
-        // Before the queues fill: the mail and deliveries it makes go out in this cycle. Its
-        // failure is its own: dispatching goes on, and the notices wait for the next cycle.
-        if let Err(e) = notices::fan_out(&mut conn, &self.redis, &self.config.notify).await {
-            tracing::warn!(error = %e, "telling notices failed; trying again next cycle");
+        // On the repair cycles (a second apart by default), before the queues fill: the mail
+        // and deliveries it makes go out in this cycle. Its failure is its own: dispatching
+        // goes on, and the notices wait for the next time.
+        if repairs
+            && let Err(e) = notices::fan_out(&mut conn, &self.redis, &self.config.notify).await
+        {
+            tracing::warn!(error = %e, "telling notices failed; trying again next time");
         }
         for kind in KINDS {
             if repairs {
