@@ -29,7 +29,7 @@ async fn unread(user: &User) -> i64 {
 }
 
 /// Waits until every notice is told and every mail job has ended.
-async fn all_told(app: &TestApp) {
+pub async fn all_told(app: &TestApp) {
     wait_until(
         "every notice to be told and mailed",
         JOB_DEADLINE,
