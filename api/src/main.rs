@@ -14,6 +14,8 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     config: ApiConfig,
+    #[command(flatten)]
+    telemetry: prepq_telemetry::TelemetryConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,13 +70,18 @@ fn main() -> ExitCode {
         };
     }
     // One line per request costs real throughput; `RUST_LOG=...,poem=info` turns it on.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,poem::middleware::tracing_mw=warn".into()),
-        )
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    let telemetry = prepq_telemetry::init(
+        &cli.telemetry,
+        "prepq-api",
+        "info,poem::middleware::tracing_mw=warn",
+    );
+    let _telemetry = match telemetry {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("starting the logs: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     run(prepq_api::serve(cli.config))
 }
 

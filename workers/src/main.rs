@@ -17,6 +17,8 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     config: WorkerConfig,
+    #[command(flatten)]
+    telemetry: prepq_telemetry::TelemetryConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,13 +81,18 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,apalis=warn,apalis_core=warn,apalis_redis=warn".into()),
-        )
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    let telemetry = prepq_telemetry::init(
+        &cli.telemetry,
+        "prepq-workers",
+        "info,apalis=warn,apalis_core=warn,apalis_redis=warn",
+    );
+    let _telemetry = match telemetry {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("starting the logs: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
