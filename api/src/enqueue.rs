@@ -87,7 +87,11 @@ async fn accept(
     let submission = ClientSubmission {
         id,
         owner_id,
-        job: job.clone(),
+        // Taken here, in the request's span: the batch is inserted elsewhere.
+        job: NewJob {
+            trace_parent: prepq_telemetry::trace_parent(),
+            ..job.clone()
+        },
         idempotency_key: idempotency_key.map(str::to_owned),
         dispatch_id: dispatch_id.clone(),
         price,

@@ -18,6 +18,7 @@ mod rate_limit;
 mod relay;
 mod report;
 mod request_guard;
+mod request_trace;
 mod routes;
 mod security;
 mod server;

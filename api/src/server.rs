@@ -217,6 +217,7 @@ pub fn app(services: Services) -> impl Endpoint {
         .data(services.state)
         .data(services.relay)
         .with(Tracing)
+        .around(crate::request_trace::traced_requests)
 }
 
 async fn shutdown_signal() {

@@ -2,6 +2,7 @@
 //! with a pause between them, a timeout, retries with backoff on 429/5xx/timeouts (honouring
 //! `Retry-After`), a body size limit, and conditional GET with the page's last validators.
 
+use prepq_telemetry::TracedSend;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -194,7 +195,10 @@ impl Fetcher {
                 request = request.header(header::IF_MODIFIED_SINCE, modified);
             }
         }
-        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let response = request
+            .send_traced("crawl fetch")
+            .await
+            .map_err(|e| self.transport(e))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);

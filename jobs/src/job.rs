@@ -29,6 +29,9 @@ pub struct NewJob {
     pub payload: serde_json::Value,
     pub max_attempts: i32,
     pub priority: Priority,
+    /// The W3C traceparent of the span it was made in, when tracing is on: set by whoever
+    /// inserts it (the contract knows nothing of tracing).
+    pub trace_parent: Option<String>,
 }
 
 impl NewJob {
@@ -39,6 +42,7 @@ impl NewJob {
             payload: serde_json::to_value(job).expect("job payloads serialise to JSON"),
             max_attempts: J::MAX_ATTEMPTS,
             priority: Priority::NORMAL,
+            trace_parent: None,
         }
     }
 

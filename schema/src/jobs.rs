@@ -47,6 +47,8 @@ pub struct JobRow {
     pub steps_total: Option<i32>,
     /// `prepq_jobs::Priority`'s value: where the job stands in its queue's backlog.
     pub priority: i16,
+    /// The W3C traceparent its attempts continue (`prepq_telemetry`).
+    pub trace_parent: Option<String>,
 }
 
 impl JobRow {
@@ -136,6 +138,7 @@ pub(crate) async fn insert(
             jobs::idempotency_key.eq(sub.idempotency_key),
             jobs::dispatched_at.eq(dispatched_at),
             jobs::dispatch_id.eq(sub.dispatch_id),
+            jobs::trace_parent.eq(trace_of(sub.job)),
         ))
         .on_conflict_do_nothing()
         .returning(JobRow::as_returning())
@@ -172,6 +175,14 @@ pub async fn find_by_key(
         .optional()?)
 }
 
+/// The trace a new job continues: the one it was made in (the API sets it on a request's
+/// job before the batch insert, away from the request), else the current span's.
+pub(crate) fn trace_of(job: &NewJob) -> Option<String> {
+    job.trace_parent
+        .clone()
+        .or_else(prepq_telemetry::trace_parent)
+}
+
 /// Inserts a system job (no owner) for the dispatcher to push; for use inside the
 /// transaction of the change that calls for it, so the two commit together.
 pub async fn insert_system(
@@ -206,6 +217,7 @@ pub async fn insert_system_at(
             jobs::priority.eq(job.priority.value()),
             jobs::payload.eq(&job.payload),
             jobs::run_after.eq(run_after),
+            jobs::trace_parent.eq(trace_of(job)),
         ))
         .execute(conn)
         .await?;
@@ -229,6 +241,7 @@ pub async fn insert_system_many(
                 jobs::max_attempts.eq(job.max_attempts),
                 jobs::priority.eq(job.priority.value()),
                 jobs::payload.eq(&job.payload),
+                jobs::trace_parent.eq(trace_of(job)),
             )
         })
         .collect();

@@ -203,6 +203,7 @@ diesel::table! {
         steps_done -> Nullable<Int4>,
         steps_total -> Nullable<Int4>,
         priority -> Int2,
+        trace_parent -> Nullable<Text>,
     }
 }
 

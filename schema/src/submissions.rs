@@ -95,6 +95,7 @@ async fn submit_all(
                 jobs_table::idempotency_key.eq(s.idempotency_key.as_deref()),
                 jobs_table::dispatched_at.eq(s.dispatch_id.as_ref().map(|_| dispatched_at)),
                 jobs_table::dispatch_id.eq(s.dispatch_id.as_deref()),
+                jobs_table::trace_parent.eq(s.job.trace_parent.as_deref()),
             )
         })
         .collect();

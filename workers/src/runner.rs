@@ -143,12 +143,23 @@ impl QueueWorker {
         );
         let last_steps = reports.clone();
         // Every line the engines log while the body runs names its job.
-        let span = tracing::info_span!("job", %job_id, kind = self.kind);
+        // With tracing on, each attempt is a span of the trace the job was made in.
+        let span = tracing::info_span!(
+            "job",
+            %job_id,
+            kind = self.kind,
+            attempt,
+            otel.name = %format_args!("run {}", self.kind),
+            otel.status_code = tracing::field::Empty,
+            error = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+        );
+        prepq_telemetry::follow(&span, job.trace_parent.as_deref());
         let body = async {
             let _trace = BodyTrace::start(job_id, attempt);
             kinds::execute(&job.kind, job.payload, &ctx, &self.services).await
         }
-        .instrument(span);
+        .instrument(span.clone());
         // Biased: a process that wakes from a pause past its fence stops the body before
         // the body can take another step.
         let result = tokio::select! {
@@ -163,6 +174,10 @@ impl QueueWorker {
             }
             result = body => result,
         };
+        if let Err(error) = &result {
+            span.record("otel.status_code", "ERROR");
+            span.record("error", tracing::field::display(error));
+        }
         // Progress is written at most every PROGRESS_SPACING, so the last steps of a job
         // that ends right after them may not be: the finished job shows all it did.
         let progress = *last_steps.borrow();

@@ -6,6 +6,7 @@
 //! Every call is counted (calls, tokens, seconds), whatever the attempt's end. Inputs go in
 //! fenced, with a fence no input can forge.
 
+use prepq_telemetry::TracedSend;
 use std::time::{Duration, Instant};
 
 use prepq_jobs::kinds::EngineRun;
@@ -189,7 +190,7 @@ impl Llm {
                 request = request.bearer_auth(key);
             }
             usage.calls += 1;
-            let response = match request.send().await {
+            let response = match request.send_traced("llm chat").await {
                 Ok(response) => response,
                 Err(e) if e.is_timeout() => {
                     count_call("timeout");

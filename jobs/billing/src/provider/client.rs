@@ -1,6 +1,7 @@
 //! Our side of the provider's HTTP API: every request signed with our key, every answer's
 //! signature checked with the provider's before its body is believed.
 
+use prepq_telemetry::TracedSend;
 use std::time::Duration;
 
 use aws_lc_rs::digest;
@@ -223,7 +224,7 @@ impl Provider {
                 .body(body);
         }
         let response = request
-            .send()
+            .send_traced("payment call")
             .await
             .map_err(|e| PaymentError::Unavailable(e.to_string()))?;
         let status = response.status();
@@ -271,7 +272,7 @@ impl Provider {
             .http
             .get(url)
             .header("Authorization", self.authorization(&Method::GET, path, ""))
-            .send()
+            .send_traced("payment bill")
             .await
             .map_err(|e| PaymentError::Unavailable(e.to_string()))?;
         if !response.status().is_success() {

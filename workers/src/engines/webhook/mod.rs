@@ -3,6 +3,7 @@
 
 mod signature;
 
+use prepq_telemetry::TracedSend;
 use std::time::{Duration, Instant};
 
 use prepq_crawler::OutboundPolicy;
@@ -85,7 +86,7 @@ impl WebhookSender {
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body);
-        let mut response = match request.send().await {
+        let mut response = match request.send_traced("webhook deliver").await {
             Ok(response) => response,
             Err(e) => {
                 if let Some(refusal) = prepq_crawler::refusal(&e) {
