@@ -74,6 +74,12 @@ impl TestAppBuilder {
             .worker_env("PREPQ_LLM_API_KEY", "sk-test")
     }
 
+    /// Both binaries send their spans to this collector, each batch within 100 ms.
+    pub fn traces(self, collector: &crate::OtlpCollector) -> Self {
+        self.env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+    }
+
     /// The API reaches Redis through a proxy the test can break.
     pub fn api_redis_via_proxy(mut self) -> Self {
         self.api_via_proxy = true;

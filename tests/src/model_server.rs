@@ -39,6 +39,7 @@ struct Script {
     refuse_json_schema: std::sync::atomic::AtomicBool,
     replies: Mutex<VecDeque<ModelReply>>,
     requests: Mutex<Vec<Value>>,
+    trace_parents: Mutex<Vec<Option<String>>>,
     release: Notify,
 }
 
@@ -93,6 +94,11 @@ impl ModelServer {
         self.script.requests.lock().unwrap().clone()
     }
 
+    /// Each request's `traceparent` header, in order.
+    pub fn trace_parents(&self) -> Vec<Option<String>> {
+        self.script.trace_parents.lock().unwrap().clone()
+    }
+
     /// Lets a held answer go.
     pub fn release(&self) {
         self.script.release.notify_one();
@@ -100,8 +106,17 @@ impl ModelServer {
 }
 
 #[handler]
-async fn complete(script: Data<&Arc<Script>>, body: Json<Value>) -> poem::Response {
+async fn complete(
+    script: Data<&Arc<Script>>,
+    headers: &poem::http::HeaderMap,
+    body: Json<Value>,
+) -> poem::Response {
     let wants_schema = body.0["response_format"]["type"] == "json_schema";
+    let trace_parent = headers
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    script.trace_parents.lock().unwrap().push(trace_parent);
     script.requests.lock().unwrap().push(body.0);
     if wants_schema
         && script
