@@ -12,6 +12,7 @@ mod console;
 mod contract;
 mod crawl;
 mod dead_letters;
+mod deploy;
 mod exhaustion;
 mod fencing;
 mod fleet;
@@ -42,6 +43,7 @@ mod startup;
 mod stats;
 mod submissions;
 mod tickets;
+mod traces;
 mod uploads;
 mod webhooks;
 
