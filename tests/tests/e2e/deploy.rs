@@ -387,5 +387,8 @@ async fn the_image_builds_and_both_binaries_in_it_answer_readyz() {
     );
     assert!(said.contains("user in the image: 10001"), "{said}");
     assert!(said.contains("ocr models and pdftoppm present"), "{said}");
-    assert!(said.contains("a photographed resume read by OCR in the image: "), "{said}");
+    assert!(
+        said.contains("a photographed resume read by OCR in the image: "),
+        "{said}"
+    );
 }
