@@ -54,10 +54,6 @@ impl Topic {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// How a user who never chose hears of it: finished work and replies by mail too.
     pub fn default_channel(self) -> Channel {
         match self {
