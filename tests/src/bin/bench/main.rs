@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use futures::StreamExt;
 use prepq_schema::jobs;
-use prepq_tests::{Memory, TestApp, wait_until};
+use prepq_tests::{Memory, OtlpCollector, TestApp, wait_until};
 
 mod admin;
 mod interviews;
@@ -32,6 +32,9 @@ struct Args {
     rate: u64,
     #[arg(long, default_value_t = 10)]
     latency_secs: u64,
+    /// Both binaries send their spans to a local OTLP collector in the throughput runs.
+    #[arg(long)]
+    traces: bool,
     /// Extra worker settings, `KEY=VALUE`, for experiments.
     #[arg(long = "worker-env", value_parser = parse_setting)]
     worker_env: Vec<(String, String)>,
@@ -675,6 +678,10 @@ fn children_peak_kib() -> i64 {
 }
 
 async fn platform(args: &Args) -> TestApp {
+    platform_traced(args, None).await
+}
+
+async fn platform_traced(args: &Args, collector: Option<&OtlpCollector>) -> TestApp {
     let mut builder = TestApp::builder()
         .worker_env("PREPQ_CONCURRENCY", &args.concurrency.to_string())
         .worker_env("PREPQ_LEASE_SECS", "30")
@@ -682,11 +689,18 @@ async fn platform(args: &Args) -> TestApp {
     for (key, value) in &args.worker_env {
         builder = builder.worker_env(key, value);
     }
+    if let Some(collector) = collector {
+        builder = builder.traces(collector);
+    }
     builder.start().await
 }
 
 async fn throughput(args: &Args, workers: usize) {
-    let mut app = platform(args).await;
+    let collector = match args.traces {
+        true => Some(OtlpCollector::start().await),
+        false => None,
+    };
+    let mut app = platform_traced(args, collector.as_ref()).await;
     app.start_workers(workers, &[]).await;
     let idle = memory(&app, |m| m.rss_kib);
     let user = app.user().await;
@@ -723,6 +737,9 @@ async fn throughput(args: &Args, workers: usize) {
     );
     println!("  idle RSS: {idle}");
     println!("  peak RSS: {peak}");
+    if let Some(collector) = collector {
+        println!("  spans collected: {}", collector.spans().len());
+    }
 }
 
 /// One figure of every process, in MiB: `api 14 MiB, workers-0 10 MiB`.
